@@ -1,0 +1,43 @@
+import { AuditLog } from './auth/audit';
+import { Catalog, type KnownUser } from './config/catalog';
+import type { Estate } from './config/schema';
+import { builtinCommands } from './commands/index';
+import { CommandRegistry } from './commands/registry';
+import { Dispatcher } from './commands/dispatcher';
+import type { CommandEnv, CommandSpec } from './commands/types';
+import type { ContainerRuntime, StateStore } from './ops/ports';
+import type { Logger } from './util/logger';
+
+export interface AppPorts {
+  store: StateStore;
+  docker: ReadonlyMap<string, ContainerRuntime>;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface App {
+  catalog: Catalog;
+  registry: CommandRegistry;
+  dispatcher: Dispatcher;
+  env: CommandEnv;
+  store: StateStore;
+  log: Logger;
+}
+
+/** Wires the domain: catalog, registry, dispatcher. Front-ends and adapters are chosen by main.ts. */
+export function buildApp(estate: Estate, ports: AppPorts, extraCommands: CommandSpec[] = []): App {
+  const now = ports.now ?? Date.now;
+  const catalog = new Catalog(estate);
+  const registry = new CommandRegistry([...builtinCommands(), ...extraCommands]);
+  const env: CommandEnv = {
+    catalog,
+    store: ports.store,
+    audit: new AuditLog(ports.store, ports.log),
+    docker: (host) => ports.docker.get(host),
+    now,
+    help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),
+    startedAt: now(),
+  };
+  const dispatcher = new Dispatcher({ registry, env, policy: estate.policy, log: ports.log });
+  return { catalog, registry, dispatcher, env, store: ports.store, log: ports.log };
+}

@@ -1,0 +1,22 @@
+import type { StateStore } from '../ops/ports';
+
+export type RateVerdict = { ok: true; degraded?: boolean } | { ok: false; retryInMs: number };
+
+/** Per-user fixed-window limit kept in the state store (one atomic counter with its expiry). */
+export class RateLimiter {
+  constructor(
+    private readonly store: StateStore,
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** With the store down the limit is not enforced (degraded): read-only commands keep answering. */
+  async check(userId: number): Promise<RateVerdict> {
+    try {
+      const { count, resetInMs } = await this.store.hit(`rl:${userId}`, this.windowMs);
+      return count <= this.limit ? { ok: true } : { ok: false, retryInMs: Math.max(resetInMs, 1) };
+    } catch {
+      return { ok: true, degraded: true };
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import { Bot, GrammyError, HttpError, InlineKeyboard, type Context } from 'grammy';
+import type { BotCommand } from 'grammy/types';
+import type { App } from '../app';
+import type { Button, Outcome } from '../commands/types';
+import type { Html } from '../util/html';
+import type { Logger } from '../util/logger';
+import { envelopeOf, envelopeOfPress } from './envelope';
+
+export interface TelegramOptions {
+  token: string;
+  /** Another Bot API server: a self-hosted one, or the emulator in tests. */
+  apiRoot?: string;
+  app: App;
+  log: Logger;
+  /** Caps for auto-retry, so a send never waits for hours behind a long retry_after. */
+  retry?: { maxAttempts: number; maxDelaySeconds: number };
+  /** Long-polling timeout in seconds (tests shorten it so stopping is quick). */
+  pollTimeoutSeconds?: number;
+}
+
+export interface TelegramFrontEnd {
+  bot: Bot;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const CONFIRM = 'cf:';
+const CANCEL = 'cx:';
+const MAX_TEXT = 4096;
+
+function keyboard(buttons: Button[][] | undefined): InlineKeyboard | undefined {
+  if (!buttons?.length) return undefined;
+  return InlineKeyboard.from(buttons.map((row) => row.map((b) => InlineKeyboard.text(b.text, b.data))));
+}
+
+function clamp(html: Html): string {
+  if (html.value.length <= MAX_TEXT) return html.value;
+  // Cut at a line break and close nothing: replies that can be this long keep their tags per line.
+  const cut = html.value.lastIndexOf('\n', MAX_TEXT - 20);
+  return `${html.value.slice(0, cut > 0 ? cut : MAX_TEXT - 20)}\n… (cut)`;
+}
+
+/** The Telegram front-end: grammY with the runner, one handler for commands, one for Confirm/Cancel. */
+export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontEnd {
+  const { app, log } = options;
+  const { dispatcher } = app;
+  const bot = new Bot(options.token, { client: { ...(options.apiRoot && { apiRoot: options.apiRoot }) } });
+  bot.api.config.use(
+    autoRetry({
+      maxRetryAttempts: options.retry?.maxAttempts ?? 3,
+      maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
+    }),
+  );
+  const inFlight = new Set<Promise<unknown>>();
+  let handle: RunnerHandle | undefined;
+
+  bot.use(async (ctx, next) => {
+    const task = next();
+    inFlight.add(task);
+    try {
+      await task;
+    } finally {
+      inFlight.delete(task);
+    }
+  });
+  bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+
+  const send = async (ctx: Context, chatId: number, outcome: Outcome) => {
+    if (outcome.kind === 'silent') return;
+    const markup =
+      outcome.kind === 'confirm'
+        ? new InlineKeyboard().text('✅ Confirm', CONFIRM + outcome.nonce).text('✖️ Cancel', CANCEL + outcome.nonce)
+        : keyboard('buttons' in outcome ? outcome.buttons : undefined);
+    const replyTo = ctx.msg?.message_id;
+    await ctx.api.sendMessage(chatId, clamp(outcome.html), {
+      parse_mode: 'HTML',
+      link_preview_options: { is_disabled: true },
+      ...(markup && { reply_markup: markup }),
+      ...(replyTo !== undefined && { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
+    });
+  };
+
+  const onCommand = async (ctx: Context) => {
+    const envelope = envelopeOf(ctx);
+    const text = ctx.msg?.text;
+    if (!envelope || text === undefined || !text.startsWith('/')) return;
+    const outcome = await dispatcher.handleText(envelope, text);
+    await send(ctx, envelope.chatId, outcome);
+  };
+  bot.on(['message:text', 'edited_message:text', 'channel_post:text', 'edited_channel_post:text'], onCommand);
+
+  bot.on('callback_query:data', async (ctx) => {
+    const data = ctx.callbackQuery.data;
+    const envelope = envelopeOfPress(ctx, Date.now());
+    const decision = data.startsWith(CONFIRM) ? 'confirm' : data.startsWith(CANCEL) ? 'cancel' : undefined;
+    if (!envelope || !decision) {
+      await ctx.answerCallbackQuery({ text: 'This button is not known to me.' });
+      return;
+    }
+    const press = await dispatcher.press(envelope, data.slice(3), decision);
+    await ctx.answerCallbackQuery({ text: press.popup, show_alert: press.kind === 'popup' });
+    if (press.kind === 'popup') return;
+    if (press.kind === 'final') {
+      await ctx.editMessageText(clamp(press.html), { parse_mode: 'HTML' });
+      return;
+    }
+    await ctx.editMessageText(clamp(press.progress), { parse_mode: 'HTML' });
+    const result = await press.execute();
+    if (result.kind === 'silent' || result.kind === 'confirm') return;
+    await ctx.editMessageText(clamp(result.html), {
+      parse_mode: 'HTML',
+      ...(result.buttons && { reply_markup: keyboard(result.buttons) }),
+    });
+  });
+
+  bot.catch((err) => {
+    const e = err.error;
+    const detail = e instanceof GrammyError ? `${e.method}: ${e.description}` : e instanceof HttpError ? e.message : String(e);
+    log.error({ updateId: err.ctx.update.update_id, err: detail }, 'update handler failed');
+  });
+
+  /** Each user's phone menu shows what their role may run; strangers see only /whoami. */
+  const publishCommands = async () => {
+    const asMenu = (specs: readonly { name: string; summary: string }[]): BotCommand[] =>
+      specs.map((s) => ({ command: s.name, description: s.summary.slice(0, 256) }));
+    const everyone = asMenu(app.registry.all().filter((s) => s.role === 'anyone'));
+    const calls: Promise<unknown>[] = [bot.api.setMyCommands(everyone, { scope: { type: 'default' } })];
+    for (const user of app.catalog.estate.users) {
+      const menu = asMenu(app.registry.allowedFor(user.role));
+      calls.push(bot.api.setMyCommands(menu, { scope: { type: 'chat', chat_id: user.id } }));
+      for (const group of app.catalog.estate.chats.commands) {
+        const groupMenu = asMenu(app.registry.allowedFor(user.role).filter((s) => s.scope !== 'private'));
+        calls.push(bot.api.setMyCommands(groupMenu, { scope: { type: 'chat_member', chat_id: group, user_id: user.id } }));
+      }
+    }
+    const results = await Promise.allSettled(calls);
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (failed) log.warn({ failed, total: calls.length }, 'some command menus were not published');
+  };
+
+  return {
+    bot,
+    async start() {
+      await bot.init();
+      dispatcher.botUsername = bot.botInfo.username;
+      await publishCommands();
+      handle = run(bot, {
+        runner: {
+          fetch: {
+            timeout: options.pollTimeoutSeconds ?? 30,
+            allowed_updates: ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'],
+          },
+          silent: true,
+        },
+      });
+      log.info({ username: bot.botInfo.username }, 'polling Telegram');
+    },
+    async stop() {
+      if (handle?.isRunning()) await handle.stop();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

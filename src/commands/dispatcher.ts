@@ -1,0 +1,349 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { admit, type Admission, type Envelope } from '../auth/gate';
+import { Confirmations, type PendingAction } from '../auth/confirmations';
+import { RateLimiter } from '../auth/rate-limit';
+import { roleAllows } from '../auth/roles';
+import type { KnownUser } from '../config/catalog';
+import type { Estate } from '../config/schema';
+import { OpsError } from '../ops/ports';
+import { formatDuration } from '../util/duration';
+import { bold, code, html, lines, type Html } from '../util/html';
+import type { Logger } from '../util/logger';
+import { bindArgs } from './bind-args';
+import { parseCommandLine, ParseError, type ParsedLine } from './parse';
+import type { CommandRegistry } from './registry';
+import type { CommandEnv, CommandSpec, Outcome, PressOutcome, Reply } from './types';
+
+export interface DispatcherOptions {
+  registry: CommandRegistry;
+  env: CommandEnv;
+  policy: Estate['policy'];
+  log: Logger;
+  /** The bot's own username, to ignore `/cmd@otherbot` in groups. */
+  botUsername?: string;
+}
+
+const STRANGER_REPLY = html`This is a private bot.`;
+const HOUR_MS = 3_600_000;
+
+/**
+ * The one pipeline every front-end uses: look up -> authorise -> validate -> (confirm) -> run with a
+ * deadline -> audit. It returns outcomes as data; front-ends only render them.
+ */
+export class Dispatcher {
+  private readonly registry: CommandRegistry;
+  private readonly env: CommandEnv;
+  private readonly policy: Estate['policy'];
+  private readonly log: Logger;
+  private readonly limiter: RateLimiter;
+  private readonly confirmations: Confirmations;
+  private readonly schemas = new Map<CommandSpec, z.ZodType<unknown>>();
+  botUsername: string | undefined;
+
+  constructor(options: DispatcherOptions) {
+    this.registry = options.registry;
+    this.env = options.env;
+    this.policy = options.policy;
+    this.log = options.log;
+    this.botUsername = options.botUsername;
+    this.limiter = new RateLimiter(this.env.store, this.policy.rate_limit.commands, this.policy.rate_limit.window);
+    this.confirmations = new Confirmations(this.env.store, this.policy.confirm_ttl, this.env.now);
+    for (const spec of this.registry.all()) this.schemas.set(spec, typeof spec.args === 'function' ? spec.args(this.env) : spec.args);
+  }
+
+  schemaOf<A>(spec: CommandSpec<A>): z.ZodType<A> {
+    return this.schemas.get(spec as CommandSpec) as z.ZodType<A>;
+  }
+
+  /** Admission of an envelope, for front-ends that route non-command input (a conversation's answers). */
+  admit(envelope: Envelope): Admission {
+    return admit(envelope, this.env.catalog, this.env.now(), this.policy.max_command_age);
+  }
+
+  /** Parses without running: for front-ends that must know the command first (guided input). */
+  parse(text: string): ParsedLine | undefined {
+    try {
+      return parseCommandLine(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async handleText(envelope: Envelope, text: string): Promise<Outcome> {
+    const started = this.env.now();
+    let line: ParsedLine | undefined;
+    let parseProblem: string | undefined;
+    try {
+      line = parseCommandLine(text);
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      parseProblem = err.message;
+      line = parseCommandLine(text.split(/\s/)[0] ?? '');
+    }
+    if (!line) return { kind: 'silent', reason: 'not a command' };
+    if (line.mention && this.botUsername && line.mention.toLowerCase() !== this.botUsername.toLowerCase()) {
+      return { kind: 'silent', reason: 'addressed to another bot' };
+    }
+    const audit = (result: string, detail?: string, ref?: string) =>
+      this.env.audit.record({
+        at: started,
+        userId: envelope.userId,
+        chatId: envelope.chatId,
+        action: line.name,
+        args: line.rest,
+        result,
+        ...(detail !== undefined && { detail }),
+        ms: this.env.now() - started,
+        ...(ref !== undefined && { ref }),
+      });
+
+    const spec = this.registry.find(line.name);
+    const admission = this.admit(envelope);
+    let user: KnownUser;
+    if (admission.ok) user = admission.user;
+    else if (admission.reason === 'stranger' && spec?.role === 'anyone') {
+      user = { id: admission.userId as number, name: 'stranger', role: 'viewer' };
+      return this.finish(spec, line, envelope, { ...user }, true, audit, parseProblem);
+    } else return this.refuseAdmission(admission, envelope, line, audit);
+
+    if (!spec) {
+      const guess = this.registry.suggest(line.name, user.role);
+      await audit('unknown');
+      return {
+        kind: 'unknown',
+        html: guess
+          ? html`Unknown command /${line.name}. Did you mean /${guess}?`
+          : html`Unknown command /${line.name}. /help lists what you can run.`,
+      };
+    }
+    return this.finish(spec, line, envelope, user, false, audit, parseProblem);
+  }
+
+  private async finish(
+    spec: CommandSpec,
+    line: ParsedLine,
+    envelope: Envelope,
+    user: KnownUser,
+    stranger: boolean,
+    audit: (result: string, detail?: string, ref?: string) => Promise<void>,
+    parseProblem: string | undefined,
+  ): Promise<Outcome> {
+    if (!stranger && !roleAllows(user.role, spec.role)) {
+      await audit('denied', `needs ${spec.role}`);
+      return { kind: 'denied', html: html`/${spec.name} needs the ${spec.role} role; you are ${user.role}.` };
+    }
+    if (spec.scope === 'private' && envelope.chatType !== 'private') {
+      await audit('denied', 'private only');
+      return { kind: 'denied', html: html`/${spec.name} works only in a private chat with me.` };
+    }
+    const rate = await this.limiter.check(user.id);
+    if (!rate.ok) {
+      await audit('rate_limited');
+      return {
+        kind: 'rate_limited',
+        html: html`Too many commands. Try again in ${formatDuration(rate.retryInMs)}.`,
+      };
+    }
+    if (rate.degraded) this.log.warn({ userId: user.id }, 'rate limit not enforced: state store unavailable');
+
+    if (parseProblem) {
+      await audit('invalid', parseProblem);
+      return this.invalid(spec, [parseProblem]);
+    }
+    const bound = bindArgs(spec, this.schemaOf(spec), line);
+    if (!bound.ok) {
+      await audit('invalid', bound.problems.join('; '));
+      return this.invalid(spec, bound.problems);
+    }
+    const refusal = spec.permit?.(bound.args, user, this.env);
+    if (refusal) {
+      await audit('denied', refusal);
+      return { kind: 'denied', html: html`${refusal}` };
+    }
+
+    if (spec.confirm === 'always') {
+      try {
+        const { nonce, expiresAt } = await this.confirmations.create({
+          userId: user.id,
+          chatId: envelope.chatId,
+          command: spec.name,
+          args: bound.input,
+          line: `/${spec.name}${line.rest ? ` ${line.rest}` : ''}`,
+        });
+        await audit('confirm_asked');
+        const preview = spec.preview?.(bound.args, this.env) ?? html`Run /${spec.name} ${line.rest}?`;
+        return {
+          kind: 'confirm',
+          nonce,
+          expiresAt,
+          html: lines([preview, html`<i>Confirm within ${formatDuration(expiresAt - this.env.now())}.</i>`]),
+        };
+      } catch (err) {
+        return this.storeDown(err, audit);
+      }
+    }
+    return this.execute(spec, bound.args, user, envelope, audit);
+  }
+
+  private invalid(spec: CommandSpec, problems: string[]): Outcome {
+    return {
+      kind: 'invalid',
+      html: lines([html`Usage: ${code(spec.usage)}`, ...problems.map((p) => html`• ${p}`)]),
+    };
+  }
+
+  private async storeDown(err: unknown, audit: (result: string, detail?: string) => Promise<void>): Promise<Outcome> {
+    this.log.warn({ err: (err as Error).message }, 'confirmation refused: state store unavailable');
+    await audit('unavailable', 'state store');
+    return {
+      kind: 'unavailable',
+      html: html`State store unavailable: actions that need a confirmation are refused until Redis is back. Read-only commands still work.`,
+    };
+  }
+
+  private async refuseAdmission(
+    admission: Extract<Admission, { ok: false }>,
+    envelope: Envelope,
+    line: ParsedLine,
+    audit: (result: string, detail?: string) => Promise<void>,
+  ): Promise<Outcome> {
+    this.log.warn({ reason: admission.reason, userId: admission.userId, chatId: envelope.chatId, command: line.name }, 'command refused');
+    await audit('refused', admission.reason);
+    if (admission.reason === 'stale' && admission.user) {
+      const age = formatDuration(this.env.now() - envelope.sentAt);
+      return {
+        kind: 'stale',
+        html: html`Skipped /${line.name}: it was sent ${age} ago, while I was away. Commands older than ${formatDuration(this.policy.max_command_age)} are not run. Send it again if you still want it.`,
+      };
+    }
+    if (admission.reason === 'stranger' && this.policy.stranger_reply === 'hourly' && admission.userId !== undefined) {
+      const first = await this.env.store.setIfAbsent(`stranger:${admission.userId}`, '1', HOUR_MS).catch(() => false);
+      if (first) return { kind: 'denied', html: STRANGER_REPLY };
+    }
+    return { kind: 'silent', reason: admission.reason };
+  }
+
+  private async execute(
+    spec: CommandSpec,
+    args: unknown,
+    user: KnownUser,
+    envelope: Envelope,
+    audit: (result: string, detail?: string, ref?: string) => Promise<void>,
+  ): Promise<Outcome> {
+    const deadline = this.policy.command_deadline;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const reply = await Promise.race<Reply>([
+        spec.run({ args, user, envelope, env: this.env, signal: controller.signal }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            controller.abort();
+            reject(new OpsError('timeout', `/${spec.name} did not finish within ${formatDuration(deadline)}`));
+          }, deadline);
+        }),
+      ]);
+      await audit('ok');
+      return { kind: 'reply', html: reply.html, ...(reply.buttons && { buttons: reply.buttons }) };
+    } catch (err) {
+      const ref = randomBytes(4).toString('hex');
+      if (err instanceof OpsError) {
+        this.log.warn({ ref, code: err.code, err: err.message, cause: String(err.cause ?? '') }, `/${spec.name} failed`);
+        await audit('error', `${err.code}: ${err.message}`, ref);
+        return {
+          kind: 'error',
+          html: lines([
+            html`${bold('Failed')}: ${err.message}`,
+            ...(err.hint ? [html`Next: ${err.hint}`] : []),
+            html`<i>ref ${ref}</i>`,
+          ]),
+        };
+      }
+      this.log.error({ ref, err }, `/${spec.name} crashed`);
+      await audit('error', (err as Error)?.message ?? String(err), ref);
+      return {
+        kind: 'error',
+        html: html`Something went wrong running /${spec.name}. The log has the details under ref ${code(ref)}.`,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A Confirm or Cancel press. Cheap: it only claims the nonce; the work is in the returned `execute`. */
+  async press(envelope: Envelope, nonce: string, decision: 'confirm' | 'cancel'): Promise<PressOutcome> {
+    const started = this.env.now();
+    const audit = (action: PendingAction | undefined, result: string, detail?: string, ref?: string) =>
+      this.env.audit.record({
+        at: started,
+        userId: envelope.userId,
+        chatId: envelope.chatId,
+        action: `${decision}:${action?.command ?? '?'}`,
+        args: action?.line ?? nonce,
+        result,
+        ...(detail !== undefined && { detail }),
+        ms: this.env.now() - started,
+        ...(ref !== undefined && { ref }),
+      });
+    // A press is fresh by definition; the envelope's other checks (anonymous, chat, allowlist) still apply.
+    const admission = this.admit({ ...envelope, sentAt: this.env.now(), forwarded: false, edited: false });
+    if (!admission.ok) {
+      await audit(undefined, 'refused', admission.reason);
+      return { kind: 'popup', popup: 'Not allowed.' };
+    }
+    const user = admission.user;
+    let claim;
+    try {
+      claim = await this.confirmations.claim(nonce, user.id, envelope.chatId, decision === 'confirm' ? 'confirmed' : 'cancelled');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'press refused: state store unavailable');
+      await audit(undefined, 'unavailable');
+      return { kind: 'popup', popup: 'State store unavailable: nothing was run. Try again when Redis is back.' };
+    }
+    switch (claim.status) {
+      case 'not_yours':
+        await audit(claim.action, 'not_yours');
+        return { kind: 'popup', popup: 'Not yours: only the person who asked can confirm this.' };
+      case 'expired':
+        await audit(undefined, 'expired');
+        return { kind: 'final', popup: 'Expired: nothing was run.', html: html`This confirmation expired or is unknown. Nothing was run; send the command again.` };
+      case 'used': {
+        await audit(undefined, 'replayed', claim.decision);
+        const when = new Date(claim.at).toISOString().slice(11, 19);
+        return {
+          kind: 'final',
+          popup: `Already ${claim.decision}: nothing more was run.`,
+          html: html`Already ${claim.decision} at ${when} UTC. Nothing more was run.`,
+        };
+      }
+      case 'ok':
+        break;
+    }
+    const action = claim.action;
+    if (decision === 'cancel') {
+      await audit(action, 'cancelled');
+      return { kind: 'final', popup: 'Cancelled.', html: html`Cancelled: ${code(action.line)}. Nothing was run.` };
+    }
+    const spec = this.registry.find(action.command);
+    if (!spec || !roleAllows(user.role, spec.role)) {
+      await audit(action, 'denied', 'role changed');
+      return { kind: 'final', popup: 'Not allowed any more.', html: html`Not run: your role no longer allows /${action.command}.` };
+    }
+    // The raw input is validated again, which also resolves names against the estate as it is now.
+    const again = this.schemaOf(spec).safeParse(action.args);
+    const refusal = again.success ? spec.permit?.(again.data, user, this.env) : 'the arguments are no longer valid';
+    if (!again.success || refusal) {
+      await audit(action, 'denied', refusal);
+      return { kind: 'final', popup: 'Not allowed.', html: html`Not run: ${refusal ?? ''}` };
+    }
+    await audit(action, 'confirmed');
+    return {
+      kind: 'run',
+      popup: 'Confirmed: running…',
+      progress: spec.progress?.(again.data) ?? html`⏳ Running ${code(action.line)}…`,
+      execute: () =>
+        this.execute(spec, again.data, user, envelope, (result, detail, ref) => audit(action, result, detail, ref)),
+    };
+  }
+}

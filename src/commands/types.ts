@@ -1,0 +1,107 @@
+import type { z } from 'zod';
+import type { AuditLog } from '../auth/audit';
+import type { Envelope } from '../auth/gate';
+import type { RequiredRole } from '../auth/roles';
+import type { Catalog, KnownUser } from '../config/catalog';
+import type { ContainerRuntime, StateStore } from '../ops/ports';
+import type { Html } from '../util/html';
+
+export interface Button {
+  text: string;
+  /** Callback data, at most 64 bytes. */
+  data: string;
+}
+
+export interface Reply {
+  html: Html;
+  buttons?: Button[][];
+}
+
+/** How the guided conversation offers a value for an argument, so nothing needs typing on a phone. */
+export type ArgGuide =
+  | { kind: 'service'; filter?: (svc: import('../config/schema').Service) => boolean }
+  | { kind: 'duration'; presets: string[] }
+  | { kind: 'choice'; options: string[] };
+
+export interface ParamSpec {
+  name: string;
+  /** Takes every remaining positional word (a list). */
+  variadic?: boolean;
+  /** Only as key=value, never positional. */
+  namedOnly?: boolean;
+  required?: boolean;
+  guide?: ArgGuide;
+  prompt?: string;
+}
+
+/** What every command can reach: the estate, the state store, the adapters. Built by the composition root. */
+export interface CommandEnv {
+  catalog: Catalog;
+  store: StateStore;
+  audit: AuditLog;
+  docker: (host: string) => ContainerRuntime | undefined;
+  now: () => number;
+  /** Help lists the registry; set once the registry exists. */
+  help: (user: KnownUser | undefined) => CommandSpec[];
+  startedAt: number;
+}
+
+export interface RunContext<A> {
+  args: A;
+  user: KnownUser;
+  envelope: Envelope;
+  env: CommandEnv;
+  /** Aborted at the command deadline: adapters stop waiting. */
+  signal: AbortSignal;
+}
+
+export interface CommandSpec<A = unknown> {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  usage: string;
+  role: RequiredRole;
+  confirm: 'never' | 'always';
+  /** Where it may be used; `private` keeps, say, the audit out of group chats. */
+  scope?: 'any' | 'private';
+  params?: ParamSpec[];
+  /** Validates `{ param: string | string[] }` into the command's arguments; a factory sees the estate. */
+  args: z.ZodType<A> | ((env: CommandEnv) => z.ZodType<A>);
+  /** A refusal that depends on the arguments (a service only admins may restart); checked again at confirm. */
+  permit?: (args: A, user: KnownUser, env: CommandEnv) => string | undefined;
+  preview?: (args: A, env: CommandEnv) => Html;
+  /** What the message shows while a confirmed action runs. */
+  progress?: (args: A) => Html;
+  run: (ctx: RunContext<A>) => Promise<Reply>;
+}
+
+/** Declares a command; the identity function is here for inference of A from the schema. */
+export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
+  return spec;
+}
+
+export type OutcomeKind =
+  | 'silent'
+  | 'reply'
+  | 'confirm'
+  | 'denied'
+  | 'invalid'
+  | 'unknown'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'stale'
+  | 'error';
+
+export type Outcome =
+  | { kind: 'silent'; reason: string }
+  | { kind: 'confirm'; html: Html; nonce: string; expiresAt: number }
+  | { kind: Exclude<OutcomeKind, 'silent' | 'confirm'>; html: Html; buttons?: Button[][] };
+
+/** What a Confirm/Cancel press leads to. */
+export type PressOutcome =
+  /** The message stays as it is; only a popup answers (another user's press, store down). */
+  | { kind: 'popup'; popup: string }
+  /** The message is edited to `html` and loses its keyboard. */
+  | { kind: 'final'; popup: string; html: Html }
+  /** The action runs: show `progress`, then edit to what `execute` returns. */
+  | { kind: 'run'; popup: string; progress: Html; execute: () => Promise<Outcome> };

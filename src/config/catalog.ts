@@ -1,0 +1,79 @@
+import { closest, distance } from 'fastest-levenshtein';
+import type { Estate, Role, Service } from './schema';
+
+export interface KnownUser {
+  id: number;
+  name: string;
+  role: Role;
+}
+
+/** Suggests the nearest candidate when it is close enough to be a typo, not a different word. */
+export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0 || input === '') return undefined;
+  const best = closest(input.toLowerCase(), [...candidates]);
+  const limit = Math.max(2, Math.floor(best.length / 3));
+  return distance(input.toLowerCase(), best) <= limit ? best : undefined;
+}
+
+/** Look-ups over the estate file: services by any of their names, dependants, users, chats. */
+export class Catalog {
+  private readonly byKey = new Map<string, Service>();
+  private readonly users = new Map<number, KnownUser>();
+
+  constructor(readonly estate: Estate) {
+    for (const svc of estate.services) {
+      for (const key of [svc.name, ...svc.aliases, ...(svc.container ? [svc.container] : [])]) {
+        if (!this.byKey.has(key.toLowerCase())) this.byKey.set(key.toLowerCase(), svc);
+      }
+    }
+    for (const u of estate.users) this.users.set(u.id, { ...u });
+  }
+
+  get services(): readonly Service[] {
+    return this.estate.services;
+  }
+
+  /** By short name, alias or container name, case-insensitive. */
+  findService(name: string): Service | undefined {
+    return this.byKey.get(name.trim().toLowerCase());
+  }
+
+  suggestService(name: string): string | undefined {
+    const key = suggest(name, [...this.byKey.keys()]);
+    return key ? this.byKey.get(key)?.name : undefined;
+  }
+
+  /** Services that list `name` in depends_on, directly or through others. */
+  dependantsOf(name: string): Service[] {
+    const out: Service[] = [];
+    const seen = new Set<string>([name]);
+    const queue = [name];
+    while (queue.length > 0) {
+      const current = queue.shift() as string;
+      for (const svc of this.estate.services) {
+        if (svc.depends_on.includes(current) && !seen.has(svc.name)) {
+          seen.add(svc.name);
+          out.push(svc);
+          queue.push(svc.name);
+        }
+      }
+    }
+    return out;
+  }
+
+  categories(): string[] {
+    return [...new Set(this.estate.services.map((s) => s.category))];
+  }
+
+  servicesIn(category: string): Service[] {
+    return this.estate.services.filter((s) => s.category === category);
+  }
+
+  user(id: number): KnownUser | undefined {
+    return this.users.get(id);
+  }
+
+  isCommandGroup(chatId: number): boolean {
+    return this.estate.chats.commands.includes(chatId);
+  }
+}

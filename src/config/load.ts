@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { estateSchema, type Estate } from './schema';
+
+/** Start-up configuration problems: one readable line each, never a stack trace. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || '(top level)';
+}
+
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
+    else if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
+    return `${formatPath(issue.path)}: ${message}`;
+  });
+}
+
+export function parseEstate(yamlText: string, source: string): Estate {
+  const doc = parseDocument(yamlText, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  }
+  const result = estateSchema.safeParse(doc.toJS());
+  if (!result.success) throw new ConfigError(source, describeIssues(result.error));
+  return result.data;
+}
+
+export async function loadEstateFile(path: string): Promise<Estate> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, [
+      code === 'ENOENT' ? 'file not found (set ESTATE_FILE to your estate file)' : `cannot read: ${code ?? String(err)}`,
+    ]);
+  }
+  return parseEstate(text, path);
+}
+
+/** Secrets and endpoints come only from the environment, never from the estate file. */
+const envSchema = z.object({
+  ESTATE_FILE: z.string().default('config/estate.example.yml'),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'does not look like a BotFather token (123456:ABC…)')
+    .optional(),
+  TELEGRAM_API_ROOT: z.url({ message: 'invalid URL' }).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
+  GPU_SSH_KEY_PATH: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MANA_OPS_MODE: z.enum(['auto', 'telegram', 'console']).default('auto'),
+});
+export type Env = z.output<typeof envSchema>;
+
+export function readEnv(env: NodeJS.ProcessEnv): Env {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) throw new ConfigError('environment', describeIssues(result.error));
+  return result.data;
+}

@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { parseBytes } from '../util/bytes';
+import { parseDuration } from '../util/duration';
+
+/** The estate file: what the bot administers and who may ask it to. Pure schema, no I/O. */
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export const roleSchema = z.enum(ROLES);
+
+export const CATEGORIES = [
+  'infra', 'core', 'backend', 'web', 'sync', 'llm', 'monitoring', 'gpu', 'mirror', 'games', 'tooling',
+] as const;
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes (like chat-web)');
+
+export const durationSchema = z.string().transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid duration "${s}" (use 90s, 15m, 1h, 2d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const bytesSchema = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : parseBytes(v);
+  if (n === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid size "${String(v)}" (use 128m, 1g)` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const url = z.url({ message: 'invalid URL' });
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i, 'must be a full hostname like gpu-stt.mana.how');
+
+const httpCheck = z.strictObject({
+  type: z.literal('http'),
+  url,
+  expect_status: z.number().int().min(100).max(599).default(200),
+  body_contains: z.string().optional(),
+  timeout: durationSchema.default(5_000),
+  max_latency: durationSchema.optional(),
+  interval: durationSchema.optional(),
+});
+const tcpCheck = z.strictObject({
+  type: z.literal('tcp'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  timeout: durationSchema.default(3_000),
+  interval: durationSchema.optional(),
+});
+const dockerCheck = z.strictObject({ type: z.literal('docker'), interval: durationSchema.optional() });
+const redisCheck = z.strictObject({
+  type: z.literal('redis'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  interval: durationSchema.optional(),
+});
+const postgresCheck = z.strictObject({
+  type: z.literal('postgres'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  interval: durationSchema.optional(),
+});
+export const checkSchema = z.discriminatedUnion('type', [httpCheck, tcpCheck, dockerCheck, redisCheck, postgresCheck]);
+
+const windowsUnit = z.union([
+  z.strictObject({ scheduled_task: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a task name like ManaSTT') }),
+  z.strictObject({ windows_service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a service name like Cloudflared') }),
+]);
+
+export const serviceSchema = z.strictObject({
+  name,
+  aliases: z.array(name).default([]),
+  description: z.string().optional(),
+  category: z.enum(CATEGORIES),
+  /** Where it runs: a docker host's name, or `gpu` for the Windows box. */
+  host: z.string().default('mac-mini'),
+  container: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'not a valid container name').optional(),
+  windows: windowsUnit.optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  public_hostnames: z.array(hostname).default([]),
+  mem_limit: bytesSchema.optional(),
+  depends_on: z.array(name).default([]),
+  restart: z
+    .strictObject({ allowed: z.boolean().default(true), role: roleSchema.default('operator') })
+    .default({ allowed: true, role: 'operator' }),
+  checks: z.array(checkSchema).default([]),
+});
+
+export const tunnelSchema = z.strictObject({
+  name,
+  uuid: z.uuid({ message: 'must be the tunnel UUID (cloudflared tunnel list shows it)' }),
+  runs_on: z.string(),
+  managed: z.enum(['local-config', 'dashboard']).default('dashboard'),
+  hostnames: z.array(hostname).min(1),
+});
+
+const fingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be an OpenSSH fingerprint like SHA256:… (ssh-keygen -lf key.pub)');
+
+export const estateSchema = z
+  .strictObject({
+    version: z.literal(1),
+    docker_hosts: z
+      .array(
+        z.strictObject({
+          name,
+          endpoint: z
+            .string()
+            .regex(/^(unix:\/\/\/.+|tcp:\/\/[^\s/]+:\d+)$/, 'use unix:///path/docker.sock or tcp://host:port'),
+        }),
+      )
+      .min(1),
+    gpu_box: z
+      .strictObject({
+        name,
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(22),
+        user: z.string().min(1),
+        host_key_fingerprint: fingerprint,
+      })
+      .optional(),
+    cloudflare: z.strictObject({ account_id: z.string().min(1), zone_id: z.string().min(1) }).optional(),
+    tunnels: z.array(tunnelSchema).default([]),
+    services: z.array(serviceSchema).min(1),
+    users: z
+      .array(z.strictObject({ id: z.number().int().positive(), name: z.string().min(1), role: roleSchema }))
+      .min(1, 'add at least one user (send /whoami to the bot to learn your id)'),
+    chats: z
+      .strictObject({
+        alerts: z.array(z.number().int()).default([]),
+        /** Group chats where allowlisted users may give commands. */
+        commands: z.array(z.number().int()).default([]),
+      })
+      .default({ alerts: [], commands: [] }),
+    policy: z
+      .strictObject({
+        max_command_age: durationSchema.default(60_000),
+        confirm_ttl: durationSchema.default(120_000),
+        rate_limit: z
+          .strictObject({ commands: z.number().int().positive().default(20), window: durationSchema.default(60_000) })
+          .default({ commands: 20, window: 60_000 }),
+        stranger_reply: z.enum(['none', 'hourly']).default('none'),
+        command_deadline: durationSchema.default(60_000),
+      })
+      .default({
+        max_command_age: 60_000,
+        confirm_ttl: 120_000,
+        rate_limit: { commands: 20, window: 60_000 },
+        stranger_reply: 'none',
+        command_deadline: 60_000,
+      }),
+  })
+  .superRefine((estate, ctx) => {
+    const names = new Map<string, number>();
+    estate.services.forEach((svc, i) => {
+      for (const [key, label] of [[svc.name, 'name'], ...svc.aliases.map((a) => [a, 'aliases'] as const)] as const) {
+        const other = names.get(key);
+        if (other !== undefined && other !== i) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, label],
+            message: `"${key}" is already used by services[${other}] (${estate.services[other]?.name})`,
+          });
+        } else names.set(key, i);
+      }
+      if (!svc.container && !svc.windows) {
+        ctx.addIssue({ code: 'custom', path: ['services', i], message: 'needs a container or a windows unit' });
+      }
+      const hostKnown = svc.host === 'gpu' ? !!estate.gpu_box : estate.docker_hosts.some((h) => h.name === svc.host);
+      if (!hostKnown) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'host'],
+          message: `unknown host "${svc.host}" (a docker_hosts name, or gpu with a gpu_box section)`,
+        });
+      }
+    });
+    estate.services.forEach((svc, i) =>
+      svc.depends_on.forEach((dep, j) => {
+        if (!estate.services.some((s) => s.name === dep)) {
+          ctx.addIssue({ code: 'custom', path: ['services', i, 'depends_on', j], message: `unknown service "${dep}"` });
+        }
+      }),
+    );
+    const ids = new Set<number>();
+    estate.users.forEach((u, i) => {
+      if (ids.has(u.id)) ctx.addIssue({ code: 'custom', path: ['users', i, 'id'], message: `duplicate user id ${u.id}` });
+      ids.add(u.id);
+    });
+    estate.tunnels.forEach((t, i) => {
+      const runsOn = t.runs_on === 'gpu' ? !!estate.gpu_box : estate.docker_hosts.some((h) => h.name === t.runs_on);
+      if (!runsOn) ctx.addIssue({ code: 'custom', path: ['tunnels', i, 'runs_on'], message: `unknown host "${t.runs_on}"` });
+    });
+  });
+
+export type Estate = z.output<typeof estateSchema>;
+export type Service = Estate['services'][number];
+export type Role = z.output<typeof roleSchema>;
+export type Check = z.output<typeof checkSchema>;

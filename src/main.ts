@@ -1,0 +1,88 @@
+import { buildApp } from './app';
+import { runConsole } from './bot/console';
+import { createTelegramFrontEnd } from './bot/telegram';
+import { ConfigError, loadEstateFile, readEnv } from './config/load';
+import type { Estate } from './config/schema';
+import { DockerRuntime } from './ops/docker/docker-runtime';
+import type { ContainerRuntime, StateStore } from './ops/ports';
+import { MemoryStore } from './ops/state/memory-store';
+import { RedisStore } from './ops/state/redis-store';
+import { createLogger } from './util/logger';
+
+/** Console stand-ins for roles the estate file has nobody for, so `:as viewer` works on a laptop. */
+function withConsoleStandIns(estate: Estate): Estate {
+  const users = [...estate.users];
+  (['viewer', 'operator', 'admin'] as const).forEach((role, i) => {
+    if (!users.some((u) => u.role === role)) users.push({ id: 1_000 + i, name: `console-${role}`, role });
+  });
+  return { ...estate, users };
+}
+
+async function main(): Promise<number> {
+  let env;
+  let estate: Estate;
+  try {
+    env = readEnv(process.env);
+    estate = await loadEstateFile(env.ESTATE_FILE);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`mana-ops: cannot start.\n${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const mode = env.MANA_OPS_MODE === 'auto' ? (env.TELEGRAM_BOT_TOKEN ? 'telegram' : 'console') : env.MANA_OPS_MODE;
+  if (mode === 'telegram' && !env.TELEGRAM_BOT_TOKEN) {
+    process.stderr.write('mana-ops: cannot start.\nTELEGRAM_BOT_TOKEN is required in telegram mode (BotFather gives it).\n');
+    return 2;
+  }
+  const log = createLogger(mode === 'console' && env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
+  const store: StateStore = env.REDIS_URL ? new RedisStore({ url: env.REDIS_URL }) : new MemoryStore();
+  const docker = new Map<string, ContainerRuntime>(estate.docker_hosts.map((h) => [h.name, new DockerRuntime(h.endpoint)]));
+  const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log });
+  log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
+
+  if (mode === 'console') {
+    await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout });
+    await store.close();
+    return 0;
+  }
+
+  const frontEnd = createTelegramFrontEnd({
+    token: env.TELEGRAM_BOT_TOKEN as string,
+    ...(env.TELEGRAM_API_ROOT && { apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, '') }),
+    app,
+    log,
+    ...(process.env.MANA_OPS_POLL_TIMEOUT && { pollTimeoutSeconds: Number(process.env.MANA_OPS_POLL_TIMEOUT) }),
+  });
+  try {
+    await frontEnd.start();
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'cannot reach Telegram: check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT');
+    await store.close();
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping: finishing running commands');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await frontEnd.stop();
+  await store.close();
+  log.info('stopped');
+  log.flush();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`mana-ops: unexpected failure: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,78 @@
+import type { StateStore, StreamEntry } from '../ports';
+
+interface Slot {
+  value: string;
+  expiresAt: number; // Infinity when no TTL
+}
+
+/** The in-memory StateStore: the console's store, and the reference the Redis adapter is tested against. */
+export class MemoryStore implements StateStore {
+  readonly kind = 'memory' as const;
+  private readonly slots = new Map<string, Slot>();
+  private readonly streams = new Map<string, StreamEntry[]>();
+  private lastStreamMs = 0;
+  private streamSeq = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private live(key: string): Slot | undefined {
+    const slot = this.slots.get(key);
+    if (slot && slot.expiresAt <= this.now()) {
+      this.slots.delete(key);
+      return undefined;
+    }
+    return slot;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.live(key)?.value ?? null;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.slots.set(key, { value, expiresAt: ttlMs === undefined ? Infinity : this.now() + ttlMs });
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (this.live(key)) return false;
+    await this.set(key, value, ttlMs);
+    return true;
+  }
+
+  async take(key: string): Promise<string | null> {
+    const slot = this.live(key);
+    this.slots.delete(key);
+    return slot?.value ?? null;
+  }
+
+  async del(key: string): Promise<void> {
+    this.slots.delete(key);
+  }
+
+  async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    const slot = this.live(key);
+    const count = slot ? Number(slot.value) + 1 : 1;
+    const expiresAt = slot ? slot.expiresAt : this.now() + windowMs;
+    this.slots.set(key, { value: String(count), expiresAt });
+    return { count, resetInMs: expiresAt - this.now() };
+  }
+
+  async append(stream: string, fields: Record<string, string>, maxLen: number): Promise<string> {
+    const now = this.now();
+    this.streamSeq = now > this.lastStreamMs ? 0 : this.streamSeq + 1;
+    this.lastStreamMs = Math.max(now, this.lastStreamMs);
+    const id = `${this.lastStreamMs}-${this.streamSeq}`;
+    const entries = this.streams.get(stream) ?? [];
+    entries.push({ id, fields: { ...fields } });
+    if (entries.length > maxLen) entries.splice(0, entries.length - maxLen);
+    this.streams.set(stream, entries);
+    return id;
+  }
+
+  async tail(stream: string, count: number): Promise<StreamEntry[]> {
+    return (this.streams.get(stream) ?? []).slice(-count).reverse();
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

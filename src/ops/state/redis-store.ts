@@ -1,0 +1,112 @@
+import { Redis } from 'ioredis';
+import { OpsError, type StateStore, type StreamEntry } from '../ports';
+
+// INCR and PEXPIRE in one script, so a counter can never be left without an expiry.
+const HIT_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}`;
+
+export interface RedisStoreOptions {
+  url: string;
+  keyPrefix?: string;
+  /** How long one command may take before the store counts as unreachable. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * StateStore on Redis. Fails fast while Redis is down (no offline queue), so a caller can answer
+ * "state store unavailable" instead of hanging; ioredis keeps reconnecting in the background.
+ */
+export class RedisStore implements StateStore {
+  readonly kind = 'redis' as const;
+  private readonly redis: Redis;
+
+  constructor(options: RedisStoreOptions) {
+    this.redis = new Redis(options.url, {
+      keyPrefix: options.keyPrefix ?? 'mana-ops:',
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs ?? 1_000,
+      connectTimeout: 2_000,
+      lazyConnect: false,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    });
+    // Connection errors surface on each command as OpsError; the event itself only needs a listener.
+    this.redis.on('error', () => {});
+    this.redis.defineCommand('manaHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+  }
+
+  /** The raw client, for libraries that speak Redis themselves (grammY's storage adapter). */
+  get client(): Redis {
+    return this.redis;
+  }
+
+  private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw new OpsError('unreachable', `Redis ${what} failed: ${(err as Error).message}`, 'check that Redis is running (REDIS_URL)', {
+        cause: err,
+      });
+    }
+  }
+
+  get(key: string) {
+    return this.run('GET', () => this.redis.get(key));
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    await this.run('SET', () => (ttlMs === undefined ? this.redis.set(key, value) : this.redis.set(key, value, 'PX', ttlMs)));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const res = await this.run('SET NX', () => this.redis.set(key, value, 'PX', ttlMs, 'NX'));
+    return res === 'OK';
+  }
+
+  take(key: string) {
+    return this.run('GETDEL', () => this.redis.getdel(key));
+  }
+
+  async del(key: string): Promise<void> {
+    await this.run('DEL', () => this.redis.del(key));
+  }
+
+  async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    const [count, ttl] = await this.run('rate counter', async () => {
+      const call = (this.redis as unknown as { manaHit(key: string, windowMs: number): Promise<[number, number]> }).manaHit;
+      return call.call(this.redis, key, windowMs);
+    });
+    return { count, resetInMs: ttl };
+  }
+
+  async append(stream: string, fields: Record<string, string>, maxLen: number): Promise<string> {
+    const flat = Object.entries(fields).flat();
+    const id = await this.run('XADD', () => this.redis.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...flat));
+    return id ?? '';
+  }
+
+  async tail(stream: string, count: number): Promise<StreamEntry[]> {
+    const rows = await this.run('XREVRANGE', () => this.redis.xrevrange(stream, '+', '-', 'COUNT', count));
+    return rows.map(([id, flat]) => {
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+      return { id, fields };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.run('PING', () => this.redis.ping());
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
