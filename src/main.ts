@@ -37,7 +37,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = createLogger(mode === 'console' && env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
-  const store: StateStore = env.REDIS_URL ? new RedisStore({ url: env.REDIS_URL }) : new MemoryStore();
+  let store: StateStore = new MemoryStore();
+  if (env.REDIS_URL) {
+    const redis = new RedisStore({ url: env.REDIS_URL });
+    if (!(await redis.ready())) {
+      log.warn('Redis is not reachable yet: read-only commands work, confirmations are refused until it is (check REDIS_URL)');
+    }
+    store = redis;
+  }
   const docker = new Map<string, ContainerRuntime>(estate.docker_hosts.map((h) => [h.name, new DockerRuntime(h.endpoint)]));
   const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log });
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');

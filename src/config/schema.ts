@@ -158,48 +158,64 @@ export const estateSchema = z
         command_deadline: 60_000,
       }),
   })
-  .superRefine((estate, ctx) => {
-    const names = new Map<string, number>();
-    estate.services.forEach((svc, i) => {
-      for (const [key, label] of [[svc.name, 'name'], ...svc.aliases.map((a) => [a, 'aliases'] as const)] as const) {
-        const other = names.get(key);
-        if (other !== undefined && other !== i) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['services', i, label],
-            message: `"${key}" is already used by services[${other}] (${estate.services[other]?.name})`,
-          });
-        } else names.set(key, i);
-      }
-      if (!svc.container && !svc.windows) {
-        ctx.addIssue({ code: 'custom', path: ['services', i], message: 'needs a container or a windows unit' });
-      }
-      const hostKnown = svc.host === 'gpu' ? !!estate.gpu_box : estate.docker_hosts.some((h) => h.name === svc.host);
-      if (!hostKnown) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['services', i, 'host'],
-          message: `unknown host "${svc.host}" (a docker_hosts name, or gpu with a gpu_box section)`,
-        });
-      }
-    });
-    estate.services.forEach((svc, i) =>
-      svc.depends_on.forEach((dep, j) => {
-        if (!estate.services.some((s) => s.name === dep)) {
-          ctx.addIssue({ code: 'custom', path: ['services', i, 'depends_on', j], message: `unknown service "${dep}"` });
-        }
-      }),
-    );
-    const ids = new Set<number>();
-    estate.users.forEach((u, i) => {
-      if (ids.has(u.id)) ctx.addIssue({ code: 'custom', path: ['users', i, 'id'], message: `duplicate user id ${u.id}` });
-      ids.add(u.id);
-    });
-    estate.tunnels.forEach((t, i) => {
-      const runsOn = t.runs_on === 'gpu' ? !!estate.gpu_box : estate.docker_hosts.some((h) => h.name === t.runs_on);
-      if (!runsOn) ctx.addIssue({ code: 'custom', path: ['tunnels', i, 'runs_on'], message: `unknown host "${t.runs_on}"` });
+  // Cross-references are checked even when other parts failed, so a broken file is reported in one go.
+  .superRefine((estate, ctx) => crossCheck(estate as unknown as LooseEstate, ctx), {
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  });
+
+interface LooseService {
+  name?: unknown;
+  aliases?: unknown;
+  container?: unknown;
+  windows?: unknown;
+  host?: unknown;
+  depends_on?: unknown;
+}
+interface LooseEstate {
+  services?: unknown;
+  users?: unknown;
+  tunnels?: unknown;
+  docker_hosts?: unknown;
+  gpu_box?: unknown;
+}
+const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+const strings = (v: unknown): string[] => list<unknown>(v).filter((x): x is string => typeof x === 'string');
+
+function crossCheck(estate: LooseEstate, ctx: z.RefinementCtx): void {
+  const services = list<LooseService>(estate.services).filter((s) => typeof s === 'object' && s !== null);
+  const hosts = new Set(list<{ name?: unknown }>(estate.docker_hosts).map((h) => h?.name));
+  const hostKnown = (host: unknown) => (host === 'gpu' ? !!estate.gpu_box : hosts.has(host ?? 'mac-mini'));
+  const owner = new Map<string, number>();
+  const serviceNames = new Set(services.map((s) => s.name));
+  services.forEach((svc, i) => {
+    const keys: [string, string][] = [
+      ...(typeof svc.name === 'string' ? [[svc.name, 'name'] as [string, string]] : []),
+      ...strings(svc.aliases).map((a): [string, string] => [a, 'aliases']),
+    ];
+    for (const [key, label] of keys) {
+      const other = owner.get(key);
+      if (other !== undefined && other !== i) {
+        const otherName = String(services[other]?.name);
+        ctx.addIssue({ code: 'custom', path: ['services', i, label], message: `"${key}" is already used by services[${other}] (${otherName})` });
+      } else owner.set(key, i);
+    }
+    if (!svc.container && !svc.windows) ctx.addIssue({ code: 'custom', path: ['services', i], message: 'needs a container or a windows unit' });
+    if (!hostKnown(svc.host)) {
+      ctx.addIssue({ code: 'custom', path: ['services', i, 'host'], message: `unknown host "${String(svc.host)}" (a docker_hosts name, or gpu with a gpu_box section)` });
+    }
+    strings(svc.depends_on).forEach((dep, j) => {
+      if (!serviceNames.has(dep)) ctx.addIssue({ code: 'custom', path: ['services', i, 'depends_on', j], message: `unknown service "${dep}"` });
     });
   });
+  const ids = new Set<unknown>();
+  list<{ id?: unknown }>(estate.users).forEach((u, i) => {
+    if (ids.has(u?.id)) ctx.addIssue({ code: 'custom', path: ['users', i, 'id'], message: `duplicate user id ${String(u?.id)}` });
+    ids.add(u?.id);
+  });
+  list<{ runs_on?: unknown }>(estate.tunnels).forEach((t, i) => {
+    if (!hostKnown(t?.runs_on)) ctx.addIssue({ code: 'custom', path: ['tunnels', i, 'runs_on'], message: `unknown host "${String(t?.runs_on)}"` });
+  });
+}
 
 export type Estate = z.output<typeof estateSchema>;
 export type Service = Estate['services'][number];

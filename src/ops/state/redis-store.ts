@@ -39,6 +39,24 @@ export class RedisStore implements StateStore {
     this.redis.defineCommand('manaHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
   }
 
+  /**
+   * Waits for the first connection. False when Redis is not there yet: the bot starts anyway, answers
+   * read-only commands and refuses confirmations until ioredis has reconnected.
+   */
+  async ready(timeoutMs = 3_000): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.redis.once('ready', onReady);
+    });
+  }
+
   /** The raw client, for libraries that speak Redis themselves (grammY's storage adapter). */
   get client(): Redis {
     return this.redis;

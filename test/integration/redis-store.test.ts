@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OpsError } from '../../src/ops/ports';
+import { RedisStore } from '../../src/ops/state/redis-store';
+import { RedisServer } from '../support/redis';
+import { stateStoreContract } from '../support/store-contract';
+
+const redis = new RedisServer();
+const stores: RedisStore[] = [];
+beforeAll(async () => {
+  await redis.start();
+});
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await redis.dispose();
+});
+const make = async () => {
+  const s = new RedisStore({ url: redis.url, keyPrefix: 'contract:' });
+  stores.push(s);
+  expect(await s.ready()).toBe(true);
+  return s;
+};
+
+stateStoreContract('redis', make);
+
+describe('RedisStore against a real redis-server', () => {
+  it('caps the audit stream approximately (XADD MAXLEN ~)', async () => {
+    const s = await make();
+    for (let i = 0; i < 400; i++) await s.append('capped', { i: String(i) }, 100);
+    const all = await s.tail('capped', 1_000);
+    expect(all.length).toBeLessThan(400);
+    expect(all.length).toBeGreaterThanOrEqual(100);
+    expect(all[0]?.fields.i).toBe('399');
+  });
+
+  it('fails fast with an OpsError while Redis is down, and recovers when it is back', async () => {
+    const own = new RedisServer();
+    await own.start();
+    const s = new RedisStore({ url: own.url, commandTimeoutMs: 500 });
+    stores.push(s);
+    expect(await s.ready()).toBe(true);
+    await s.set('x', '1');
+    await own.stop();
+    const started = Date.now();
+    const err = await s.get('x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpsError);
+    expect((err as OpsError).code).toBe('unreachable');
+    expect((err as OpsError).hint).toMatch(/REDIS_URL/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await own.start(own.port);
+    await expect.poll(() => s.ping().then(() => 'up', () => 'down'), { timeout: 8_000, interval: 200 }).toBe('up');
+    await own.dispose();
+  });
+});

@@ -1,0 +1,32 @@
+import type { Estate } from '../../src/config/schema';
+import { estateSchema } from '../../src/config/schema';
+
+export const ADMIN = { id: 100, is_bot: false, first_name: 'Ada' } as const;
+export const OPERATOR = { id: 200, is_bot: false, first_name: 'Otto' } as const;
+export const VIEWER = { id: 300, is_bot: false, first_name: 'Vera' } as const;
+export const STRANGER = { id: 999, is_bot: false, first_name: 'Mallory' } as const;
+export const OPS_GROUP = { id: -1001234, type: 'supergroup', title: 'ops' } as const;
+export const OTHER_GROUP = { id: -1009999, type: 'supergroup', title: 'random' } as const;
+
+/** A small estate on loopback only: containers named with `prefix` so parallel files never collide. */
+export function testEstate(options: { prefix?: string; dockerSock?: string; overrides?: Record<string, unknown> } = {}): Estate {
+  const p = options.prefix ?? 'mo-test';
+  return estateSchema.parse({
+    version: 1,
+    docker_hosts: [{ name: 'local', endpoint: `unix://${options.dockerSock ?? '/nonexistent/docker.sock'}` }],
+    services: [
+      { name: 'postgres', container: `${p}-postgres`, category: 'infra', host: 'local', restart: { role: 'admin' } },
+      { name: 'chat-backend', container: `${p}-chat-backend`, category: 'backend', host: 'local', depends_on: ['postgres'] },
+      { name: 'chat-web', aliases: ['chat'], container: `${p}-chat-web`, category: 'web', host: 'local', depends_on: ['chat-backend'] },
+      { name: 'todo-web', container: `${p}-todo-web`, category: 'web', host: 'local' },
+      { name: 'frozen', container: `${p}-frozen`, category: 'tooling', host: 'local', restart: { allowed: false } },
+    ],
+    users: [
+      { id: ADMIN.id, name: 'ada', role: 'admin' },
+      { id: OPERATOR.id, name: 'otto', role: 'operator' },
+      { id: VIEWER.id, name: 'vera', role: 'viewer' },
+    ],
+    chats: { alerts: [ADMIN.id], commands: [OPS_GROUP.id] },
+    ...options.overrides,
+  });
+}

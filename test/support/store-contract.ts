@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { StateStore } from '../../src/ops/ports';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One contract for every StateStore: the Redis adapter must behave exactly as the in-memory one. */
+export function stateStoreContract(name: string, make: () => Promise<StateStore>) {
+  describe(`StateStore contract: ${name}`, () => {
+    const key = () => `k-${Math.random().toString(36).slice(2)}`;
+
+    it('set/get/del, with and without a TTL', async () => {
+      const s = await make();
+      const k = key();
+      expect(await s.get(k)).toBeNull();
+      await s.set(k, 'v');
+      expect(await s.get(k)).toBe('v');
+      await s.del(k);
+      expect(await s.get(k)).toBeNull();
+      await s.set(k, 'short', 50);
+      await sleep(120);
+      expect(await s.get(k)).toBeNull();
+    });
+
+    it('setIfAbsent creates once until the TTL ends', async () => {
+      const s = await make();
+      const k = key();
+      expect(await s.setIfAbsent(k, 'a', 80)).toBe(true);
+      expect(await s.setIfAbsent(k, 'b', 80)).toBe(false);
+      expect(await s.get(k)).toBe('a');
+      await sleep(150);
+      expect(await s.setIfAbsent(k, 'c', 80)).toBe(true);
+    });
+
+    it('take hands a value to exactly one of many concurrent callers', async () => {
+      const s = await make();
+      const k = key();
+      await s.set(k, 'once', 5_000);
+      const results = await Promise.all(Array.from({ length: 20 }, () => s.take(k)));
+      expect(results.filter((r) => r === 'once')).toHaveLength(1);
+      expect(await s.get(k)).toBeNull();
+    });
+
+    it('hit counts within a window that starts with the first hit and always expires', async () => {
+      const s = await make();
+      const k = key();
+      const first = await s.hit(k, 200);
+      expect(first.count).toBe(1);
+      expect(first.resetInMs).toBeGreaterThan(0);
+      expect(first.resetInMs).toBeLessThanOrEqual(200);
+      const counts = await Promise.all(Array.from({ length: 9 }, () => s.hit(k, 200)));
+      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await sleep(260);
+      expect((await s.hit(k, 200)).count).toBe(1);
+    });
+
+    it('append and tail: newest first, capped', async () => {
+      const s = await make();
+      const stream = key();
+      for (let i = 0; i < 5; i++) await s.append(stream, { n: String(i), who: 'ada' }, 1_000);
+      const last = await s.tail(stream, 3);
+      expect(last.map((e) => e.fields.n)).toEqual(['4', '3', '2']);
+      expect(last[0]?.fields.who).toBe('ada');
+      expect(await s.tail(key(), 3)).toEqual([]);
+    });
+
+    it('answers ping', async () => {
+      await expect((await make()).ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../src/ops/state/memory-store';
+import { stateStoreContract } from '../support/store-contract';
+
+stateStoreContract('memory', async () => new MemoryStore());
