@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app';
+import type { Envelope } from '../../src/auth/gate';
+import type { Outcome } from '../../src/commands/types';
+import type { StateStore } from '../../src/ops/ports';
+import { MemoryStore } from '../../src/ops/state/memory-store';
+import { htmlToPlain } from '../../src/util/html';
+import { ADMIN, OPERATOR, OPS_GROUP, OTHER_GROUP, STRANGER, VIEWER, testEstate } from '../support/estate';
+import { DownStore, RecordingRuntime, silentLogger } from '../support/fakes';
+
+function setup(options: { store?: StateStore; overrides?: Record<string, unknown> } = {}) {
+  let clock = Date.parse('2026-11-27T10:00:00Z');
+  const runtime = new RecordingRuntime();
+  const store = options.store ?? new MemoryStore(() => clock);
+  const app = buildApp(testEstate({ prefix: 'unit', overrides: options.overrides }), {
+    store,
+    docker: new Map([['local', runtime]]),
+    log: silentLogger(),
+    now: () => clock,
+  });
+  const env = (userId: number, extra: Partial<Envelope> = {}): Envelope => ({
+    userId,
+    chatId: userId,
+    chatType: 'private',
+    sentAt: clock,
+    forwarded: false,
+    edited: false,
+    ...extra,
+  });
+  const say = (userId: number, text: string, extra: Partial<Envelope> = {}) => app.dispatcher.handleText(env(userId, extra), text);
+  return { app, runtime, store, env, say, advance: (ms: number) => (clock += ms) };
+}
+
+const plain = (o: Outcome) => (o.kind === 'silent' ? `(silent: ${o.reason})` : htmlToPlain(o.html));
+
+describe('dispatcher', () => {
+  it('/help lists only what the caller may run, with usage', async () => {
+    const { say } = setup();
+    const admin = plain(await say(ADMIN.id, '/help'));
+    const viewer = plain(await say(VIEWER.id, '/help'));
+    expect(admin).toContain('/restart <service>');
+    expect(admin).toContain('/audit');
+    expect(viewer).toContain('/ping');
+    expect(viewer).not.toContain('/restart');
+    expect(viewer).not.toContain('/audit');
+  });
+
+  it('/whoami answers a stranger in private with their id and how to be added; nothing else does', async () => {
+    const { say } = setup();
+    const who = await say(STRANGER.id, '/whoami');
+    expect(who.kind).toBe('reply');
+    expect(plain(who)).toContain(`Your id: ${STRANGER.id}`);
+    expect(plain(who)).toContain(`- { id: ${STRANGER.id}, name: you, role: viewer }`);
+    expect(await say(STRANGER.id, '/help')).toEqual({ kind: 'silent', reason: 'stranger' });
+    expect(await say(STRANGER.id, '/restart chat-web')).toEqual({ kind: 'silent', reason: 'stranger' });
+    expect(await say(STRANGER.id, '/nonsense')).toEqual({ kind: 'silent', reason: 'stranger' });
+  });
+
+  it('a stranger gets one generic reply per hour when so configured', async () => {
+    const { say, advance } = setup({ overrides: { policy: { stranger_reply: 'hourly' } } });
+    expect(plain(await say(STRANGER.id, '/help'))).toBe('This is a private bot.');
+    expect((await say(STRANGER.id, '/help')).kind).toBe('silent');
+    advance(3_600_001);
+    expect((await say(STRANGER.id, '/status')).kind).toBe('denied');
+  });
+
+  it('unknown command suggests the nearest one the caller may run', async () => {
+    const { say } = setup();
+    expect(plain(await say(OPERATOR.id, '/restrat chat-web'))).toBe('Unknown command /restrat. Did you mean /restart?');
+    expect(plain(await say(VIEWER.id, '/restrat chat-web'))).toContain('/help lists');
+  });
+
+  it('bad arguments get the usage line and what was wrong', async () => {
+    const { say } = setup();
+    const typo = plain(await say(OPERATOR.id, '/restart chat-wbe'));
+    expect(typo).toContain('Usage: /restart <service>');
+    expect(typo).toContain('unknown service "chat-wbe". Did you mean chat-web?');
+    expect(plain(await say(OPERATOR.id, '/restart'))).toContain('service: is required');
+    expect(plain(await say(OPERATOR.id, '/restart chat-web extra'))).toContain('unexpected argument: extra');
+    expect(plain(await say(ADMIN.id, '/audit n=500'))).toContain('n: must be at most 50');
+    expect(plain(await say(OPERATOR.id, '/restart "chat-web'))).toContain('a quote is not closed');
+    expect(plain(await say(OPERATOR.id, '/restart frozen'))).toContain('frozen is marked as not restartable');
+  });
+
+  it('refuses by role: viewer cannot restart, operator cannot restart infra', async () => {
+    const { say, runtime } = setup();
+    expect(plain(await say(VIEWER.id, '/restart chat-web'))).toBe('/restart needs the operator role; you are viewer.');
+    expect(plain(await say(OPERATOR.id, '/restart postgres'))).toBe('postgres (infra) may only be restarted by admins.');
+    expect((await say(ADMIN.id, '/restart postgres')).kind).toBe('confirm');
+    expect(runtime.restarted).toEqual([]);
+  });
+
+  it('refuses anonymous admins, channel posts, forwarded, edited and foreign-group messages silently', async () => {
+    const { say, runtime } = setup();
+    const cases: [number, Partial<Envelope>, string][] = [
+      [1087968824, { chatId: OPS_GROUP.id, chatType: 'supergroup', senderChatId: OPS_GROUP.id }, 'anonymous'],
+      [777000, { chatId: OPS_GROUP.id, chatType: 'supergroup', senderChatId: -100777 }, 'channel'],
+      [ADMIN.id, { forwarded: true }, 'forwarded'],
+      [ADMIN.id, { edited: true }, 'edited'],
+      [ADMIN.id, { chatId: OTHER_GROUP.id, chatType: 'supergroup' }, 'chat_not_allowed'],
+      [ADMIN.id, { chatId: VIEWER.id }, 'chat_not_allowed'],
+    ];
+    for (const [user, extra, reason] of cases) {
+      expect(await say(user, '/restart chat-web', extra)).toEqual({ kind: 'silent', reason });
+    }
+    expect((await say(ADMIN.id, '/restart chat-web', { chatId: OPS_GROUP.id, chatType: 'supergroup' })).kind).toBe('confirm');
+    expect(runtime.restarted).toEqual([]);
+  });
+
+  it('a command older than the configured age is skipped and the sender told so', async () => {
+    const { say, advance, runtime, env, app } = setup();
+    const sentAt = env(ADMIN.id).sentAt;
+    advance(5 * 60_000);
+    const out = await say(ADMIN.id, '/restart chat-web', { sentAt });
+    expect(out.kind).toBe('stale');
+    expect(plain(out)).toContain('sent 5m ago');
+    expect(runtime.restarted).toEqual([]);
+    const audit = await app.env.audit.recent(1);
+    expect(audit[0]).toMatchObject({ action: 'restart', result: 'refused', detail: 'stale' });
+  });
+
+  it('ignores commands addressed to another bot', async () => {
+    const { say, app } = setup();
+    app.dispatcher.botUsername = 'alerts_mana_bot';
+    expect(await say(ADMIN.id, '/help@other_bot')).toEqual({ kind: 'silent', reason: 'addressed to another bot' });
+    expect((await say(ADMIN.id, '/help@alerts_mana_bot')).kind).toBe('reply');
+  });
+
+  it('rate-limits per user and says when to try again', async () => {
+    const { say, advance } = setup({ overrides: { policy: { rate_limit: { commands: 3, window: '1m' } } } });
+    for (let i = 0; i < 3; i++) expect((await say(VIEWER.id, '/ping')).kind).toBe('reply');
+    const limited = await say(VIEWER.id, '/ping');
+    expect(limited.kind).toBe('rate_limited');
+    expect(plain(limited)).toBe('Too many commands. Try again in 1m.');
+    expect((await say(OPERATOR.id, '/ping')).kind).toBe('reply');
+    advance(60_001);
+    expect((await say(VIEWER.id, '/ping')).kind).toBe('reply');
+  });
+
+  describe('confirmations', () => {
+    async function ask(s: ReturnType<typeof setup>, user: number = OPERATOR.id, line = '/restart chat', extra: Partial<Envelope> = {}) {
+      const out = await s.say(user, line, extra);
+      if (out.kind !== 'confirm') throw new Error(`expected a confirmation, got ${out.kind}`);
+      return out;
+    }
+
+    it('shows what depends on the service, runs once on confirm, and audits it', async () => {
+      const s = setup();
+      const out = await ask(s);
+      expect(plain(out)).toContain('Restart chat-web (unit-chat-web, web)?');
+      expect(await ask(s, ADMIN.id, '/restart postgres').then(plain)).toContain('Depends on it: chat-backend, chat-web');
+      expect(out.nonce).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      const press = await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'confirm');
+      expect(press.kind).toBe('run');
+      if (press.kind !== 'run') return;
+      const result = await press.execute();
+      expect(plain(result as Outcome)).toMatch(/chat-web restarted in .*: running, healthy/);
+      expect(s.runtime.restarted).toEqual(['unit-chat-web']);
+      const audit = await s.app.env.audit.recent(5);
+      expect(audit.map((a) => a.result)).toEqual(expect.arrayContaining(['ok', 'confirmed', 'confirm_asked']));
+    });
+
+    it("another user's press changes nothing and the owner can still confirm", async () => {
+      const s = setup();
+      const group: Partial<Envelope> = { chatId: OPS_GROUP.id, chatType: 'supergroup' };
+      const out = await ask(s, OPERATOR.id, '/restart chat', group);
+      const other = await s.app.dispatcher.press(s.env(ADMIN.id, group), out.nonce, 'confirm');
+      expect(other).toEqual({ kind: 'popup', popup: 'Not yours: only the person who asked can confirm this.' });
+      expect(s.runtime.restarted).toEqual([]);
+      expect((await s.app.dispatcher.press(s.env(OPERATOR.id, group), out.nonce, 'confirm')).kind).toBe('run');
+    });
+
+    it('a second press, a cancel after confirm, or a replayed nonce runs nothing', async () => {
+      const s = setup();
+      const out = await ask(s);
+      const first = await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'confirm');
+      if (first.kind === 'run') await first.execute();
+      const again = await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'confirm');
+      expect(again.kind).toBe('final');
+      expect(again.kind === 'final' && plain({ kind: 'reply', html: again.html })).toMatch(/^Already confirmed at .* UTC\. Nothing more was run\.$/);
+      expect((await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'cancel')).kind).toBe('final');
+      expect(s.runtime.restarted).toEqual(['unit-chat-web']);
+    });
+
+    it('cancel runs nothing; an expired or forged nonce runs nothing', async () => {
+      const s = setup();
+      const out = await ask(s);
+      const cancel = await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'cancel');
+      expect(cancel).toMatchObject({ kind: 'final', popup: 'Cancelled.' });
+      const late = await ask(s);
+      s.advance(120_001);
+      expect(await s.app.dispatcher.press(s.env(OPERATOR.id), late.nonce, 'confirm')).toMatchObject({ kind: 'final', popup: 'Expired: nothing was run.' });
+      expect(await s.app.dispatcher.press(s.env(OPERATOR.id), 'AAAAAAAAAAAAAAAA', 'confirm')).toMatchObject({ popup: 'Expired: nothing was run.' });
+      expect(await s.app.dispatcher.press(s.env(OPERATOR.id), '../../etc', 'confirm')).toMatchObject({ popup: 'Expired: nothing was run.' });
+      expect(s.runtime.restarted).toEqual([]);
+    });
+
+    it('a stranger or a press from another chat is refused', async () => {
+      const s = setup();
+      const out = await ask(s);
+      expect(await s.app.dispatcher.press(s.env(STRANGER.id), out.nonce, 'confirm')).toEqual({ kind: 'popup', popup: 'Not allowed.' });
+      expect((await s.app.dispatcher.press(s.env(OPERATOR.id, { chatId: OPS_GROUP.id, chatType: 'supergroup' }), out.nonce, 'confirm')).kind).toBe('popup');
+      expect(s.runtime.restarted).toEqual([]);
+    });
+  });
+
+  describe('with the state store down', () => {
+    it('read-only commands answer; confirmations are refused (fail closed)', async () => {
+      const s = setup({ store: new DownStore() });
+      expect(plain(await s.say(VIEWER.id, '/ping'))).toContain('state store: redis UNREACHABLE');
+      expect((await s.say(ADMIN.id, '/help')).kind).toBe('reply');
+      const refused = await s.say(OPERATOR.id, '/restart chat-web');
+      expect(refused.kind).toBe('unavailable');
+      expect(plain(refused)).toContain('State store unavailable');
+      expect(await s.app.dispatcher.press(s.env(OPERATOR.id), 'AAAAAAAAAAAAAAAA', 'confirm')).toMatchObject({ kind: 'popup' });
+      expect(s.runtime.restarted).toEqual([]);
+    });
+  });
+});
