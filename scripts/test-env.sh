@@ -39,7 +39,9 @@ fi
 rootfs="$MO_ENV_DIR/rootfs"
 mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/www" "$rootfs/etc"
 cp /bin/busybox "$rootfs/bin/busybox"
-for applet in $(/bin/busybox --list); do ln -sf busybox "$rootfs/bin/$applet"; done
+for applet in $(/bin/busybox --list); do
+  [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
+done
 echo 'root:x:0:0:root:/:/bin/sh' >"$rootfs/etc/passwd"
 tar -C "$rootfs" -c . | DOCKER_HOST="unix://$MO_DOCKER_SOCK" docker import \
   -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - "$MO_TEST_IMAGE" >/dev/null

@@ -309,13 +309,10 @@ export class Dispatcher {
         await audit(undefined, 'expired');
         return { kind: 'final', popup: 'Expired: nothing was run.', html: html`This confirmation expired or is unknown. Nothing was run; send the command again.` };
       case 'used': {
+        // The message already shows what happened; only the presser is told.
         await audit(undefined, 'replayed', claim.decision);
         const when = new Date(claim.at).toISOString().slice(11, 19);
-        return {
-          kind: 'final',
-          popup: `Already ${claim.decision}: nothing more was run.`,
-          html: html`Already ${claim.decision} at ${when} UTC. Nothing more was run.`,
-        };
+        return { kind: 'popup', popup: `Already ${claim.decision} at ${when} UTC: nothing more was run.` };
       }
       case 'ok':
         break;

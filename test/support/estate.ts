@@ -9,9 +9,13 @@ export const OPS_GROUP = { id: -1001234, type: 'supergroup', title: 'ops' } as c
 export const OTHER_GROUP = { id: -1009999, type: 'supergroup', title: 'random' } as const;
 
 /** A small estate on loopback only: containers named with `prefix` so parallel files never collide. */
-export function testEstate(options: { prefix?: string; dockerSock?: string; overrides?: Record<string, unknown> } = {}): Estate {
+type Raw = Record<string, unknown> & { services: Record<string, unknown>[]; docker_hosts: Record<string, unknown>[] };
+
+export function testEstate(
+  options: { prefix?: string; dockerSock?: string; overrides?: Record<string, unknown>; extend?: (raw: Raw) => Raw } = {},
+): Estate {
   const p = options.prefix ?? 'mo-test';
-  return estateSchema.parse({
+  const raw: Raw = {
     version: 1,
     docker_hosts: [{ name: 'local', endpoint: `unix://${options.dockerSock ?? '/nonexistent/docker.sock'}` }],
     services: [
@@ -28,5 +32,6 @@ export function testEstate(options: { prefix?: string; dockerSock?: string; over
     ],
     chats: { alerts: [ADMIN.id], commands: [OPS_GROUP.id] },
     ...options.overrides,
-  });
+  };
+  return estateSchema.parse(options.extend ? options.extend(raw) : raw);
 }

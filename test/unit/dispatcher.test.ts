@@ -176,9 +176,9 @@ describe('dispatcher', () => {
       const first = await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'confirm');
       if (first.kind === 'run') await first.execute();
       const again = await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'confirm');
-      expect(again.kind).toBe('final');
-      expect(again.kind === 'final' && plain({ kind: 'reply', html: again.html })).toMatch(/^Already confirmed at .* UTC\. Nothing more was run\.$/);
-      expect((await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'cancel')).kind).toBe('final');
+      expect(again.kind).toBe('popup');
+      expect(again.popup).toMatch(/^Already confirmed at .* UTC: nothing more was run\.$/);
+      expect((await s.app.dispatcher.press(s.env(OPERATOR.id), out.nonce, 'cancel')).kind).toBe('popup');
       expect(s.runtime.restarted).toEqual(['unit-chat-web']);
     });
 

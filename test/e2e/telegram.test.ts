@@ -1,0 +1,265 @@
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../../src/ops/state/redis-store';
+import { startBot, type RunningBot } from '../support/bot-harness';
+import { removeContainers, runContainer, testDocker } from '../support/docker';
+import { ADMIN, OPERATOR, OPS_GROUP, STRANGER, VIEWER, testEstate } from '../support/estate';
+import { RedisServer } from '../support/redis';
+import type { SentMessage, TgUser } from '../support/telegram-emulator';
+
+const PREFIX = 'mo-e2e';
+const CONTAINERS = ['chat-web', 'postgres', 'todo-web'].map((n) => `${PREFIX}-${n}`);
+const redis = new RedisServer();
+let store: RedisStore;
+let bot: RunningBot;
+let docker: Docker;
+let verify: RedisStore;
+
+const startedAt = async (name: string) => (await docker.getContainer(name).inspect()).State.StartedAt;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends text and returns the bot's next message in that chat. */
+async function ask(user: TgUser, text: string, chat?: { id: number; type: 'supergroup'; title: string }): Promise<SentMessage> {
+  const chatId = chat?.id ?? user.id;
+  const before = bot.emu.messagesTo(chatId).length;
+  bot.emu.sendText(user, text, chat ? { chat } : {});
+  return bot.emu.nextMessage(chatId, before);
+}
+
+/** Proves that nothing was answered to `text`: a later /whoami in the same chat is the next message. */
+async function expectSilence(user: TgUser, text: string, options: Parameters<typeof bot.emu.sendText>[2] = {}) {
+  const chatId = options.chat?.id ?? user.id;
+  const before = bot.emu.messagesTo(chatId).length;
+  bot.emu.sendText(user, text, options);
+  bot.emu.sendText(user.id === STRANGER.id ? user : ADMIN, '/whoami', options.chat ? { chat: options.chat } : {});
+  const next = await bot.emu.nextMessage(chatId, before);
+  expect(next.text).toContain('Your id:');
+}
+
+function buttons(msg: SentMessage): string[] {
+  return (msg.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? '');
+}
+
+async function pressAndSettle(user: TgUser, msg: SentMessage, data: string) {
+  const queryId = bot.emu.press(user, msg, data);
+  await bot.emu.waitFor(() => bot.emu.answeredQueries.get(queryId), 5_000, 'answerCallbackQuery');
+  return bot.emu.answeredQueries.get(queryId) as { text?: string; show_alert?: boolean };
+}
+
+beforeAll(async () => {
+  const env = testDocker();
+  docker = env.docker;
+  await redis.start();
+  await Promise.all(CONTAINERS.map((name) => runContainer(docker, env.image, name, name.endsWith('chat-web') ? { healthCmd: 'true' } : {})));
+  const estate = testEstate({
+    prefix: PREFIX,
+    dockerSock: env.socket,
+    overrides: { policy: { confirm_ttl: '3s', max_command_age: '60s' } },
+    extend: (raw) => ({
+      ...raw,
+      docker_hosts: [...raw.docker_hosts, { name: 'dead', endpoint: 'unix:///tmp/mo-no-such-docker.sock' }],
+      services: [...raw.services, { name: 'ghost', container: 'mana-ghost', category: 'web', host: 'dead' }],
+    }),
+  });
+  store = new RedisStore({ url: redis.url });
+  verify = new RedisStore({ url: redis.url });
+  expect(await store.ready()).toBe(true);
+  await verify.ready();
+  bot = await startBot(estate, store);
+}, 60_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  await store?.close();
+  await verify?.close();
+  await redis.dispose();
+  if (docker) await removeContainers(docker, CONTAINERS);
+});
+
+describe('the bot against the Bot API emulator, real Redis and real dockerd', () => {
+  it('publishes each role its own command menu', () => {
+    const menu = (scope: object) => bot.emu.commands.get(JSON.stringify(scope))?.map((c) => c.command);
+    expect(menu({ type: 'default' })).toEqual(['whoami']);
+    expect(menu({ type: 'chat', chat_id: ADMIN.id })).toEqual(expect.arrayContaining(['help', 'restart', 'audit']));
+    expect(menu({ type: 'chat', chat_id: VIEWER.id })).not.toContain('restart');
+    expect(menu({ type: 'chat_member', chat_id: OPS_GROUP.id, user_id: OPERATOR.id })).toContain('restart');
+  });
+
+  it('admin /help lists the commands with usage, in HTML that Telegram accepts', async () => {
+    const msg = await ask(ADMIN, '/help');
+    expect(msg.parse_mode).toBe('HTML');
+    expect(msg.text).toContain('<code>/restart &lt;service&gt;</code>');
+    expect(msg.text).toContain('/audit');
+  });
+
+  it('a viewer is told /restart needs the operator role, and nothing restarts', async () => {
+    const before = await startedAt(`${PREFIX}-chat-web`);
+    const msg = await ask(VIEWER, '/restart chat-web');
+    expect(msg.text).toBe('/restart needs the operator role; you are viewer.');
+    expect(await startedAt(`${PREFIX}-chat-web`)).toBe(before);
+  });
+
+  it('a stranger is ignored, but can learn their id with /whoami', async () => {
+    await expectSilence(STRANGER, '/help');
+    await expectSilence(STRANGER, '/restart chat-web');
+    expect(bot.emu.messagesTo(STRANGER.id).map((m) => m.text).join('\n')).not.toMatch(/restart|help|Usage/);
+  });
+
+  it('anonymous group admins, forwarded and edited commands are ignored', async () => {
+    const before = await startedAt(`${PREFIX}-chat-web`);
+    const anon = { id: 1087968824, is_bot: true, first_name: 'Group', username: 'GroupAnonymousBot' };
+    await expectSilence(anon, '/restart chat-web', { chat: OPS_GROUP, extra: { sender_chat: OPS_GROUP } });
+    await expectSilence(ADMIN, '/restart chat-web', { extra: { forward_origin: { type: 'user', date: 1, sender_user: ADMIN } } });
+    await expectSilence(ADMIN, '/restart chat-web', { kind: 'edited_message', extra: { edit_date: Math.floor(Date.now() / 1000) } });
+    expect(await startedAt(`${PREFIX}-chat-web`)).toBe(before);
+  });
+
+  it('a command queued while the bot was away is skipped, not run', async () => {
+    const before = await startedAt(`${PREFIX}-chat-web`);
+    const chatId = OPERATOR.id;
+    const n = bot.emu.messagesTo(chatId).length;
+    bot.emu.sendText(OPERATOR, '/restart chat-web', { date: Math.floor(Date.now() / 1000) - 600 });
+    const msg = await bot.emu.nextMessage(chatId, n);
+    expect(msg.text).toMatch(/^Skipped \/restart: it was sent 10m( \d+s)? ago/);
+    expect(await startedAt(`${PREFIX}-chat-web`)).toBe(before);
+  });
+
+  it('confirm restarts the real container once, edits the message, and audits to Redis', async () => {
+    const before = await startedAt(`${PREFIX}-chat-web`);
+    const prompt = await ask(OPERATOR, '/restart chat');
+    expect(prompt.text).toContain(`Restart <b>chat-web</b> (<code>${PREFIX}-chat-web</code>, web)?`);
+    const [confirm, cancel] = buttons(prompt);
+    expect(confirm).toMatch(/^cf:[A-Za-z0-9_-]{16}$/);
+    expect(cancel).toBe(`cx:${confirm!.slice(3)}`);
+    expect(Buffer.byteLength(confirm!)).toBeLessThanOrEqual(64);
+    expect(await verify.get(`mana-ops:confirm:${confirm!.slice(3)}`.replace('mana-ops:', ''))).toContain('"command":"restart"');
+
+    const answer = await pressAndSettle(OPERATOR, prompt, confirm!);
+    expect(answer.text).toBe('Confirmed: running…');
+    await bot.emu.waitFor(() => /restarted in/.test(prompt.text), 20_000, 'the result edit');
+    expect(prompt.text).toMatch(/✅ <b>chat-web<\/b> restarted in [\d.]+ m?s: running, (healthy|starting)\./);
+    expect(prompt.reply_markup).toBeUndefined();
+    expect(await startedAt(`${PREFIX}-chat-web`)).not.toBe(before);
+    expect(await verify.get(`confirm:${confirm!.slice(3)}`)).toBeNull();
+
+    const audit = await verify.tail('audit', 10);
+    const results = audit.filter((e) => e.fields.userId === String(OPERATOR.id)).map((e) => `${e.fields.action}:${e.fields.result}`);
+    expect(results).toEqual(expect.arrayContaining(['restart:confirm_asked', 'confirm:restart:confirmed', 'confirm:restart:ok']));
+  });
+
+  it('a double press or a replayed nonce runs nothing more', async () => {
+    const prompt = await ask(OPERATOR, '/restart chat-web');
+    const [confirm] = buttons(prompt);
+    await pressAndSettle(OPERATOR, prompt, confirm!);
+    await bot.emu.waitFor(() => /restarted in/.test(prompt.text), 20_000, 'the result edit');
+    const after = await startedAt(`${PREFIX}-chat-web`);
+    const edits = prompt.edits;
+    const second = await pressAndSettle(OPERATOR, prompt, confirm!);
+    expect(second.text).toMatch(/^Already confirmed at .* UTC: nothing more was run\.$/);
+    // Replayed on another message of the bot, as a forged client could.
+    const other = await ask(OPERATOR, '/ping');
+    const replay = await pressAndSettle(OPERATOR, other, confirm!);
+    expect(replay.text).toMatch(/^Already confirmed/);
+    expect(prompt.edits).toBe(edits);
+    expect(await startedAt(`${PREFIX}-chat-web`)).toBe(after);
+  });
+
+  it('cancel runs nothing and says so', async () => {
+    const before = await startedAt(`${PREFIX}-todo-web`);
+    const prompt = await ask(OPERATOR, '/restart todo-web');
+    const [, cancel] = buttons(prompt);
+    expect((await pressAndSettle(OPERATOR, prompt, cancel!)).text).toBe('Cancelled.');
+    await bot.emu.waitFor(() => prompt.text.startsWith('Cancelled'), 5_000, 'the cancel edit');
+    expect(prompt.text).toBe('Cancelled: <code>/restart todo-web</code>. Nothing was run.');
+    expect(prompt.reply_markup).toBeUndefined();
+    expect(await startedAt(`${PREFIX}-todo-web`)).toBe(before);
+  });
+
+  it("another user's press gets 'not yours' and changes nothing", async () => {
+    const before = await startedAt(`${PREFIX}-todo-web`);
+    const prompt = await ask(OPERATOR, '/restart todo-web', OPS_GROUP);
+    const [confirm] = buttons(prompt);
+    const popup = await pressAndSettle(ADMIN, prompt, confirm!);
+    expect(popup).toMatchObject({ text: 'Not yours: only the person who asked can confirm this.', show_alert: true });
+    expect(prompt.edits).toBe(0);
+    expect(buttons(prompt)).toHaveLength(2);
+    const stranger = await pressAndSettle(STRANGER, prompt, confirm!);
+    expect(stranger.text).toBe('Not allowed.');
+    expect(await startedAt(`${PREFIX}-todo-web`)).toBe(before);
+  });
+
+  it('an expired confirmation runs nothing and the message says so', async () => {
+    const before = await startedAt(`${PREFIX}-todo-web`);
+    const prompt = await ask(OPERATOR, '/restart todo-web');
+    await sleep(3_300);
+    const popup = await pressAndSettle(OPERATOR, prompt, buttons(prompt)[0]!);
+    expect(popup.text).toBe('Expired: nothing was run.');
+    await bot.emu.waitFor(() => prompt.text.startsWith('This confirmation expired'), 5_000, 'the expiry edit');
+    expect(prompt.reply_markup).toBeUndefined();
+    expect(await startedAt(`${PREFIX}-todo-web`)).toBe(before);
+  });
+
+  it('a forged button is refused', async () => {
+    const msg = await ask(ADMIN, '/ping');
+    expect((await pressAndSettle(ADMIN, msg, 'rm -rf /')).text).toBe('This button is not known to me.');
+    expect((await pressAndSettle(ADMIN, msg, 'cf:../../../../etc/passwd')).text).toBe('Expired: nothing was run.');
+  });
+
+  it('Docker down: the admin is told what failed and what to check, with a reference', async () => {
+    const prompt = await ask(ADMIN, '/restart ghost');
+    await pressAndSettle(ADMIN, prompt, buttons(prompt)[0]!);
+    await bot.emu.waitFor(() => prompt.text.includes('Failed'), 10_000, 'the failure edit');
+    expect(prompt.text).toContain('Docker is not reachable at unix:///tmp/mo-no-such-docker.sock');
+    expect(prompt.text).toContain('Next: check that Colima/dockerd runs');
+    expect(prompt.text).toMatch(/ref [0-9a-f]{8}/);
+  });
+
+  it('a 429 from Telegram is waited out and the reply still arrives', async () => {
+    bot.emu.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 });
+    const started = Date.now();
+    const msg = await ask(ADMIN, '/ping');
+    expect(msg.text).toMatch(/^pong/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('a Telegram 500 is retried with backoff; a refused send is dropped and the bot goes on', async () => {
+    bot.emu.failNext('sendMessage', { error_code: 500, description: 'Internal Server Error' });
+    const started = Date.now();
+    const retried = await ask(ADMIN, '/ping');
+    expect(retried.text).toMatch(/^pong/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+    bot.emu.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    const sends = bot.emu.calls.filter((c) => c.method === 'sendMessage').length;
+    const before = bot.emu.messagesTo(ADMIN.id).length;
+    bot.emu.sendText(ADMIN, '/ping');
+    await bot.emu.waitFor(() => bot.emu.calls.filter((c) => c.method === 'sendMessage').length > sends, 5_000, 'the refused send');
+    const msg = await ask(ADMIN, '/whoami');
+    expect(msg.text).toContain(`Your id: <code>${ADMIN.id}</code>`);
+    expect(bot.emu.messagesTo(ADMIN.id).length).toBe(before + 1);
+  });
+
+  it('/audit shows the admin what happened', async () => {
+    const msg = await ask(ADMIN, '/audit 30');
+    expect(msg.text).toContain('audit entries');
+    expect(msg.text).toContain('otto');
+    expect(msg.text).toMatch(/confirm:restart \/restart chat(-web)?<\/code> → ok/);
+  });
+
+  it('Redis down: read-only commands answer, actions are refused; back when Redis is', async () => {
+    await redis.stop();
+    try {
+      const ping = await ask(VIEWER, '/ping');
+      expect(ping.text).toContain('state store: redis UNREACHABLE');
+      const before = await startedAt(`${PREFIX}-chat-web`);
+      const refused = await ask(OPERATOR, '/restart chat-web');
+      expect(refused.text).toContain('State store unavailable');
+      expect(buttons(refused)).toEqual([]);
+      expect(await startedAt(`${PREFIX}-chat-web`)).toBe(before);
+    } finally {
+      await redis.start(redis.port);
+    }
+    await expect.poll(() => store.ping().then(() => 'up', () => 'down'), { timeout: 10_000 }).toBe('up');
+    const prompt = await ask(OPERATOR, '/restart chat-web');
+    expect(buttons(prompt)).toHaveLength(2);
+  });
+});

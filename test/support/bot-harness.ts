@@ -1,0 +1,35 @@
+import { buildApp, type App } from '../../src/app';
+import { createTelegramFrontEnd, type TelegramFrontEnd } from '../../src/bot/telegram';
+import type { Estate } from '../../src/config/schema';
+import { DockerRuntime } from '../../src/ops/docker/docker-runtime';
+import type { ContainerRuntime, StateStore } from '../../src/ops/ports';
+import { silentLogger } from './fakes';
+import { TelegramEmulator } from './telegram-emulator';
+
+export interface RunningBot {
+  emu: TelegramEmulator;
+  app: App;
+  frontEnd: TelegramFrontEnd;
+  stop(): Promise<void>;
+}
+
+/** The whole bot in-process, talking HTTP to the Bot API emulator, with the adapters given. */
+export async function startBot(estate: Estate, store: StateStore, options: { dockerSock?: string } = {}): Promise<RunningBot> {
+  const emu = await new TelegramEmulator().start();
+  const docker = new Map<string, ContainerRuntime>(
+    estate.docker_hosts.map((h) => [h.name, new DockerRuntime(options.dockerSock ? `unix://${options.dockerSock}` : h.endpoint)]),
+  );
+  const log = silentLogger();
+  const app = buildApp(estate, { store, docker, log });
+  const frontEnd = createTelegramFrontEnd({ token: emu.token, apiRoot: emu.apiRoot, app, log, pollTimeoutSeconds: 1, retry: { maxAttempts: 3, maxDelaySeconds: 5 } });
+  await frontEnd.start();
+  return {
+    emu,
+    app,
+    frontEnd,
+    async stop() {
+      await frontEnd.stop();
+      await emu.stop();
+    },
+  };
+}
