@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../support/redis';
+import { TelegramEmulator } from '../support/telegram-emulator';
+
+const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
+const dir = mkdtempSync(join(tmpdir(), 'mo-proc-'));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(env: Record<string, string>, stdin?: string) {
+  const child = spawn(TSX, ['src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  if (stdin !== undefined) child.stdin.end(stdin);
+  const done = new Promise<Run>((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  return { child, done, output: () => ({ stdout, stderr }) };
+}
+
+const ESTATE = (extra = '') => `
+version: 1
+docker_hosts: [{ name: local, endpoint: "unix:///tmp/mo-no-docker.sock" }]
+services:
+  - { name: chat-web, container: mo-proc-chat-web, category: web, host: local }
+users:
+  - { id: 100, name: ada, role: admin }
+${extra}`;
+
+describe('the mana-ops process', () => {
+  it('refuses a bad estate file with exit code 2 and one line per problem, no stack trace', async () => {
+    const file = join(dir, 'bad.yml');
+    writeFileSync(file, ESTATE().replace('category: web', 'category: webb').replace('id: 100', 'id: -5'));
+    const run = await start({ ESTATE_FILE: file }).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('services[0].category:');
+    expect(run.stderr).toContain('users[0].id:');
+    expect(run.stderr).not.toMatch(/\n\s+at .*\(/);
+  });
+
+  it('refuses a malformed token with exit code 2', async () => {
+    const run = await start({ ESTATE_FILE: join(dir, 'missing.yml'), TELEGRAM_BOT_TOKEN: 'oops' }).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('TELEGRAM_BOT_TOKEN: does not look like a BotFather token');
+  });
+
+  it('with no token opens the console on the example estate; piped input answers and exits', async () => {
+    const run = await start({}, '/help\n/whoami\n/restart chat-backend\nn\n').done;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('speaking as admin (admin, id 7117174865)');
+    expect(run.stdout).toContain('/restart <service>');
+    expect(run.stdout).toContain('Restart chat-backend (mana-chat-backend, backend)?');
+    expect(run.stdout).toContain('Depends on it: chat-web.');
+    expect(run.stdout).toContain('Cancelled: /restart chat-backend. Nothing was run.');
+  });
+
+  describe('in Telegram mode', () => {
+    const emu = new TelegramEmulator();
+    const redis = new RedisServer();
+    beforeAll(async () => {
+      await emu.start();
+      await redis.start();
+    });
+    afterAll(async () => {
+      await emu.stop();
+      await redis.dispose();
+    });
+
+    it('answers through the Bot API, logs JSON without the token, and stops cleanly on SIGTERM', async () => {
+      const file = join(dir, 'ok.yml');
+      writeFileSync(file, ESTATE());
+      const proc = start({
+        ESTATE_FILE: file,
+        TELEGRAM_BOT_TOKEN: emu.token,
+        TELEGRAM_API_ROOT: `${emu.apiRoot}/`,
+        REDIS_URL: redis.url,
+        MANA_OPS_POLL_TIMEOUT: '1',
+      });
+      await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 15_000, 'polling');
+      emu.sendText({ id: 100, is_bot: false, first_name: 'Ada' }, '/ping');
+      const reply = await emu.nextMessage(100, 0, 10_000);
+      expect(reply.text).toMatch(/^pong · up .* · state store: redis ok/);
+      proc.child.kill('SIGTERM');
+      const run = await proc.done;
+      expect(run.code).toBe(0);
+      const lines = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+      expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['mana-ops starting', 'polling Telegram', 'stopped']));
+      expect(run.stderr).not.toContain(emu.token.split(':')[1]);
+      expect(emu.pendingUpdates).toBe(0);
+    });
+  });
+});
