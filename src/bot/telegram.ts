@@ -1,12 +1,17 @@
 import { autoRetry } from '@grammyjs/auto-retry';
+import { conversations, createConversation, type ConversationFlavor } from '@grammyjs/conversations';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
-import { Bot, GrammyError, HttpError, InlineKeyboard, type Context } from 'grammy';
+import { Api, Bot, GrammyError, HttpError, InlineKeyboard, type Context } from 'grammy';
 import type { BotCommand } from 'grammy/types';
 import type { App } from '../app';
 import type { Button, Outcome } from '../commands/types';
 import type { Html } from '../util/html';
 import type { Logger } from '../util/logger';
+import { conversationStorage } from './conversation-storage';
 import { envelopeOf, envelopeOfPress } from './envelope';
+import { createGuide, GUIDE_ID, GUIDE_PREFIX } from './guide';
+
+type BotContext = ConversationFlavor<Context>;
 
 export interface TelegramOptions {
   token: string;
@@ -18,10 +23,12 @@ export interface TelegramOptions {
   retry?: { maxAttempts: number; maxDelaySeconds: number };
   /** Long-polling timeout in seconds (tests shorten it so stopping is quick). */
   pollTimeoutSeconds?: number;
+  /** How long a guided question waits for an answer (default 5 minutes). */
+  guideWaitMs?: number;
 }
 
 export interface TelegramFrontEnd {
-  bot: Bot;
+  bot: Bot<BotContext>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -46,7 +53,7 @@ function clamp(html: Html): string {
 export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontEnd {
   const { app, log } = options;
   const { dispatcher } = app;
-  const bot = new Bot(options.token, { client: { ...(options.apiRoot && { apiRoot: options.apiRoot }) } });
+  const bot = new Bot<BotContext>(options.token, { client: { ...(options.apiRoot && { apiRoot: options.apiRoot }) } });
   bot.api.config.use(
     autoRetry({
       maxRetryAttempts: options.retry?.maxAttempts ?? 3,
@@ -65,16 +72,15 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       inFlight.delete(task);
     }
   });
-  bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+  bot.use(sequentialize((ctx: BotContext) => ctx.chat?.id.toString()));
 
-  const send = async (ctx: Context, chatId: number, outcome: Outcome) => {
+  const send = async (api: Api, chatId: number, outcome: Outcome, replyTo?: number) => {
     if (outcome.kind === 'silent') return;
     const markup =
       outcome.kind === 'confirm'
         ? new InlineKeyboard().text('✅ Confirm', CONFIRM + outcome.nonce).text('✖️ Cancel', CANCEL + outcome.nonce)
         : keyboard('buttons' in outcome ? outcome.buttons : undefined);
-    const replyTo = ctx.msg?.message_id;
-    await ctx.api.sendMessage(chatId, clamp(outcome.html), {
+    await api.sendMessage(chatId, clamp(outcome.html), {
       parse_mode: 'HTML',
       link_preview_options: { is_disabled: true },
       ...(markup && { reply_markup: markup }),
@@ -82,12 +88,41 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     });
   };
 
-  const onCommand = async (ctx: Context) => {
+  const guide = createGuide({
+    app,
+    waitMs: options.guideWaitMs ?? 5 * 60_000,
+    runLine: async (chatId, userId, chatType, line) => {
+      const envelope = { userId, chatId, chatType, sentAt: Date.now(), forwarded: false, edited: false };
+      await send(bot.api, chatId, await dispatcher.handleText(envelope, line));
+    },
+  });
+  bot.use(
+    conversations<BotContext, Context>({
+      storage: {
+        type: 'key',
+        version: 1,
+        adapter: conversationStorage(app.store, log),
+        getStorageKey: (ctx) => (ctx.chatId !== undefined && ctx.from ? `${ctx.chatId}:${ctx.from.id}` : undefined),
+      },
+    }),
+  );
+  bot.use(createConversation(guide, { id: GUIDE_ID, maxMillisecondsToWait: options.guideWaitMs ?? 5 * 60_000 }));
+
+  const onCommand = async (ctx: BotContext) => {
     const envelope = envelopeOf(ctx);
     const text = ctx.msg?.text;
     if (!envelope || text === undefined || !text.startsWith('/')) return;
+    const guidance = envelope.edited ? undefined : dispatcher.guidance(envelope, text);
+    if (guidance) {
+      try {
+        await ctx.conversation.enter(GUIDE_ID, guidance.command, guidance.rest, guidance.missing);
+        return;
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'guided input unavailable; answering with the usage instead');
+      }
+    }
     const outcome = await dispatcher.handleText(envelope, text);
-    await send(ctx, envelope.chatId, outcome);
+    await send(ctx.api, envelope.chatId, outcome, ctx.msg?.message_id);
   };
   bot.on(['message:text', 'edited_message:text', 'channel_post:text', 'edited_channel_post:text'], onCommand);
 
@@ -95,6 +130,10 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     const data = ctx.callbackQuery.data;
     const envelope = envelopeOfPress(ctx, Date.now());
     const decision = data.startsWith(CONFIRM) ? 'confirm' : data.startsWith(CANCEL) ? 'cancel' : undefined;
+    if (data.startsWith(GUIDE_PREFIX)) {
+      await ctx.answerCallbackQuery({ text: 'This question has expired or is not yours.' });
+      return;
+    }
     if (!envelope || !decision) {
       await ctx.answerCallbackQuery({ text: 'This button is not known to me.' });
       return;

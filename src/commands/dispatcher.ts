@@ -10,7 +10,7 @@ import { OpsError } from '../ops/ports';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, lines, type Html } from '../util/html';
 import type { Logger } from '../util/logger';
-import { bindArgs } from './bind-args';
+import { bindArgs, missingParams } from './bind-args';
 import { parseCommandLine, ParseError, type ParsedLine } from './parse';
 import type { CommandRegistry } from './registry';
 import type { CommandEnv, CommandSpec, Outcome, PressOutcome, Reply } from './types';
@@ -68,6 +68,23 @@ export class Dispatcher {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * When an admitted user sends a command without its required arguments, and every missing one can be
+   * offered as buttons, says which: the Telegram front-end then asks for them instead of replying "usage".
+   */
+  guidance(envelope: Envelope, text: string): { command: string; rest: string; missing: string[] } | undefined {
+    const line = this.parse(text);
+    const admission = this.admit(envelope);
+    if (!line || !admission.ok) return undefined;
+    if (line.mention && this.botUsername && line.mention.toLowerCase() !== this.botUsername.toLowerCase()) return undefined;
+    const spec = this.registry.find(line.name);
+    if (!spec || !roleAllows(admission.user.role, spec.role)) return undefined;
+    if (spec.scope === 'private' && envelope.chatType !== 'private') return undefined;
+    const missing = missingParams(spec, line);
+    const guided = missing.every((name) => spec.params?.find((p) => p.name === name)?.guide);
+    return missing.length > 0 && guided ? { command: spec.name, rest: line.rest, missing } : undefined;
   }
 
   async handleText(envelope: Envelope, text: string): Promise<Outcome> {

@@ -24,7 +24,14 @@ export const restart = defineCommand({
   usage: '/restart <service>',
   role: 'operator',
   confirm: 'always',
-  params: [{ name: 'service', required: true, prompt: 'Which service?', guide: { kind: 'service', filter: (s) => !dockerOnly(s) } }],
+  params: [
+    {
+      name: 'service',
+      required: true,
+      prompt: 'Which service should I restart?',
+      guide: { kind: 'service', offer: (svc, user) => !dockerOnly(svc) && roleAllows(user.role, svc.restart.role) },
+    },
+  ],
   args: (env: CommandEnv) => z.object({ service: serviceArg(env.catalog, dockerOnly) }),
   permit: ({ service }, user) =>
     roleAllows(user.role, service.restart.role)

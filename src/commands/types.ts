@@ -4,6 +4,7 @@ import type { Envelope } from '../auth/gate';
 import type { RequiredRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
 import type { ContainerRuntime, StateStore } from '../ops/ports';
+import type { Service } from '../config/schema';
 import type { Html } from '../util/html';
 
 export interface Button {
@@ -19,7 +20,8 @@ export interface Reply {
 
 /** How the guided conversation offers a value for an argument, so nothing needs typing on a phone. */
 export type ArgGuide =
-  | { kind: 'service'; filter?: (svc: import('../config/schema').Service) => boolean }
+  /** Category first, then service; `offer` hides what this user could not pick anyway. */
+  | { kind: 'service'; offer?: (svc: Service, user: KnownUser) => boolean }
   | { kind: 'duration'; presets: string[] }
   | { kind: 'choice'; options: string[] };
 

@@ -65,7 +65,7 @@ beforeAll(async () => {
   verify = new RedisStore({ url: redis.url });
   expect(await store.ready()).toBe(true);
   await verify.ready();
-  bot = await startBot(estate, store);
+  bot = await startBot(estate, store, { guideWaitMs: 4_000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -236,6 +236,68 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
     const msg = await ask(ADMIN, '/whoami');
     expect(msg.text).toContain(`Your id: <code>${ADMIN.id}</code>`);
     expect(bot.emu.messagesTo(ADMIN.id).length).toBe(before + 1);
+  });
+
+  describe('guided input on the phone', () => {
+    const labels = (msg: SentMessage) => (msg.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text);
+    const data = (msg: SentMessage, label: string) =>
+      (msg.reply_markup?.inline_keyboard ?? []).flat().find((b) => b.text.startsWith(label))?.callback_data ?? `missing ${label}`;
+
+    it('/restart without a service is picked by buttons and ends in the same confirmation', async () => {
+      const before = await startedAt(`${PREFIX}-chat-web`);
+      const question = await ask(OPERATOR, '/restart');
+      await bot.emu.waitFor(() => labels(question).length > 0 && question, 5_000, 'category buttons');
+      // Operators are offered neither infra (admin only) nor services marked not restartable.
+      expect(labels(question)).toEqual(['backend (1)', 'web (3)', '✖️ Cancel']);
+      await pressAndSettle(OPERATOR, question, data(question, 'web'));
+      await bot.emu.waitFor(() => labels(question).includes('chat-web'), 5_000, 'service buttons');
+      expect(labels(question)).toEqual(['chat-web', 'todo-web', 'ghost', '⬅️ Back', '✖️ Cancel']);
+      const n = bot.emu.messagesTo(OPERATOR.id).length;
+      await pressAndSettle(OPERATOR, question, data(question, 'chat-web'));
+      const confirmation = await bot.emu.nextMessage(OPERATOR.id, n);
+      expect(question.text).toBe('→ <code>/restart service=chat-web</code>');
+      expect(confirmation.text).toContain('Restart <b>chat-web</b>');
+      await pressAndSettle(OPERATOR, confirmation, buttons(confirmation)[0]!);
+      await bot.emu.waitFor(() => /restarted in/.test(confirmation.text), 20_000, 'the result edit');
+      expect(await startedAt(`${PREFIX}-chat-web`)).not.toBe(before);
+      await expect.poll(() => verify.get(`conv:${OPERATOR.id}:${OPERATOR.id}`)).toBeNull();
+    });
+
+    it('/cancel leaves the question and runs nothing; Back returns to the categories', async () => {
+      const question = await ask(OPERATOR, '/restart');
+      await bot.emu.waitFor(() => labels(question).length > 0, 5_000, 'category buttons');
+      // The question's state is in Redis, so it survives a restart of the bot.
+      await expect.poll(() => verify.get(`conv:${OPERATOR.id}:${OPERATOR.id}`)).toContain('"version"');
+      await pressAndSettle(OPERATOR, question, data(question, 'backend'));
+      await bot.emu.waitFor(() => labels(question).includes('chat-backend'), 5_000, 'service buttons');
+      await pressAndSettle(OPERATOR, question, data(question, '⬅️ Back'));
+      await bot.emu.waitFor(() => labels(question).includes('web (3)'), 5_000, 'categories again');
+      bot.emu.sendText(OPERATOR, '/cancel');
+      await bot.emu.waitFor(() => question.text.startsWith('Cancelled'), 5_000, 'the cancel edit');
+      expect(question.text).toBe('Cancelled: /restart. Nothing was run.');
+      const msg = await ask(OPERATOR, '/ping');
+      expect(msg.text).toMatch(/^pong/);
+    });
+
+    it('another command leaves the question and is answered as usual', async () => {
+      const question = await ask(OPERATOR, '/restart');
+      await bot.emu.waitFor(() => labels(question).length > 0, 5_000, 'category buttons');
+      const msg = await ask(OPERATOR, '/whoami');
+      expect(msg.text).toContain(`Your id: <code>${OPERATOR.id}</code>`);
+      const late = await pressAndSettle(OPERATOR, question, data(question, 'web'));
+      expect(late.text).toBe('This question has expired or is not yours.');
+    });
+
+    it('a viewer is not guided into a command they may not run; a question times out quietly', async () => {
+      expect((await ask(VIEWER, '/restart')).text).toBe('/restart needs the operator role; you are viewer.');
+      const question = await ask(ADMIN, '/restart');
+      await bot.emu.waitFor(() => labels(question).length > 0, 5_000, 'category buttons');
+      expect(labels(question)).toContain('infra (1)');
+      await sleep(4_300);
+      const late = await pressAndSettle(ADMIN, question, data(question, 'infra'));
+      expect(late.text).toBe('This question has expired or is not yours.');
+      expect(bot.emu.messagesTo(ADMIN.id).at(-1)).toBe(question);
+    });
   });
 
   it('/audit shows the admin what happened', async () => {

@@ -14,14 +14,14 @@ export interface RunningBot {
 }
 
 /** The whole bot in-process, talking HTTP to the Bot API emulator, with the adapters given. */
-export async function startBot(estate: Estate, store: StateStore, options: { dockerSock?: string } = {}): Promise<RunningBot> {
+export async function startBot(estate: Estate, store: StateStore, options: { dockerSock?: string; guideWaitMs?: number } = {}): Promise<RunningBot> {
   const emu = await new TelegramEmulator().start();
   const docker = new Map<string, ContainerRuntime>(
     estate.docker_hosts.map((h) => [h.name, new DockerRuntime(options.dockerSock ? `unix://${options.dockerSock}` : h.endpoint)]),
   );
   const log = silentLogger();
   const app = buildApp(estate, { store, docker, log });
-  const frontEnd = createTelegramFrontEnd({ token: emu.token, apiRoot: emu.apiRoot, app, log, pollTimeoutSeconds: 1, retry: { maxAttempts: 3, maxDelaySeconds: 5 } });
+  const frontEnd = createTelegramFrontEnd({ token: emu.token, apiRoot: emu.apiRoot, app, log, pollTimeoutSeconds: 1, ...(options.guideWaitMs && { guideWaitMs: options.guideWaitMs }), retry: { maxAttempts: 3, maxDelaySeconds: 5 } });
   await frontEnd.start();
   return {
     emu,

@@ -1,0 +1,149 @@
+import type { Conversation } from '@grammyjs/conversations';
+import { InlineKeyboard, type Context } from 'grammy';
+import type { App } from '../app';
+import type { KnownUser } from '../config/catalog';
+import type { ArgGuide, ParamSpec } from '../commands/types';
+import { parseDuration } from '../util/duration';
+import { escapeHtml } from '../util/html';
+
+/**
+ * Guided input for the phone: a command sent without its required arguments asks for each one with
+ * buttons built from the command's own params, then runs the completed line through the dispatcher,
+ * so it ends in the same confirmation as the typed command. Side effects (the dispatch) run in
+ * `conversation.external`, never again on replay.
+ */
+
+export const GUIDE_ID = 'guide';
+export const GUIDE_PREFIX = 'g:';
+const CANCEL = 'x';
+const CUSTOM = 'c';
+const BACK = 'b';
+
+type Convo = Conversation<Context, Context>;
+type Answer = { pick: string } | { text: string } | { cancelled: true };
+
+export interface GuideDeps {
+  app: App;
+  /** Runs a finished command line as if the user had typed it, and shows the outcome in the chat. */
+  runLine: (chatId: number, userId: number, chatType: 'private' | 'group' | 'supergroup' | 'channel', line: string) => Promise<void>;
+  /** How long one question waits for an answer before the conversation ends quietly. */
+  waitMs: number;
+}
+
+function rows(buttons: [string, string][], perRow: number): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  buttons.forEach(([label, data], i) => {
+    kb.text(label, GUIDE_PREFIX + data);
+    if ((i + 1) % perRow === 0) kb.row();
+  });
+  return kb;
+}
+
+function quote(value: string): string {
+  return /^[A-Za-z0-9_.:-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** Waits for a press on `messageId` or a text; other updates go to the rest of the bot. */
+async function answer(conversation: Convo, messageId: number, waitMs: number): Promise<Answer> {
+  const ctx = await conversation.wait({ maxMilliseconds: waitMs });
+  const data = ctx.callbackQuery?.data;
+  if (data !== undefined) {
+    if (!data.startsWith(GUIDE_PREFIX) || ctx.callbackQuery?.message?.message_id !== messageId) {
+      return conversation.skip({ next: true });
+    }
+    await ctx.answerCallbackQuery();
+    const pick = data.slice(GUIDE_PREFIX.length);
+    return pick === CANCEL ? { cancelled: true } : { pick };
+  }
+  const text = ctx.message?.text?.trim();
+  if (text === undefined) return conversation.skip({ next: true });
+  if (/^\/cancel(@\w+)?$/i.test(text)) return { cancelled: true };
+  // Another command: leave the question and let the bot handle that command as usual.
+  if (text.startsWith('/')) return conversation.halt({ next: true });
+  return { text };
+}
+
+export function createGuide(deps: GuideDeps) {
+  const { app } = deps;
+
+  async function askService(conversation: Convo, ctx: Context, messageId: number, param: ParamSpec, guide: Extract<ArgGuide, { kind: 'service' }>, user: KnownUser) {
+    const offered = app.catalog.services.filter((s) => guide.offer?.(s, user) ?? true);
+    const categories = [...new Set(offered.map((s) => s.category))];
+    const chatId = ctx.chat?.id as number;
+    for (;;) {
+      const catButtons: [string, string][] = categories.map((c, i) => [`${c} (${offered.filter((s) => s.category === c).length})`, String(i)]);
+      await ctx.api.editMessageText(chatId, messageId, `${escapeHtml(param.prompt ?? `Pick ${param.name}`)}\nCategory:`, {
+        parse_mode: 'HTML',
+        reply_markup: rows([...catButtons, ['✖️ Cancel', CANCEL]], 3),
+      });
+      const cat = await answer(conversation, messageId, deps.waitMs);
+      if ('cancelled' in cat) return undefined;
+      if (!('pick' in cat)) continue;
+      const category = categories[Number(cat.pick)];
+      if (!category) continue;
+      const inCategory = offered.filter((s) => s.category === category);
+      await ctx.api.editMessageText(chatId, messageId, `${escapeHtml(param.prompt ?? `Pick ${param.name}`)}\nCategory ${escapeHtml(category)}:`, {
+        parse_mode: 'HTML',
+        reply_markup: rows([...inCategory.map((s, i): [string, string] => [s.name, String(i)]), ['⬅️ Back', BACK], ['✖️ Cancel', CANCEL]], 2),
+      });
+      const svc = await answer(conversation, messageId, deps.waitMs);
+      if ('cancelled' in svc) return undefined;
+      if ('pick' in svc && svc.pick !== BACK) {
+        const picked = inCategory[Number(svc.pick)];
+        if (picked) return picked.name;
+      }
+    }
+  }
+
+  async function askChoice(conversation: Convo, ctx: Context, messageId: number, param: ParamSpec, options: string[], custom: boolean) {
+    const chatId = ctx.chat?.id as number;
+    const buttons: [string, string][] = options.map((o, i) => [o, String(i)]);
+    if (custom) buttons.push(['custom…', CUSTOM]);
+    await ctx.api.editMessageText(chatId, messageId, escapeHtml(param.prompt ?? `Pick ${param.name}`), {
+      parse_mode: 'HTML',
+      reply_markup: rows([...buttons, ['✖️ Cancel', CANCEL]], 4),
+    });
+    for (;;) {
+      const got = await answer(conversation, messageId, deps.waitMs);
+      if ('cancelled' in got) return undefined;
+      if ('pick' in got && got.pick !== CUSTOM) {
+        const value = options[Number(got.pick)];
+        if (value) return value;
+        continue;
+      }
+      if ('pick' in got) {
+        await ctx.api.editMessageText(chatId, messageId, `${escapeHtml(param.prompt ?? param.name)}\nSend it as a message, like 90m or 2h30m (or /cancel).`, { parse_mode: 'HTML' });
+        continue;
+      }
+      if (!custom || parseDuration(got.text) !== undefined) return got.text;
+      await ctx.reply(`"${got.text}" is not a duration: try 90m, 2h or 1d.`);
+    }
+  }
+
+  /** The conversation itself: one question per missing parameter, then the completed command. */
+  return async function guide(conversation: Convo, ctx: Context, command: string, rest: string, missing: string[]) {
+    const spec = app.registry.find(command);
+    const user = app.catalog.user(ctx.from?.id ?? 0);
+    const chat = ctx.chat;
+    if (!spec || !user || !chat) return;
+    const question = await ctx.reply(`/${escapeHtml(command)}: a few questions (or /cancel).`, { parse_mode: 'HTML' });
+    const values: string[] = [];
+    for (const name of missing) {
+      const param = spec.params?.find((p) => p.name === name);
+      const guide = param?.guide;
+      if (!param || !guide) return;
+      let value: string | undefined;
+      if (guide.kind === 'service') value = await askService(conversation, ctx, question.message_id, param, guide, user);
+      else if (guide.kind === 'duration') value = await askChoice(conversation, ctx, question.message_id, param, guide.presets, true);
+      else value = await askChoice(conversation, ctx, question.message_id, param, guide.options, false);
+      if (value === undefined) {
+        await ctx.api.editMessageText(chat.id, question.message_id, `Cancelled: /${escapeHtml(command)}. Nothing was run.`, { parse_mode: 'HTML' });
+        return;
+      }
+      values.push(`${name}=${quote(value)}`);
+    }
+    const line = [`/${command}`, rest, ...values].filter(Boolean).join(' ');
+    await ctx.api.editMessageText(chat.id, question.message_id, `→ <code>${escapeHtml(line)}</code>`, { parse_mode: 'HTML' });
+    await conversation.external(() => deps.runLine(chat.id, user.id, chat.type, line));
+  };
+}
