@@ -1,5 +1,5 @@
 import busboy from 'busboy';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -93,6 +93,8 @@ export class TelegramEmulator {
   readonly messages: SentMessage[] = [];
   readonly commands = new Map<string, { command: string; description: string }[]>();
   readonly answeredQueries = new Map<string, Json>();
+  /** Emits 'message' with each SentMessage as soon as the bot sends it (for latency measurements). */
+  readonly events = new EventEmitter();
   private readonly updates: Json[] = [];
   private nextUpdateId = 1;
   private nextMessageId = 1000;
@@ -172,6 +174,12 @@ export class TelegramEmulator {
   }
 
   // ---- what tests look at --------------------------------------------------------------------------
+
+  /** Forgets what was sent (long benchmarks would otherwise hold every message). */
+  clearRecords(): void {
+    this.messages.length = 0;
+    this.calls.length = 0;
+  }
 
   messagesTo(chatId: number): SentMessage[] {
     return this.messages.filter((m) => m.chat.id === chatId);
@@ -340,6 +348,7 @@ export class TelegramEmulator {
           edits: 0,
         };
         this.messages.push(msg);
+        this.events.emit('message', msg);
         return { message_id: msg.message_id, chat: msg.chat, date: Math.floor(Date.now() / 1000), text, from: this.botUser };
       }
       case 'sendDocument': {

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { OpsError, type ContainerHealth, type ContainerInfo, type ContainerRuntime, type ContainerState } from '../ports';
 
 /** dockerode options for `unix:///path` or `tcp://host:port`. */
@@ -15,15 +15,21 @@ interface DockerodeError {
   json?: { message?: string };
 }
 
-/** ContainerRuntime on the Docker Engine API (dockerode); library errors become OpsErrors. */
+/**
+ * ContainerRuntime on the Docker Engine API (dockerode); library errors become OpsErrors.
+ * dockerode (with ssh2 behind it, ~13 MiB) is loaded on the first call, not at start-up.
+ */
 export class DockerRuntime implements ContainerRuntime {
-  private readonly docker: Docker;
+  private client: Promise<Docker> | undefined;
 
   constructor(
     private readonly endpoint: string,
-    timeoutMs = 30_000,
-  ) {
-    this.docker = new Docker({ ...dockerOptions(endpoint), timeout: timeoutMs });
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  private get docker(): Promise<Docker> {
+    this.client ??= import('dockerode').then(({ default: Dockerode }) => new Dockerode({ ...dockerOptions(this.endpoint), timeout: this.timeoutMs }));
+    return this.client;
   }
 
   private translate(err: unknown, container?: string): OpsError {
@@ -44,7 +50,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async inspect(container: string): Promise<ContainerInfo> {
     try {
-      const info = await this.docker.getContainer(container).inspect();
+      const info = await (await this.docker).getContainer(container).inspect();
       const started = info.State.StartedAt && !info.State.StartedAt.startsWith('0001') ? new Date(info.State.StartedAt) : undefined;
       return {
         name: info.Name.replace(/^\//, ''),
@@ -62,7 +68,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async restart(container: string, stopTimeoutSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(container).restart({ t: stopTimeoutSeconds });
+      await (await this.docker).getContainer(container).restart({ t: stopTimeoutSeconds });
     } catch (err) {
       throw this.translate(err, container);
     }
@@ -70,7 +76,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async ping(): Promise<void> {
     try {
-      await this.docker.ping();
+      await (await this.docker).ping();
     } catch (err) {
       throw this.translate(err);
     }
