@@ -8,5 +8,5 @@ import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, ping, restart, audit, cancel] as CommandSpec[];
+  return [help, whoami, ping, restart, audit, cancel];
 }

@@ -26,12 +26,21 @@ export const REDACT_PATHS = [
   '*.privateKey',
 ];
 
-const BOT_TOKEN_IN_TEXT = /\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g;
+// A bot token may be glued to text, as in a request path (`/bot123:ABC…/getMe`).
+const BOT_TOKEN_IN_TEXT = /(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}/g;
 const REDIS_PASSWORD_IN_URL = /(rediss?:\/\/[^:@/\s]*:)[^@\s]+@/g;
 
 /** Removes secrets that end up inside strings (a bot token in a request URL, a password in a Redis URL). */
 export function scrubSecrets(text: string): string {
   return text.replace(BOT_TOKEN_IN_TEXT, '[bot-token]').replace(REDIS_PASSWORD_IN_URL, '$1[redacted]@');
+}
+
+function scrubDeep(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (depth === 0 || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth - 1);
+  return out;
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -40,13 +49,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: {
-        log: (obj) => {
-          for (const key of ['msg', 'err', 'error', 'url']) {
-            const v = obj[key];
-            if (typeof v === 'string') obj[key] = scrubSecrets(v);
-          }
-          return obj;
-        },
+        log: (obj) => scrubDeep(obj, 3) as Record<string, unknown>,
       },
       hooks: {
         logMethod(args, method) {

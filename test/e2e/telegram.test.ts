@@ -92,6 +92,11 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
     expect(msg.text).toContain('/audit');
   });
 
+  it('escapes what the user typed: HTML in arguments reaches the chat as text', async () => {
+    const msg = await ask(OPERATOR, '/restart <b>chat</b>&amp;');
+    expect(msg.text).toContain('unknown service "&lt;b&gt;chat&lt;/b&gt;&amp;amp;"');
+  });
+
   it('a viewer is told /restart needs the operator role, and nothing restarts', async () => {
     const before = await startedAt(`${PREFIX}-chat-web`);
     const msg = await ask(VIEWER, '/restart chat-web');
