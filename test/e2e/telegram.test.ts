@@ -94,7 +94,7 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
 
   it('escapes what the user typed: HTML in arguments reaches the chat as text', async () => {
     const msg = await ask(OPERATOR, '/restart <b>chat</b>&amp;');
-    expect(msg.text).toContain('unknown service "&lt;b&gt;chat&lt;/b&gt;&amp;amp;"');
+    expect(msg.text).toContain('unknown service &quot;&lt;b&gt;chat&lt;/b&gt;&amp;amp;&quot;');
   });
 
   it('a viewer is told /restart needs the operator role, and nothing restarts', async () => {
