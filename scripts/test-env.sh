@@ -12,7 +12,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test-env: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 # Debian starts redis-server as a system service on install; the tests run their own on free ports.
 

@@ -232,7 +232,13 @@ export class TelegramEmulator {
             fields[name] = { file_name: info.filename, size };
           });
         });
-        bb.on('close', () => resolve(fields));
+        // grammY names files by a random id and points the real field at them with attach://<id>.
+        bb.on('close', () => {
+          for (const [k, v] of Object.entries(fields)) {
+            if (typeof v === 'string' && v.startsWith('attach://')) fields[k] = fields[v.slice('attach://'.length)];
+          }
+          resolve(fields);
+        });
         bb.on('error', reject);
         req.pipe(bb);
       });

@@ -1,0 +1,48 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app';
+import { runConsole } from '../../src/bot/console';
+import { MemoryStore } from '../../src/ops/state/memory-store';
+import { ADMIN, OPERATOR, testEstate } from '../support/estate';
+import { RecordingRuntime, silentLogger } from '../support/fakes';
+
+async function session(lines: string[]) {
+  const runtime = new RecordingRuntime();
+  const app = buildApp(testEstate({ prefix: 'con' }), { store: new MemoryStore(), docker: new Map([['local', runtime]]), log: silentLogger() });
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (d: Buffer) => (text += d.toString()));
+  const done = runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input, output });
+  input.end(lines.map((l) => `${l}\n`).join(''));
+  await done;
+  return { text, runtime };
+}
+
+describe('console front-end', () => {
+  it('speaks as the first admin, switches identity with :as, and confirms with y', async () => {
+    const { text, runtime } = await session([':who', ':as viewer', '/restart chat-web', `:as ${OPERATOR.id}`, '/restart chat-web', 'y', ':as 4242', '/help', '/whoami']);
+    expect(text).toContain(`speaking as ada (admin, id ${ADMIN.id})`);
+    expect(text).toContain('speaking as vera (viewer, id 300)');
+    expect(text).toContain('/restart needs the operator role; you are viewer.');
+    expect(text).toContain('Confirm? [y/N] y');
+    expect(text).toMatch(/chat-web restarted in .*: running, healthy\./);
+    expect(runtime.restarted).toEqual(['con-chat-web']);
+    expect(text).toContain('speaking as stranger (id 4242)');
+    expect(text).toContain('(no reply: stranger)');
+    expect(text).toContain('You are not on the allowlist');
+  });
+
+  it('anything but y cancels; end of input ends the session', async () => {
+    const { text, runtime } = await session(['/restart chat-web', '', '/ping']);
+    expect(text).toContain('Cancelled: /restart chat-web. Nothing was run.');
+    expect(runtime.restarted).toEqual([]);
+    expect(text).toMatch(/pong · up/);
+  });
+
+  it('a confirmation at the very end of input is cancelled, not run', async () => {
+    const { text, runtime } = await session(['/restart chat-web']);
+    expect(text).toContain('Cancelled');
+    expect(runtime.restarted).toEqual([]);
+  });
+});
