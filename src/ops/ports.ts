@@ -49,18 +49,108 @@ export interface StateStore {
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
 
+/** One row of the container list: cheap, one API call for all of them. */
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  state: ContainerState;
+  /** Parsed from Docker's status text: the list has no health field. */
+  health: ContainerHealth;
+  /** Docker's own words: "Up 2 hours (healthy)", "Exited (137) 5 minutes ago". */
+  status: string;
+  exitCode?: number;
+  createdAt: Date;
+}
+
 export interface ContainerInfo {
   name: string;
   state: ContainerState;
   health: ContainerHealth;
   startedAt?: Date;
+  finishedAt?: Date;
   restartCount: number;
   exitCode?: number;
+  oomKilled?: boolean;
   image: string;
+  tty?: boolean;
+  /** Bytes, when the container has a memory limit. */
+  memoryLimit?: number;
+  /** "127.0.0.1:3000->3000/tcp", or "host network". */
+  ports?: string[];
+  /** The last health probe, when the container has a Docker healthcheck. */
+  lastHealthProbe?: { exitCode: number; output: string; at: Date };
+}
+
+export interface ContainerStats {
+  /** Bytes in use the way `docker stats` counts them (page cache left out). */
+  memoryUsed: number;
+  memoryLimit?: number;
+  /** Only when asked for: it needs two samples (about a second). */
+  cpuPercent?: number;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+  at?: Date;
+}
+
+export interface LogQuery {
+  /** Only the last n lines (on the API side). */
+  tail?: number;
+  since?: Date;
+}
+
+export interface DockerDiskUsage {
+  images: { count: number; bytes: number; reclaimable: number };
+  containers: { count: number; bytes: number; reclaimable: number };
+  volumes: { count: number; bytes: number; reclaimable: number };
+  buildCache: { count: number; bytes: number; reclaimable: number };
+}
+
+export type ContainerEventAction = 'start' | 'die' | 'oom' | 'kill' | 'stop' | 'restart' | 'health_status';
+
+export interface ContainerEvent {
+  container: string;
+  action: ContainerEventAction;
+  at: Date;
+  exitCode?: number;
+  health?: 'healthy' | 'unhealthy';
 }
 
 export interface ContainerRuntime {
+  list(): Promise<ContainerSummary[]>;
   inspect(container: string): Promise<ContainerInfo>;
+  stats(container: string, options?: { cpu?: boolean }): Promise<ContainerStats>;
+  /** Streams log lines (demultiplexed, or raw for TTY containers) without holding the whole log. */
+  logs(container: string, query: LogQuery, signal?: AbortSignal): AsyncIterable<LogLine>;
   restart(container: string, stopTimeoutSeconds: number): Promise<void>;
+  diskUsage(): Promise<DockerDiskUsage>;
+  /** Container events as they happen, until the signal aborts. */
+  events(signal: AbortSignal): AsyncIterable<ContainerEvent>;
   ping(): Promise<void>;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  ms: number;
+  status?: number;
+  error?: string;
+}
+
+/** HTTP checks with their own timeout: a service's own health endpoint. */
+export interface Prober {
+  http(url: string, options: { timeoutMs: number; expectStatus?: number; bodyContains?: string }): Promise<ProbeResult>;
+}
+
+export interface FileSystemUsage {
+  path: string;
+  totalBytes: number;
+  freeBytes: number;
+}
+
+/** Disk usage of paths mounted into the bot. */
+export interface DiskProbe {
+  usage(path: string): Promise<FileSystemUsage>;
 }

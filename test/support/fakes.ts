@@ -1,16 +1,38 @@
 import pino from 'pino';
-import { OpsError, type ContainerInfo, type ContainerRuntime, type StateStore } from '../../src/ops/ports';
+import {
+  OpsError,
+  type ContainerEvent,
+  type ContainerInfo,
+  type ContainerRuntime,
+  type ContainerStats,
+  type ContainerSummary,
+  type DockerDiskUsage,
+  type LogLine,
+  type StateStore,
+} from '../../src/ops/ports';
 
-/** Unit tests only: a runtime that records restarts. */
+/** Unit tests only: a runtime whose containers are all running and healthy, and that records restarts. */
 export class RecordingRuntime implements ContainerRuntime {
   readonly restarted: string[] = [];
   constructor(private readonly state: Partial<ContainerInfo> = {}) {}
+  async list(): Promise<ContainerSummary[]> {
+    return [];
+  }
   async inspect(container: string): Promise<ContainerInfo> {
     return { name: container, state: 'running', health: 'healthy', restartCount: 0, image: 'img', ...this.state };
   }
+  async stats(): Promise<ContainerStats> {
+    return { memoryUsed: 0 };
+  }
+  async *logs(): AsyncIterable<LogLine> {}
   async restart(container: string): Promise<void> {
     this.restarted.push(container);
   }
+  async diskUsage(): Promise<DockerDiskUsage> {
+    const zero = { count: 0, bytes: 0, reclaimable: 0 };
+    return { images: zero, containers: zero, volumes: zero, buildCache: zero };
+  }
+  async *events(): AsyncIterable<ContainerEvent> {}
   async ping(): Promise<void> {}
 }
 
