@@ -5,13 +5,17 @@ import { builtinCommands } from './commands/index';
 import { CommandRegistry } from './commands/registry';
 import { Dispatcher } from './commands/dispatcher';
 import type { CommandEnv, CommandSpec } from './commands/types';
-import type { ContainerRuntime, StateStore } from './ops/ports';
+import type { ContainerRuntime, DiskProbe, Prober, StateStore } from './ops/ports';
+import { StatfsDiskProbe } from './ops/probes/disk-probe';
+import { HttpProber } from './ops/probes/http-prober';
 import type { Logger } from './util/logger';
 
 export interface AppPorts {
   store: StateStore;
   docker: ReadonlyMap<string, ContainerRuntime>;
   log: Logger;
+  prober?: Prober;
+  disk?: DiskProbe;
   now?: () => number;
 }
 
@@ -34,6 +38,8 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     store: ports.store,
     audit: new AuditLog(ports.store, ports.log),
     docker: (host) => ports.docker.get(host),
+    prober: ports.prober ?? new HttpProber(),
+    disk: ports.disk ?? new StatfsDiskProbe(),
     now,
     help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),
     startedAt: now(),

@@ -4,7 +4,10 @@ import type { Envelope } from '../auth/gate';
 import { isRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
 import type { Dispatcher } from '../commands/dispatcher';
-import type { Button, Outcome } from '../commands/types';
+import type { Button, Document, Outcome } from '../commands/types';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { htmlToPlain, type Html } from '../util/html';
 
 export interface ConsoleOptions {
@@ -20,9 +23,19 @@ export interface ConsoleOptions {
 const META_HELP = `Console commands: :as <viewer|operator|admin|user id>  :who  :quit
 Everything else goes to the bot as a Telegram message would (/help to start).`;
 
+/** Buttons as text: a command button shows the line to type. */
 function renderButtons(buttons: Button[][] | undefined): string {
   if (!buttons?.length) return '';
-  return `\n${buttons.map((row) => row.map((b) => `[${b.text}]`).join(' ')).join('\n')}`;
+  const label = (b: Button) => (/^[es]:\//.test(b.data) ? `[${b.text}: ${b.data.slice(2)}]` : `[${b.text}]`);
+  return `\n${buttons.map((row) => row.map(label).join(' ')).join('\n')}`;
+}
+
+/** A document is saved next to the system's temp files and its path printed. */
+async function saveDocument(doc: Document): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mana-ops-'));
+  const path = join(dir, basename(doc.filename));
+  await writeFile(path, doc.content);
+  return path;
 }
 
 /**
@@ -97,7 +110,13 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
         const result = await press.execute();
         if (result.kind !== 'silent' && result.kind !== 'confirm') show(result.html);
       }
-    } else write(htmlToPlain(outcome.html) + renderButtons('buttons' in outcome ? outcome.buttons : undefined));
+    } else {
+      write(htmlToPlain(outcome.html) + renderButtons('buttons' in outcome ? outcome.buttons : undefined));
+      if ('document' in outcome && outcome.document) {
+        const lineCount = outcome.document.content.split('\n').length - 1;
+        write(`(document ${outcome.document.filename}, ${lineCount} lines, saved to ${await saveDocument(outcome.document)})`);
+      }
+    }
     prompt();
   }
   rl.close();

@@ -1,11 +1,12 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations, createConversation, type ConversationFlavor } from '@grammyjs/conversations';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
-import { Api, Bot, GrammyError, HttpError, InlineKeyboard, type Context } from 'grammy';
+import { Api, Bot, GrammyError, HttpError, InlineKeyboard, InputFile, type Context } from 'grammy';
 import type { BotCommand } from 'grammy/types';
 import type { App } from '../app';
+import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
 import type { Button, Outcome } from '../commands/types';
-import type { Html } from '../util/html';
+import { html, type Html } from '../util/html';
 import type { Logger } from '../util/logger';
 import { conversationStorage } from './conversation-storage';
 import { envelopeOf, envelopeOfPress } from './envelope';
@@ -86,6 +87,25 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       ...(markup && { reply_markup: markup }),
       ...(replyTo !== undefined && { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
     });
+    if ('document' in outcome && outcome.document) {
+      const doc = outcome.document;
+      await api.sendDocument(chatId, new InputFile(Buffer.from(doc.content, 'utf8'), doc.filename), {
+        ...(doc.caption && { caption: doc.caption.slice(0, 1024) }),
+      });
+    }
+  };
+
+  /** Edits a message in place; "not modified" (a Refresh that found nothing new) is not an error. */
+  const edit = async (api: Api, chatId: number, messageId: number, outcome: Extract<Outcome, { html: unknown }>) => {
+    try {
+      await api.editMessageText(chatId, messageId, clamp(outcome.html), {
+        parse_mode: 'HTML',
+        link_preview_options: { is_disabled: true },
+        ...('buttons' in outcome && outcome.buttons && { reply_markup: keyboard(outcome.buttons) }),
+      });
+    } catch (err) {
+      if (!(err instanceof GrammyError && /message is not modified/.test(err.description))) throw err;
+    }
   };
 
   const guide = createGuide({
@@ -130,6 +150,16 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     const data = ctx.callbackQuery.data;
     const envelope = envelopeOfPress(ctx, Date.now());
     const decision = data.startsWith(CONFIRM) ? 'confirm' : data.startsWith(CANCEL) ? 'cancel' : undefined;
+    if (envelope && (data.startsWith(EDIT_PREFIX) || data.startsWith(SEND_PREFIX))) {
+      // A command button runs through the same pipeline as typed text: same roles, rate limit, confirmations.
+      await ctx.answerCallbackQuery();
+      const outcome = await dispatcher.handleText(envelope, data.slice(2));
+      const messageId = ctx.callbackQuery.message?.message_id;
+      if (data.startsWith(EDIT_PREFIX) && outcome.kind === 'reply' && !outcome.document && messageId !== undefined) {
+        await edit(ctx.api, envelope.chatId, messageId, outcome);
+      } else await send(ctx.api, envelope.chatId, outcome);
+      return;
+    }
     if (data.startsWith(GUIDE_PREFIX)) {
       await ctx.answerCallbackQuery({ text: 'This question has expired or is not yours.' });
       return;
@@ -148,10 +178,10 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     await ctx.editMessageText(clamp(press.progress), { parse_mode: 'HTML' });
     const result = await press.execute();
     if (result.kind === 'silent' || result.kind === 'confirm') return;
-    await ctx.editMessageText(clamp(result.html), {
-      parse_mode: 'HTML',
-      ...(result.buttons && { reply_markup: keyboard(result.buttons) }),
-    });
+    const chatId = envelope.chatId;
+    const messageId = ctx.callbackQuery.message?.message_id;
+    if (messageId !== undefined) await edit(ctx.api, chatId, messageId, result);
+    if (result.document) await send(ctx.api, chatId, { kind: 'reply', html: html`${result.document.caption ?? result.document.filename}`, document: result.document });
   });
 
   bot.catch((err) => {

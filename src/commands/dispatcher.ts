@@ -248,7 +248,7 @@ export class Dispatcher {
     envelope: Envelope,
     audit: (result: string, detail?: string, ref?: string) => Promise<void>,
   ): Promise<Outcome> {
-    const deadline = this.policy.command_deadline;
+    const deadline = spec.deadline?.(args, this.env) ?? this.policy.command_deadline;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -262,7 +262,7 @@ export class Dispatcher {
         }),
       ]);
       await audit('ok');
-      return { kind: 'reply', html: reply.html, ...(reply.buttons && { buttons: reply.buttons }) };
+      return { kind: 'reply', html: reply.html, ...(reply.buttons && { buttons: reply.buttons }), ...(reply.document && { document: reply.document }) };
     } catch (err) {
       const ref = randomBytes(4).toString('hex');
       if (err instanceof OpsError) {

@@ -1,12 +1,16 @@
 import { audit } from './audit';
 import { cancel } from './cancel';
+import { disk } from './disk';
 import { help } from './help';
+import { logs } from './logs';
+import { mem } from './mem';
 import { ping } from './ping';
 import { restart } from './restart';
+import { status } from './status';
 import type { CommandSpec } from './types';
 import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, ping, restart, audit, cancel];
+  return [help, whoami, status, restart, logs, mem, disk, ping, audit, cancel];
 }

@@ -3,7 +3,7 @@ import type { AuditLog } from '../auth/audit';
 import type { Envelope } from '../auth/gate';
 import type { RequiredRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
-import type { ContainerRuntime, StateStore } from '../ops/ports';
+import type { ContainerRuntime, DiskProbe, Prober, StateStore } from '../ops/ports';
 import type { Service } from '../config/schema';
 import type { Html } from '../util/html';
 
@@ -13,9 +13,17 @@ export interface Button {
   data: string;
 }
 
+/** A file that comes with a reply (a long log as .txt). */
+export interface Document {
+  filename: string;
+  content: string;
+  caption?: string;
+}
+
 export interface Reply {
   html: Html;
   buttons?: Button[][];
+  document?: Document;
 }
 
 /** How the guided conversation offers a value for an argument, so nothing needs typing on a phone. */
@@ -42,6 +50,8 @@ export interface CommandEnv {
   store: StateStore;
   audit: AuditLog;
   docker: (host: string) => ContainerRuntime | undefined;
+  prober: Prober;
+  disk: DiskProbe;
   now: () => number;
   /** Help lists the registry; set once the registry exists. */
   help: (user: KnownUser | undefined) => CommandSpec[];
@@ -72,6 +82,8 @@ export interface CommandSpec<A = unknown> {
   /** A refusal that depends on the arguments (a service only admins may restart); checked again at confirm. */
   permit?: (args: A, user: KnownUser, env: CommandEnv) => string | undefined;
   preview?: (args: A, env: CommandEnv) => Html;
+  /** How long run may take; the estate's command_deadline when not given. */
+  deadline?: (args: A, env: CommandEnv) => number;
   /** What the message shows while a confirmed action runs. */
   progress?: (args: A) => Html;
   run: (ctx: RunContext<A>) => Promise<Reply>;
@@ -100,7 +112,7 @@ export type OutcomeKind =
 export type Outcome =
   | { kind: 'silent'; reason: string }
   | { kind: 'confirm'; html: Html; nonce: string; expiresAt: number }
-  | { kind: Exclude<OutcomeKind, 'silent' | 'confirm'>; html: Html; buttons?: Button[][] };
+  | { kind: Exclude<OutcomeKind, 'silent' | 'confirm'>; html: Html; buttons?: Button[][]; document?: Document };
 
 /** What a Confirm/Cancel press leads to. */
 export type PressOutcome =

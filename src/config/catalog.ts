@@ -61,6 +61,27 @@ export class Catalog {
     return out;
   }
 
+  /** The given services with every dependency before what depends on it (depends_on, transitively). */
+  inDependencyOrder(services: readonly Service[]): Service[] {
+    const wanted = new Set(services.map((s) => s.name));
+    const out: Service[] = [];
+    const visiting = new Set<string>();
+    const done = new Set<string>();
+    const visit = (svc: Service) => {
+      if (done.has(svc.name) || visiting.has(svc.name)) return; // a cycle is broken where it is met
+      visiting.add(svc.name);
+      for (const dep of svc.depends_on) {
+        const d = this.findService(dep);
+        if (d) visit(d);
+      }
+      visiting.delete(svc.name);
+      done.add(svc.name);
+      if (wanted.has(svc.name)) out.push(svc);
+    };
+    services.forEach(visit);
+    return out;
+  }
+
   categories(): string[] {
     return [...new Set(this.estate.services.map((s) => s.category))];
   }

@@ -88,8 +88,15 @@ export const serviceSchema = z.strictObject({
   mem_limit: bytesSchema.optional(),
   depends_on: z.array(name).default([]),
   restart: z
-    .strictObject({ allowed: z.boolean().default(true), role: roleSchema.default('operator') })
-    .default({ allowed: true, role: 'operator' }),
+    .strictObject({
+      allowed: z.boolean().default(true),
+      role: roleSchema.default('operator'),
+      /** How long Docker waits after SIGTERM before it kills (docker restart -t). */
+      stop_timeout: durationSchema.pipe(z.number().max(50_000, 'at most 50s')).default(10_000),
+      /** How long the bot waits for the service to be running and healthy again. */
+      verify_timeout: durationSchema.default(60_000),
+    })
+    .default({ allowed: true, role: 'operator', stop_timeout: 10_000, verify_timeout: 60_000 }),
   checks: z.array(checkSchema).default([]),
 });
 
@@ -129,6 +136,15 @@ export const estateSchema = z
       .optional(),
     cloudflare: z.strictObject({ account_id: z.string().min(1), zone_id: z.string().min(1) }).optional(),
     tunnels: z.array(tunnelSchema).default([]),
+    /** Paths mounted into the bot whose usage /disk reports, with the handbook's thresholds. */
+    disks: z
+      .array(z.strictObject({ path: z.string().startsWith('/', 'must be an absolute path'), label: z.string().min(1) }))
+      .default([]),
+    disk_thresholds: z
+      .strictObject({ warn: z.number().min(1).max(100).default(80), critical: z.number().min(1).max(100).default(90) })
+      .default({ warn: 80, critical: 90 }),
+    /** Memory budget per category (the handbook's table); /mem compares usage against it. */
+    memory_budgets: z.partialRecord(z.enum(CATEGORIES), bytesSchema).default({}),
     services: z.array(serviceSchema).min(1),
     users: z
       .array(z.strictObject({ id: z.number().int().positive(), name: z.string().min(1), role: roleSchema }))

@@ -1,3 +1,4 @@
+import { redactSecrets } from './redact';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
@@ -26,14 +27,8 @@ export const REDACT_PATHS = [
   '*.privateKey',
 ];
 
-// A bot token may be glued to text, as in a request path (`/bot123:ABC…/getMe`).
-const BOT_TOKEN_IN_TEXT = /(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}/g;
-const REDIS_PASSWORD_IN_URL = /(rediss?:\/\/[^:@/\s]*:)[^@\s]+@/g;
-
-/** Removes secrets that end up inside strings (a bot token in a request URL, a password in a Redis URL). */
-export function scrubSecrets(text: string): string {
-  return text.replace(BOT_TOKEN_IN_TEXT, '[bot-token]').replace(REDIS_PASSWORD_IN_URL, '$1[redacted]@');
-}
+/** Secrets that end up inside strings (a bot token in a request URL, a password in a Redis URL). */
+export const scrubSecrets = redactSecrets;
 
 function scrubDeep(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return scrubSecrets(value);

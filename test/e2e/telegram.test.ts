@@ -88,7 +88,7 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
   it('admin /help lists the commands with usage, in HTML that Telegram accepts', async () => {
     const msg = await ask(ADMIN, '/help');
     expect(msg.parse_mode).toBe('HTML');
-    expect(msg.text).toContain('<code>/restart &lt;service&gt;</code>');
+    expect(msg.text).toContain('<code>/restart &lt;service&gt; [more services]</code>');
     expect(msg.text).toContain('/audit');
   });
 
@@ -141,8 +141,8 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
 
     const answer = await pressAndSettle(OPERATOR, prompt, confirm!);
     expect(answer.text).toBe('Confirmed: running…');
-    await bot.emu.waitFor(() => /restarted in/.test(prompt.text), 20_000, 'the result edit');
-    expect(prompt.text).toMatch(/✅ <b>chat-web<\/b> restarted in [\d.]+ m?s: running, (healthy|starting)\./);
+    await bot.emu.waitFor(() => /healthy after|still failing/.test(prompt.text), 20_000, 'the result edit');
+    expect(prompt.text).toMatch(/✅ <b>chat-web<\/b> healthy after [\d.]+ m?s \(Docker healthcheck\)\./);
     expect(prompt.reply_markup).toBeUndefined();
     expect(await startedAt(`${PREFIX}-chat-web`)).not.toBe(before);
     expect(await verify.get(`confirm:${confirm!.slice(3)}`)).toBeNull();
@@ -156,7 +156,7 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
     const prompt = await ask(OPERATOR, '/restart chat-web');
     const [confirm] = buttons(prompt);
     await pressAndSettle(OPERATOR, prompt, confirm!);
-    await bot.emu.waitFor(() => /restarted in/.test(prompt.text), 20_000, 'the result edit');
+    await bot.emu.waitFor(() => /healthy after|still failing/.test(prompt.text), 20_000, 'the result edit');
     const after = await startedAt(`${PREFIX}-chat-web`);
     const edits = prompt.edits;
     const second = await pressAndSettle(OPERATOR, prompt, confirm!);
@@ -214,7 +214,7 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
     const prompt = await ask(ADMIN, '/restart ghost');
     await pressAndSettle(ADMIN, prompt, buttons(prompt)[0]!);
     await bot.emu.waitFor(() => prompt.text.includes('Failed'), 10_000, 'the failure edit');
-    expect(prompt.text).toContain('Docker is not reachable at unix:///tmp/mo-no-such-docker.sock');
+    expect(prompt.text).toContain('Docker unreachable at unix:///tmp/mo-no-such-docker.sock');
     expect(prompt.text).toContain('Next: check that Colima/dockerd runs');
     expect(prompt.text).toMatch(/ref [0-9a-f]{8}/);
   });
@@ -260,10 +260,10 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
       const n = bot.emu.messagesTo(OPERATOR.id).length;
       await pressAndSettle(OPERATOR, question, data(question, 'chat-web'));
       const confirmation = await bot.emu.nextMessage(OPERATOR.id, n);
-      expect(question.text).toBe('→ <code>/restart service=chat-web</code>');
+      expect(question.text).toBe('→ <code>/restart services=chat-web</code>');
       expect(confirmation.text).toContain('Restart <b>chat-web</b>');
       await pressAndSettle(OPERATOR, confirmation, buttons(confirmation)[0]!);
-      await bot.emu.waitFor(() => /restarted in/.test(confirmation.text), 20_000, 'the result edit');
+      await bot.emu.waitFor(() => /healthy after|still failing/.test(confirmation.text), 20_000, 'the result edit');
       expect(await startedAt(`${PREFIX}-chat-web`)).not.toBe(before);
       await expect.poll(() => verify.get(`conv:${OPERATOR.id}:${OPERATOR.id}`)).toBeNull();
     });

@@ -26,7 +26,7 @@ describe('console front-end', () => {
     expect(text).toContain('speaking as vera (viewer, id 300)');
     expect(text).toContain('/restart needs the operator role; you are viewer.');
     expect(text).toContain('Confirm? [y/N] y');
-    expect(text).toMatch(/chat-web restarted in .*: running, healthy\./);
+    expect(text).toMatch(/chat-web healthy after .* \(Docker healthcheck\)\./);
     expect(runtime.restarted).toEqual(['con-chat-web']);
     expect(text).toContain('speaking as stranger (id 4242)');
     expect(text).toContain('(no reply: stranger)');

@@ -38,7 +38,7 @@ describe('dispatcher', () => {
     const { say } = setup();
     const admin = plain(await say(ADMIN.id, '/help'));
     const viewer = plain(await say(VIEWER.id, '/help'));
-    expect(admin).toContain('/restart <service>');
+    expect(admin).toContain('/restart <service> [more services]');
     expect(admin).toContain('/audit');
     expect(viewer).toContain('/ping');
     expect(viewer).not.toContain('/restart');
@@ -73,10 +73,11 @@ describe('dispatcher', () => {
   it('bad arguments get the usage line and what was wrong', async () => {
     const { say } = setup();
     const typo = plain(await say(OPERATOR.id, '/restart chat-wbe'));
-    expect(typo).toContain('Usage: /restart <service>');
+    expect(typo).toContain('Usage: /restart <service> [more services]');
     expect(typo).toContain('unknown service "chat-wbe". Did you mean chat-web?');
-    expect(plain(await say(OPERATOR.id, '/restart'))).toContain('service: is required');
-    expect(plain(await say(OPERATOR.id, '/restart chat-web extra'))).toContain('unexpected argument: extra');
+    expect(plain(await say(OPERATOR.id, '/restart'))).toContain('services: is required');
+    expect(plain(await say(OPERATOR.id, '/restart chat-web chat-wbe'))).toContain('services[1]: unknown service "chat-wbe". Did you mean chat-web?');
+    expect(plain(await say(OPERATOR.id, '/ping extra'))).toContain('unexpected argument: extra');
     expect(plain(await say(ADMIN.id, '/audit n=500'))).toContain('n: must be at most 50');
     expect(plain(await say(OPERATOR.id, '/restart "chat-web'))).toContain('a quote is not closed');
     expect(plain(await say(OPERATOR.id, '/restart frozen'))).toContain('frozen is marked as not restartable');
@@ -154,7 +155,7 @@ describe('dispatcher', () => {
       expect(press.kind).toBe('run');
       if (press.kind !== 'run') return;
       const result = await press.execute();
-      expect(plain(result as Outcome)).toMatch(/chat-web restarted in .*: running, healthy/);
+      expect(plain(result as Outcome)).toMatch(/chat-web healthy after .* \(Docker healthcheck\)/);
       expect(s.runtime.restarted).toEqual(['unit-chat-web']);
       const audit = await s.app.env.audit.recent(5);
       expect(audit.map((a) => a.result)).toEqual(expect.arrayContaining(['ok', 'confirmed', 'confirm_asked']));

@@ -1,0 +1,53 @@
+import type { Catalog } from '../config/catalog';
+import type { Service } from '../config/schema';
+import type { ContainerRuntime, ContainerSummary } from '../ops/ports';
+import { OpsError } from '../ops/ports';
+
+/** A Docker service of the estate file next to what Docker says about its container. */
+export interface ServiceState {
+  service: Service;
+  container?: ContainerSummary;
+  /** What is wrong, in a few words; undefined when it runs (and is healthy, if it has a healthcheck). */
+  problem?: string;
+}
+
+export type Bucket = 'running' | 'stopped' | 'unhealthy' | 'restarting';
+
+export function bucketOf(state: ServiceState): Bucket {
+  const c = state.container;
+  if (!c) return 'stopped';
+  if (c.state === 'restarting') return 'restarting';
+  if (c.state !== 'running') return 'stopped';
+  return c.health === 'unhealthy' ? 'unhealthy' : 'running';
+}
+
+function problemOf(c: ContainerSummary | undefined, containerName: string): string | undefined {
+  if (!c) return `no container ${containerName} (never created, or removed)`;
+  if (c.state === 'running') return c.health === 'unhealthy' ? `unhealthy · ${c.status.replace(/ \(unhealthy\)$/, '').toLowerCase()}` : undefined;
+  if (c.state === 'exited') return `exited (${c.exitCode ?? '?'})${c.exitCode === 137 ? ' killed/OOM' : ''} · ${c.status.replace(/^Exited \(-?\d+\) /, '')}`;
+  if (c.state === 'restarting') return `restarting (last exit ${c.exitCode ?? '?'}) · ${c.status.replace(/^Restarting \(-?\d+\) /, '')}`;
+  if (c.state === 'created') return 'created but never started';
+  return c.state;
+}
+
+/** The estate's Docker services on every host, each with its container (one list call per host). */
+export async function estateState(catalog: Catalog, docker: (host: string) => ContainerRuntime | undefined): Promise<{ states: ServiceState[]; unlisted: ContainerSummary[] }> {
+  const dockerServices = catalog.services.filter((s) => s.container);
+  const hosts = [...new Set(dockerServices.map((s) => s.host))];
+  const lists = await Promise.all(
+    hosts.map(async (host) => {
+      const runtime = docker(host);
+      if (!runtime) throw new OpsError('unreachable', `no Docker host "${host}" is configured`, 'add it under docker_hosts');
+      return [host, await runtime.list()] as const;
+    }),
+  );
+  const byHost = new Map(lists);
+  const known = new Set(dockerServices.map((s) => s.container));
+  const states = dockerServices.map((service): ServiceState => {
+    const container = byHost.get(service.host)?.find((c) => c.name === service.container);
+    const problem = problemOf(container, service.container as string);
+    return { service, ...(container && { container }), ...(problem && { problem }) };
+  });
+  const unlisted = [...byHost.values()].flat().filter((c) => !known.has(c.name));
+  return { states, unlisted };
+}

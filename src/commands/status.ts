@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import type { Service } from '../config/schema';
+import { suggest } from '../config/catalog';
+import { formatBytes } from '../util/bytes';
+import { formatDuration } from '../util/duration';
+import { bold, code, html, italic, lines, type Html } from '../util/html';
+import { buttonRows, commandButton } from './buttons';
+import { bucketOf, estateState, type Bucket, type ServiceState } from './estate-state';
+import { defineCommand, type CommandEnv, type RunContext } from './types';
+
+type Target = { kind: 'overview'; all: boolean } | { kind: 'service'; service: Service } | { kind: 'category'; category: string };
+
+function targetArg(env: CommandEnv) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): Target => {
+      const word = raw?.trim().toLowerCase();
+      if (!word || word === 'problems') return { kind: 'overview', all: false };
+      if (word === 'all') return { kind: 'overview', all: true };
+      if (env.catalog.categories().includes(word)) return { kind: 'category', category: word };
+      const service = env.catalog.findService(word);
+      if (service) return { kind: 'service', service };
+      const guess = env.catalog.suggestService(word) ?? suggest(word, env.catalog.categories());
+      ctx.addIssue({ code: 'custom', message: `unknown service or category "${raw}"${guess ? `. Did you mean ${guess}?` : ''}` });
+      return z.NEVER;
+    });
+}
+
+const ICON: Record<Bucket, string> = { running: '✅', stopped: '⛔', unhealthy: '⚠️', restarting: '🔁' };
+
+function stateLine(s: ServiceState): Html {
+  const bucket = bucketOf(s);
+  return html`${ICON[bucket]} ${bold(s.service.name)}: ${s.problem ?? s.container?.status.toLowerCase() ?? ''}`;
+}
+
+async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
+  const { env } = ctx;
+  const { states, unlisted } = await estateState(env.catalog, env.docker);
+  const problems = states.filter((s) => s.problem);
+  // Restart counts are only in inspect: ask for the few that are in trouble.
+  const restarts = new Map<string, number>();
+  await Promise.all(
+    problems
+      .filter((p) => p.container)
+      .map(async (p) => {
+        const info = await env.docker(p.service.host)?.inspect(p.service.container as string).catch(() => undefined);
+        if (info) restarts.set(p.service.name, info.restartCount);
+      }),
+  );
+  const categories = [...new Set(states.map((s) => s.service.category))];
+  const countLine = (category: string) => {
+    const inCat = states.filter((s) => s.service.category === category);
+    const n = (b: Bucket) => inCat.filter((s) => bucketOf(s) === b).length;
+    const extra = (['stopped', 'unhealthy', 'restarting'] as const).filter((b) => n(b) > 0).map((b) => `${n(b)} ${b}`);
+    return html`${inCat.length === n('running') ? '✅' : '❗'} ${category}: ${n('running')}/${inCat.length} running${extra.length ? ` · ${extra.join(' · ')}` : ''}`;
+  };
+  const running = states.filter((s) => bucketOf(s) === 'running').length;
+  const disks = await Promise.all(
+    env.catalog.estate.disks.map(async (d) => {
+      const u = await env.disk.usage(d.path).catch(() => undefined);
+      if (!u || u.totalBytes === 0) return `${d.label} ?`;
+      const pct = Math.round(((u.totalBytes - u.freeBytes) / u.totalBytes) * 100);
+      const { warn, critical } = env.catalog.estate.disk_thresholds;
+      return `${pct >= critical ? '🔴' : pct >= warn ? '🟠' : ''}${d.label} ${pct}%`;
+    }),
+  );
+  const gpuServices = env.catalog.services.filter((s) => !s.container).length;
+  const body: Html[] = [
+    html`${bold(`${running}/${states.length} Docker services healthy`)} · ${new Date(env.now()).toISOString().slice(11, 16)} UTC`,
+    ...categories.map(countLine),
+  ];
+  if (problems.length) {
+    body.push(html``, bold('Problems'));
+    for (const p of problems) {
+      const r = restarts.get(p.service.name);
+      body.push(html`${stateLine(p)}${r ? ` · ${r} restarts` : ''}`);
+    }
+  } else body.push(html``, html`No problems.`);
+  if (all) {
+    body.push(html``, bold('All services'));
+    for (const category of categories) {
+      body.push(html`${italic(category)}: ${states.filter((s) => s.service.category === category).map((s) => `${ICON[bucketOf(s)]}${s.service.name}`).join('  ')}`);
+    }
+  }
+  if (disks.length) body.push(html``, html`${bold('Disk')} ${disks.join(' · ')}`);
+  if (unlisted.length) body.push(html`${italic(`${unlisted.length} container(s) not in the estate file: ${unlisted.slice(0, 5).map((c) => c.name).join(', ')}${unlisted.length > 5 ? ', …' : ''}`)}`);
+  if (gpuServices) body.push(html`${italic(`${gpuServices} GPU-box services are not checked by /status yet.`)}`);
+  return {
+    html: lines(body),
+    buttons: buttonRows([
+      commandButton('Problems only', '/status', 'edit'),
+      commandButton('All', '/status all', 'edit'),
+      commandButton('🔄 Refresh', all ? '/status all' : '/status', 'edit'),
+    ]),
+  };
+}
+
+async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Service) {
+  const { env } = ctx;
+  const deps = service.depends_on.length ? service.depends_on.join(', ') : 'nothing';
+  const dependants = env.catalog.dependantsOf(service.name).map((s) => s.name);
+  const head = html`${bold(service.name)} (${service.category})${service.description ? ` · ${service.description}` : ''}`;
+  if (!service.container) {
+    const unit = service.windows && ('scheduled_task' in service.windows ? `Scheduled Task ${service.windows.scheduled_task}` : `Windows Service ${service.windows.windows_service}`);
+    return { html: lines([head, html`Runs on the GPU box as ${unit ?? '?'}${service.port ? ` (port ${service.port})` : ''}: /status does not reach it yet.`]) };
+  }
+  const runtime = env.docker(service.host);
+  const info = await runtime?.inspect(service.container);
+  if (!runtime || !info) return { html: html`No Docker host "${service.host}" is configured.` };
+  const stats = info.state === 'running' ? await runtime.stats(service.container, { cpu: true }).catch(() => undefined) : undefined;
+  const limit = stats?.memoryLimit ?? info.memoryLimit ?? service.mem_limit;
+  const uptime = info.state === 'running' && info.startedAt ? `up ${formatDuration(env.now() - info.startedAt.getTime())}` : info.finishedAt ? `down since ${formatDuration(env.now() - info.finishedAt.getTime())} ago` : '';
+  const body: Html[] = [
+    head,
+    html`State: ${info.state}${info.health !== 'none' ? `, ${info.health}` : ''}${uptime ? ` · ${uptime}` : ''}${info.exitCode !== undefined ? ` · exit ${info.exitCode}${info.oomKilled ? ' (OOM killed)' : ''}` : ''}`,
+    html`Restarts: ${info.restartCount} · image ${code(info.image)}`,
+  ];
+  if (info.lastHealthProbe) {
+    body.push(html`Last health check (exit ${info.lastHealthProbe.exitCode}): ${code(info.lastHealthProbe.output.slice(0, 300) || '(no output)')}`);
+  }
+  if (stats) {
+    const mem = limit ? `${formatBytes(stats.memoryUsed)} of ${formatBytes(limit)} (${Math.round((stats.memoryUsed / limit) * 100)}%)` : formatBytes(stats.memoryUsed);
+    body.push(html`Memory ${mem} · CPU ${stats.cpuPercent?.toFixed(1) ?? '?'}%`);
+  }
+  if (info.ports?.length) body.push(html`Ports: ${info.ports.join(', ')}`);
+  body.push(html`Depends on: ${deps}${dependants.length ? ` · needed by: ${dependants.join(', ')}` : ''}`);
+  return {
+    html: lines(body),
+    buttons: buttonRows([
+      commandButton('📜 Logs', `/logs ${service.name}`),
+      commandButton('🔁 Restart', `/restart ${service.name}`),
+      commandButton('🔄 Refresh', `/status ${service.name}`, 'edit'),
+    ]),
+  };
+}
+
+async function categoryDetail(ctx: RunContext<{ target: Target }>, category: string) {
+  const { states } = await estateState(ctx.env.catalog, ctx.env.docker);
+  const inCat = states.filter((s) => s.service.category === category);
+  const others = ctx.env.catalog.servicesIn(category).filter((s) => !s.container);
+  return {
+    html: lines([
+      bold(`${category}: ${inCat.filter((s) => bucketOf(s) === 'running').length}/${inCat.length} running`),
+      ...inCat.map(stateLine),
+      ...others.map((s) => html`▫️ ${bold(s.name)}: on the GPU box, not checked by /status yet`),
+    ]),
+    buttons: buttonRows([commandButton('🔄 Refresh', `/status ${category}`, 'edit')]),
+  };
+}
+
+export const status = defineCommand({
+  name: 'status',
+  summary: 'How the estate is doing: counts per category, then only what is wrong',
+  usage: '/status [service|category|all]',
+  role: 'viewer',
+  confirm: 'never',
+  params: [{ name: 'target' }],
+  args: (env: CommandEnv) => z.object({ target: targetArg(env) }),
+  async run(ctx) {
+    const target = ctx.args.target;
+    if (target.kind === 'service') return serviceDetail(ctx, target.service);
+    if (target.kind === 'category') return categoryDetail(ctx, target.category);
+    return overview(ctx, target.all);
+  },
+});
