@@ -31,7 +31,13 @@ export const disk = defineCommand({
       env.catalog.estate.docker_hosts.map(async (h): Promise<Html[]> => {
         const runtime = env.docker(h.name);
         if (!runtime) return [];
-        const du = await runtime.diskUsage();
+        let du;
+        try {
+          du = await runtime.diskUsage();
+        } catch (err) {
+          if (!(err instanceof OpsError)) throw err;
+          return [bold(`Docker on ${h.name}`), html`⚠️ ${err.message}. ${err.hint ?? ''}`];
+        }
         const row = (label: string, x: { count: number; bytes: number; reclaimable: number }) =>
           html`${label}: ${x.count} · ${formatBytes(x.bytes)}${x.reclaimable ? ` (${formatBytes(x.reclaimable)} reclaimable)` : ''}`;
         const reclaimable = du.images.reclaimable + du.containers.reclaimable + du.volumes.reclaimable + du.buildCache.reclaimable;

@@ -30,24 +30,38 @@ function problemOf(c: ContainerSummary | undefined, containerName: string): stri
   return c.state;
 }
 
-/** The estate's Docker services on every host, each with its container (one list call per host). */
-export async function estateState(catalog: Catalog, docker: (host: string) => ContainerRuntime | undefined): Promise<{ states: ServiceState[]; unlisted: ContainerSummary[] }> {
+/**
+ * The estate's Docker services on every host, each with its container (one list call per host).
+ * A host that cannot be reached marks its own services; only when no host answers is it an error.
+ */
+export async function estateState(
+  catalog: Catalog,
+  docker: (host: string) => ContainerRuntime | undefined,
+): Promise<{ states: ServiceState[]; unlisted: ContainerSummary[] }> {
   const dockerServices = catalog.services.filter((s) => s.container);
   const hosts = [...new Set(dockerServices.map((s) => s.host))];
   const lists = await Promise.all(
-    hosts.map(async (host) => {
+    hosts.map(async (host): Promise<readonly [string, ContainerSummary[] | OpsError]> => {
       const runtime = docker(host);
-      if (!runtime) throw new OpsError('unreachable', `no Docker host "${host}" is configured`, 'add it under docker_hosts');
-      return [host, await runtime.list()] as const;
+      if (!runtime) return [host, new OpsError('unreachable', `no Docker host "${host}" is configured`, 'add it under docker_hosts')] as const;
+      try {
+        return [host, await runtime.list()] as const;
+      } catch (err) {
+        return [host, err instanceof OpsError ? err : new OpsError('failed', String(err))] as const;
+      }
     }),
   );
-  const byHost = new Map(lists);
+  const failures = lists.filter((l): l is readonly [string, OpsError] => l[1] instanceof OpsError);
+  if (failures.length === lists.length && failures[0]) throw failures[0][1];
+  const byHost = new Map<string, ContainerSummary[] | OpsError>(lists);
   const known = new Set(dockerServices.map((s) => s.container));
   const states = dockerServices.map((service): ServiceState => {
-    const container = byHost.get(service.host)?.find((c) => c.name === service.container);
+    const listed = byHost.get(service.host);
+    if (listed instanceof OpsError) return { service, problem: listed.message };
+    const container = listed?.find((c) => c.name === service.container);
     const problem = problemOf(container, service.container as string);
     return { service, ...(container && { container }), ...(problem && { problem }) };
   });
-  const unlisted = [...byHost.values()].flat().filter((c) => !known.has(c.name));
+  const unlisted = [...byHost.values()].flatMap((l) => (l instanceof OpsError ? [] : l)).filter((c) => !known.has(c.name));
   return { states, unlisted };
 }

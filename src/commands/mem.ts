@@ -30,11 +30,18 @@ export const mem = defineCommand({
     const byContainer = new Map(env.catalog.services.filter((s) => s.container).map((s) => [`${s.host}/${s.container}`, s]));
     const limit = pLimit(STATS_CONCURRENCY);
     const started = env.now();
+    const unreachable: string[] = [];
     const perHost = await Promise.all(
       hosts.map(async (h) => {
         const runtime = env.docker(h.name);
         if (!runtime) throw new OpsError('unreachable', `no Docker host "${h.name}" is configured`);
-        const running = (await runtime.list()).filter((c) => c.state === 'running');
+        const listed = await runtime.list().catch((err: unknown) => {
+          // One host down must not hide the others; with one host only, the error is the answer.
+          if (hosts.length === 1) throw err;
+          unreachable.push(err instanceof OpsError ? err.message : String(err));
+          return [];
+        });
+        const running = listed.filter((c) => c.state === 'running');
         return Promise.all(
           running.map((c: ContainerSummary) =>
             limit(async (): Promise<Row | undefined> => {
@@ -47,7 +54,7 @@ export const mem = defineCommand({
       }),
     );
     const rows = perHost.flat().filter((r): r is Row => r !== undefined);
-    if (rows.length === 0) return { html: html`No running containers.` };
+    if (rows.length === 0) return { html: lines([html`No running containers.`, ...unreachable.map((u) => html`⚠️ ${u}`)]) };
     const budgets = env.catalog.estate.memory_budgets as Record<string, number | undefined>;
     const categories = [...new Set(rows.map((r) => r.category))].sort((a, b) => {
       const used = (c: string) => rows.filter((r) => r.category === c).reduce((n, r) => n + r.stats.memoryUsed, 0);
@@ -75,6 +82,7 @@ export const mem = defineCommand({
       body.push(html``, bold(`Above ${NEAR_LIMIT * 100}% of their limit`));
       for (const r of near) body.push(html`⚠️ ${r.name}: ${formatBytes(r.stats.memoryUsed)} of ${formatBytes(r.stats.memoryLimit ?? 0)}`);
     } else body.push(html``, html`No container is above ${NEAR_LIMIT * 100}% of its limit.`);
+    for (const u of unreachable) body.push(html`⚠️ ${u}`);
     body.push(html`<i>read in ${((env.now() - started) / 1000).toFixed(1)} s</i>`);
     return { html: lines(body), buttons: buttonRows([commandButton('🔄 Refresh', '/mem', 'edit'), commandButton('💽 Disk', '/disk')]) };
   },

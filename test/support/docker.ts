@@ -10,26 +10,46 @@ export function testDocker(): { docker: Docker; socket: string; image: string } 
   return { docker: new Docker({ socketPath: socket }), socket, image };
 }
 
-/** A long-running busybox container that stops promptly on SIGTERM; optionally with a Docker healthcheck. */
-export async function runContainer(
-  docker: Docker,
-  image: string,
-  name: string,
-  options: { healthCmd?: string; cmd?: string } = {},
-): Promise<Docker.Container> {
+export interface ContainerSpec {
+  /** Shell script run by busybox sh; by default one that waits and stops promptly on SIGTERM. */
+  cmd?: string;
+  healthCmd?: string;
+  healthIntervalMs?: number;
+  /** `host` to serve on loopback ports; `none` otherwise (never a bridge: private ranges are off limits). */
+  network?: 'host' | 'none';
+  tty?: boolean;
+  restart?: 'no' | 'always';
+  memoryBytes?: number;
+  /** Docker's init (tini) forwards SIGTERM; without a trap a container would wait out the stop timeout. */
+  init?: boolean;
+  start?: boolean;
+}
+
+export async function runContainer(docker: Docker, image: string, name: string, spec: ContainerSpec = {}): Promise<Docker.Container> {
   await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+  const interval = (spec.healthIntervalMs ?? 200) * 1_000_000;
   const container = await docker.createContainer({
     name,
     Image: image,
-    Cmd: ['sh', '-c', options.cmd ?? "trap 'exit 0' TERM; while true; do sleep 1; done"],
-    HostConfig: { NetworkMode: 'none', Init: true },
-    ...(options.healthCmd && {
-      Healthcheck: { Test: ['CMD-SHELL', options.healthCmd], Interval: 200_000_000, Timeout: 1_000_000_000, Retries: 1, StartPeriod: 0 },
+    Cmd: ['sh', '-c', spec.cmd ?? "trap 'exit 0' TERM; while true; do sleep 1; done"],
+    Tty: spec.tty ?? false,
+    HostConfig: {
+      NetworkMode: spec.network ?? 'none',
+      Init: spec.init ?? true,
+      ...(spec.restart === 'always' && { RestartPolicy: { Name: 'always' } }),
+      ...(spec.memoryBytes && { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes }),
+    },
+    ...(spec.healthCmd && {
+      Healthcheck: { Test: ['CMD-SHELL', spec.healthCmd], Interval: interval, Timeout: 2_000_000_000, Retries: 1, StartPeriod: 0 },
     }),
   });
-  await container.start();
+  if (spec.start !== false) await container.start();
   return container;
 }
+
+/** A busybox httpd on 127.0.0.1:port answering /health with "ok". */
+export const httpdCmd = (port: number, extra = '') =>
+  `mkdir -p /www && echo ok > /www/health && ${extra} exec httpd -f -p 127.0.0.1:${port} -h /www`;
 
 export async function removeContainers(docker: Docker, names: string[]): Promise<void> {
   await Promise.all(names.map((n) => docker.getContainer(n).remove({ force: true }).catch(() => undefined)));

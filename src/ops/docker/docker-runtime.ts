@@ -128,8 +128,12 @@ export class DockerRuntime implements ContainerRuntime {
     return this.call(container, async (docker) => {
       const c = docker.getContainer(container);
       // one-shot answers at once with one sample (enough for memory); CPU needs Docker's second sample (~1 s).
-      const raw = await c.stats({ stream: false, ...(options.cpu ? {} : { 'one-shot': true }) } as { stream: false });
-      const hasLimit = ((raw as { memory_stats?: { limit?: number } }).memory_stats?.limit ?? 0) > 0;
+      // The stats' limit is the host's memory when the container has none: only inspect can tell them apart.
+      const [raw, info] = await Promise.all([
+        c.stats({ stream: false, ...(options.cpu ? {} : { 'one-shot': true }) } as { stream: false }),
+        c.inspect(),
+      ]);
+      const hasLimit = (info.HostConfig.Memory ?? 0) > 0;
       return computeStats(raw as Parameters<typeof computeStats>[0], hasLimit);
     });
   }

@@ -1,0 +1,331 @@
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estateSchema } from '../../src/config/schema';
+import { RedisStore } from '../../src/ops/state/redis-store';
+import { startBot, type RunningBot } from '../support/bot-harness';
+import { httpdCmd, removeContainers, runContainer, testDocker } from '../support/docker';
+import { ADMIN, OPERATOR, VIEWER } from '../support/estate';
+import { freePort, RedisServer } from '../support/redis';
+import type { SentMessage, TgUser } from '../support/telegram-emulator';
+
+/**
+ * The Docker commands against a small estate of real containers on the test dockerd, named like the
+ * real one: serving /health on loopback, unhealthy, exited 137, in a restart loop, a million log lines,
+ * a TTY, one that ignores SIGTERM, one near its memory limit.
+ */
+const redis = new RedisServer();
+let bot: RunningBot;
+let docker: Docker;
+let store: RedisStore;
+let verify: RedisStore;
+let chatPort = 0;
+let todoPort = 0;
+const NAMES = ['chat-web', 'todo-web', 'chat-backend', 'todo-backend', 'sync', 'biglog', 'tty', 'stubborn', 'memhog', 'secretive', 'quiet', 'ephemeral'].map((n) => `mana-${n}`);
+
+const startedAt = async (name: string) => (await docker.getContainer(name).inspect()).State.StartedAt;
+
+async function ask(user: TgUser, text: string): Promise<SentMessage> {
+  const before = bot.emu.messagesTo(user.id).length;
+  bot.emu.sendText(user, text);
+  return bot.emu.nextMessage(user.id, before, 15_000);
+}
+
+async function press(user: TgUser, msg: SentMessage, data: string) {
+  const id = bot.emu.press(user, msg, data);
+  await bot.emu.waitFor(() => bot.emu.answeredQueries.get(id), 5_000, 'answerCallbackQuery');
+}
+
+const buttons = (msg: SentMessage) => (msg.reply_markup?.inline_keyboard ?? []).flat();
+const button = (msg: SentMessage, label: string) => buttons(msg).find((b) => b.text.includes(label))?.callback_data ?? `no button ${label}`;
+
+/** Asks, confirms, and waits for the final edit of the confirmation message. */
+async function restart(user: TgUser, line: string, timeoutMs = 30_000): Promise<SentMessage> {
+  const prompt = await ask(user, line);
+  await press(user, prompt, button(prompt, 'Confirm'));
+  await bot.emu.waitFor(() => !prompt.text.startsWith('⏳') && prompt.edits >= 2 && prompt, timeoutMs, `the outcome of ${line}`);
+  return prompt;
+}
+
+beforeAll(async () => {
+  const env = testDocker();
+  docker = env.docker;
+  chatPort = await freePort();
+  todoPort = await freePort();
+  const img = env.image;
+  await Promise.all([
+    runContainer(docker, img, 'mana-chat-web', { network: 'host', cmd: httpdCmd(chatPort), healthCmd: `wget -q -O- http://127.0.0.1:${chatPort}/health` }),
+    runContainer(docker, img, 'mana-todo-web', { network: 'host', cmd: httpdCmd(todoPort) }),
+    runContainer(docker, img, 'mana-chat-backend', { healthCmd: 'echo "db connection refused" && exit 1' }),
+    runContainer(docker, img, 'mana-todo-backend', { cmd: 'echo todo up; exec sleep 100000' }).then((c) => c.kill()),
+    runContainer(docker, img, 'mana-sync', { cmd: 'echo sync up; echo fatal: no config >&2; exit 3', restart: 'always' }),
+    runContainer(docker, img, 'mana-biglog', { cmd: 'seq 1 1000000; exec sleep 100000' }),
+    runContainer(docker, img, 'mana-tty', { tty: true, cmd: 'printf "\\033[31mred alert\\033[0m <b>bold</b>\\n"; exec sleep 100000' }),
+    runContainer(docker, img, 'mana-stubborn', { cmd: "trap '' TERM; while true; do sleep 1; done" }),
+    runContainer(docker, img, 'mana-memhog', { memoryBytes: 24 * 1024 * 1024, cmd: '(head -c 22000000 /dev/zero; sleep 100000) | tail > /dev/null' }),
+    runContainer(docker, img, 'mana-secretive', {
+      cmd: 'echo "MANA_STT_API_KEY=sk-live-abc123"; echo "db postgres://mana:hunter2@mana-postgres:5432/chat"; echo "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"; exec sleep 100000',
+    }),
+    runContainer(docker, img, 'mana-quiet', { cmd: 'exec sleep 100000' }),
+    runContainer(docker, img, 'mana-ephemeral'),
+  ]);
+  await redis.start();
+  store = new RedisStore({ url: redis.url });
+  verify = new RedisStore({ url: redis.url });
+  await Promise.all([store.ready(), verify.ready()]);
+  const quick = { stop_timeout: '2s', verify_timeout: '8s' };
+  const estate = estateSchema.parse({
+    version: 1,
+    docker_hosts: [
+      { name: 'mac-mini', endpoint: `unix://${env.socket}` },
+      { name: 'dead', endpoint: 'unix:///tmp/mo-docker-gone.sock' },
+    ],
+    disks: [
+      { path: '/', label: 'root' },
+      { path: '/nonexistent-volume', label: 'ManaData' },
+    ],
+    memory_budgets: { web: '64m' },
+    services: [
+      { name: 'postgres', container: 'mana-postgres', category: 'infra', restart: { role: 'admin' } },
+      { name: 'chat-backend', container: 'mana-chat-backend', category: 'backend', restart: quick },
+      { name: 'chat-web', aliases: ['chat'], container: 'mana-chat-web', category: 'web', depends_on: ['chat-backend'], restart: quick },
+      { name: 'todo-backend', container: 'mana-todo-backend', category: 'backend', restart: quick },
+      {
+        name: 'todo-web',
+        container: 'mana-todo-web',
+        category: 'web',
+        depends_on: ['todo-backend'],
+        restart: quick,
+        checks: [{ type: 'http', url: `http://127.0.0.1:${todoPort}/health` }],
+      },
+      { name: 'sync', container: 'mana-sync', category: 'sync', restart: quick },
+      { name: 'biglog', container: 'mana-biglog', category: 'tooling' },
+      { name: 'tty', container: 'mana-tty', category: 'tooling' },
+      { name: 'stubborn', container: 'mana-stubborn', category: 'tooling', restart: quick },
+      { name: 'memhog', container: 'mana-memhog', category: 'tooling' },
+      { name: 'secretive', container: 'mana-secretive', category: 'tooling' },
+      { name: 'quiet', container: 'mana-quiet', category: 'tooling' },
+      { name: 'ephemeral', container: 'mana-ephemeral', category: 'tooling', restart: quick },
+      { name: 'minio', container: 'mana-minio', category: 'infra' },
+      { name: 'faraway', container: 'mana-faraway', category: 'monitoring', host: 'dead' },
+    ],
+    users: [
+      { id: ADMIN.id, name: 'ada', role: 'admin' },
+      { id: OPERATOR.id, name: 'otto', role: 'operator' },
+      { id: VIEWER.id, name: 'vera', role: 'viewer' },
+    ],
+    policy: { rate_limit: { commands: 1000, window: '1m' } },
+  });
+  bot = await startBot(estate, store);
+  // Let the restart loop, the kill and the million lines settle.
+  await new Promise((r) => setTimeout(r, 1_500));
+}, 90_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  await store?.close();
+  await verify?.close();
+  await redis.dispose();
+  if (docker) await removeContainers(docker, NAMES);
+});
+
+describe('/status', () => {
+  it('one message: counts per category, then only what is wrong', async () => {
+    const msg = await ask(VIEWER, '/status');
+    expect(msg.text.length).toBeLessThan(4096);
+    expect(msg.text).toMatch(/web: 2\/2 running/);
+    expect(msg.text).toMatch(/backend: 0\/2 running · 1 stopped · 1 unhealthy/);
+    const problems = msg.text.slice(msg.text.indexOf('Problems'));
+    expect(problems).toMatch(/⛔ <b>todo-backend<\/b>: exited \(137\) killed\/OOM · .* ago/);
+    expect(problems).toMatch(/⚠️ <b>chat-backend<\/b>: unhealthy/);
+    expect(problems).toMatch(/<b>sync<\/b>: (restarting|exited \(3\)).* · \d+ restarts/);
+    expect(problems).toContain('<b>minio</b>: no container mana-minio (never created, or removed)');
+    expect(problems).toContain('<b>faraway</b>: Docker unreachable at unix:///tmp/mo-docker-gone.sock (ENOENT)');
+    expect(problems).not.toContain('<b>chat-web</b>');
+    expect(msg.text).toMatch(/Disk<\/b> root \d+% · ManaData \?/);
+    expect(buttons(msg).map((b) => b.text)).toEqual(['Problems only', 'All', '🔄 Refresh']);
+  });
+
+  it('Docker unreachable on a host: the admin is told where and what to check; other commands still answer', async () => {
+    const msg = await ask(VIEWER, '/status faraway');
+    expect(msg.text).toContain('Docker unreachable at unix:///tmp/mo-docker-gone.sock');
+    expect(msg.text).toContain('Next: check that Colima/dockerd runs');
+    expect((await ask(VIEWER, '/ping')).text).toMatch(/^pong/);
+  });
+});
+
+describe('/status views', () => {
+  it('All lists every service; Refresh edits the same message', async () => {
+    const msg = await ask(VIEWER, '/status');
+    await press(VIEWER, msg, button(msg, 'All'));
+    await bot.emu.waitFor(() => msg.text.includes('All services'), 10_000, 'the All view');
+    expect(msg.text).toMatch(/<i>web<\/i>: ✅chat-web {2}✅todo-web/);
+    const edits = msg.edits;
+    const count = bot.emu.messagesTo(VIEWER.id).length;
+    await press(VIEWER, msg, button(msg, 'Refresh'));
+    await bot.emu.waitFor(() => bot.emu.calls.filter((c) => c.method === 'editMessageText').length > 0 && msg.edits >= edits, 10_000, 'the refresh');
+    expect(bot.emu.messagesTo(VIEWER.id).length).toBe(count);
+  });
+
+  it('/status <service>: state, health check output, memory, CPU, dependencies', async () => {
+    const web = await ask(VIEWER, '/status chat');
+    expect(web.text).toContain('<b>chat-web</b> (web)');
+    expect(web.text).toMatch(/State: running, healthy · up /);
+    expect(web.text).toMatch(/Last health check \(exit 0\): <code>ok<\/code>/);
+    expect(web.text).toMatch(/Memory [\d.]+ (KiB|MiB) · CPU [\d.]+%/);
+    expect(web.text).not.toContain(' of ');
+    expect(web.text).toContain('Ports: host network');
+    expect(web.text).toContain('Depends on: chat-backend');
+    const backend = await ask(VIEWER, '/status chat-backend');
+    expect(backend.text).toContain('Last health check (exit 1): <code>db connection refused</code>');
+    expect(backend.text).toContain('needed by: chat-web');
+    const oom = await ask(VIEWER, '/status todo-backend');
+    expect(oom.text).toMatch(/State: exited · down since .* ago · exit 137/);
+    expect(buttons(oom).map((b) => b.text)).toEqual(['📜 Logs', '🔁 Restart', '🔄 Refresh']);
+  });
+
+  it('/status <category> and an unknown target', async () => {
+    const cat = await ask(VIEWER, '/status backend');
+    expect(cat.text).toContain('<b>backend: 0/2 running</b>');
+    const bad = await ask(VIEWER, '/status chat-wbe');
+    expect(bad.text).toContain('unknown service or category &quot;chat-wbe&quot;. Did you mean chat-web?');
+  });
+});
+
+describe('/restart with verification', () => {
+  it('comes back healthy by its Docker healthcheck; the silence is in Redis and the lock is released', async () => {
+    const before = await startedAt('mana-chat-web');
+    const msg = await restart(OPERATOR, '/restart chat-web');
+    expect(msg.text).toMatch(/^✅ <b>chat-web<\/b> healthy after [\d.]+ m?s \(Docker healthcheck\)\.$/);
+    expect(await startedAt('mana-chat-web')).not.toBe(before);
+    expect(await verify.get('silence:service:chat-web')).toContain('"reason":"restart"');
+    expect(await verify.get('lock:restart:chat-web')).toBeNull();
+  });
+
+  it('without a Docker healthcheck, by its own HTTP check', async () => {
+    const msg = await restart(OPERATOR, '/restart todo-web');
+    expect(msg.text).toContain(`✅ <b>todo-web</b> healthy after`);
+    expect(msg.text).toContain(`(its check http://127.0.0.1:${todoPort}/health)`);
+  });
+
+  it('still failing: the reason and a Logs button', async () => {
+    const msg = await restart(OPERATOR, '/restart chat-backend');
+    expect(msg.text).toMatch(/❌ <b>chat-backend<\/b> still failing after .*: Docker healthcheck says unhealthy: db connection refused/);
+    expect(buttons(msg).map((b) => b.callback_data)).toEqual(['s:/logs chat-backend']);
+    const logs = await ask(OPERATOR, '/logs chat-backend');
+    expect(logs.text).toContain('has no log lines');
+  });
+
+  it('several services restart in dependency order', async () => {
+    const msg = await restart(OPERATOR, '/restart todo-web todo-backend');
+    const lines = msg.text.split('\n');
+    expect(lines[0]).toMatch(/<b>todo-backend<\/b> healthy after .* \(running\)/);
+    expect(lines[1]).toMatch(/<b>todo-web<\/b> healthy after/);
+  });
+
+  it('a container that ignores SIGTERM is killed after the stop timeout; a second restart meanwhile is refused', async () => {
+    const first = await ask(OPERATOR, '/restart stubborn');
+    const second = await ask(ADMIN, '/restart stubborn');
+    const started = Date.now();
+    await press(OPERATOR, first, button(first, 'Confirm'));
+    await bot.emu.waitFor(() => first.text.startsWith('⏳'), 5_000, 'restarting…');
+    await press(ADMIN, second, button(second, 'Confirm'));
+    await bot.emu.waitFor(() => second.text.includes('already restarting'), 10_000, 'the lock');
+    expect(second.text).toMatch(/⏳ <b>stubborn<\/b>: already restarting \(started by otto .* ago\)\./);
+    await bot.emu.waitFor(() => first.text.includes('healthy after'), 20_000, 'the stubborn restart');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('a container removed between confirmation and restart is reported, not crashed on', async () => {
+    const prompt = await ask(OPERATOR, '/restart ephemeral');
+    await docker.getContainer('mana-ephemeral').remove({ force: true });
+    await press(OPERATOR, prompt, button(prompt, 'Confirm'));
+    await bot.emu.waitFor(() => prompt.text.startsWith('❌'), 10_000, 'the failure');
+    expect(prompt.text).toContain('❌ <b>ephemeral</b>: restart failed: container mana-ephemeral does not exist');
+  });
+
+  it('infra only for admins; the confirmation shows what depends on it', async () => {
+    expect((await ask(OPERATOR, '/restart postgres')).text).toBe('postgres (infra) may only be restarted by admins.');
+    const prompt = await ask(OPERATOR, '/restart chat-backend');
+    expect(prompt.text).toContain('Depends on it: chat-web.');
+  });
+});
+
+describe('/logs', () => {
+  it('newest lines in the message, stdout and stderr, HTML-escaped', async () => {
+    const msg = await ask(VIEWER, '/logs tty');
+    expect(msg.text).toContain('red alert &lt;b&gt;bold&lt;/b&gt;');
+    expect(msg.text).not.toContain('\u001b');
+    const sync = await ask(VIEWER, '/logs sync lines=4');
+    expect(sync.text).toMatch(/<pre>(.|\n)*! fatal: no config(.|\n)*<\/pre>/);
+    expect(sync.text).toContain('4 lines');
+  });
+
+  it('blanks secrets', async () => {
+    const msg = await ask(VIEWER, '/logs secretive');
+    expect(msg.text).toContain('MANA_STT_API_KEY=[redacted]');
+    expect(msg.text).toContain('postgres://mana:[redacted]@mana-postgres');
+    expect(msg.text).toContain('Authorization: Bearer [redacted]');
+    expect(msg.text).not.toMatch(/sk-live|hunter2|eyJhbGci/);
+  });
+
+  it('what does not fit comes as a .txt document on a button', async () => {
+    const msg = await ask(VIEWER, '/logs biglog lines=2000');
+    expect(msg.text.length).toBeLessThan(4096);
+    expect(msg.text).toContain('999999\n');
+    expect(msg.text).toMatch(/<i>\d+ older lines not shown\.<\/i>/);
+    const data = button(msg, 'as .txt');
+    expect(data).toBe('s:/logs biglog lines=2000 file=yes');
+    const count = bot.emu.messagesTo(VIEWER.id).length;
+    await press(VIEWER, msg, data);
+    const doc = await bot.emu.waitFor(() => bot.emu.messagesTo(VIEWER.id).slice(count).find((m) => m.document), 10_000, 'the document');
+    expect(doc.document?.file_name).toMatch(/^biglog-.*\.log\.txt$/);
+    expect(doc.document?.size).toBeGreaterThan(2000 * 10);
+  });
+
+  it('grep is a literal search, even for a pattern that would backtrack', async () => {
+    const hit = await ask(VIEWER, '/logs biglog grep=99999 lines=3');
+    expect(hit.text).toContain('3 lines · matching &quot;99999&quot;');
+    expect(hit.text).toMatch(/ 999997\n.* 999998\n.* 999999<\/pre>/);
+    const evil = await ask(VIEWER, '/logs biglog grep=(a+)+$ lines=3');
+    expect(evil.text).toContain('has no log lines (matching &quot;(a+)+$&quot;) in the 100000 lines searched.');
+  });
+
+  it('bad arguments get the usage, and no log is read', async () => {
+    for (const [line, problem] of [
+      ['/logs biglog lines=-5', 'lines: must be a whole number'],
+      ['/logs biglog lines=10000000', 'lines: must be at most 2000'],
+      ['/logs biglog since=yesterday', 'since: &quot;yesterday&quot; is not a duration'],
+      ['/logs nothere', 'service: unknown service &quot;nothere&quot;'],
+    ] as const) {
+      const msg = await ask(VIEWER, line);
+      expect(msg.text).toContain('Usage: <code>/logs &lt;service&gt;');
+      expect(msg.text).toContain(problem);
+    }
+  });
+
+  it('a container with no log output says so', async () => {
+    expect((await ask(VIEWER, '/logs quiet')).text).toBe('<b>quiet</b> has no log lines.');
+    expect((await ask(VIEWER, '/logs quiet since=5m')).text).toBe('<b>quiet</b> has no log lines (last 5m).');
+  });
+});
+
+describe('/mem and /disk', () => {
+  it('/mem: per category against the budget, the top 10, and who is near the limit', async () => {
+    const msg = await ask(VIEWER, '/mem');
+    expect(msg.text).toMatch(/<b>Memory: [\d.]+ \w+ in \d+ containers<\/b>/);
+    expect(msg.text).toMatch(/web \(2\): [\d.]+ \w+ of 64 MiB \(\d+%\)/);
+    expect(msg.text).toMatch(/1\. memhog: 2\d MiB \/ 24 MiB \(9\d%\)/);
+    expect(msg.text).toContain('Above 90% of their limit');
+    expect(msg.text).toMatch(/⚠️ memhog: 2\d MiB of 24 MiB/);
+    expect(msg.text).toContain('⚠️ Docker unreachable at unix:///tmp/mo-docker-gone.sock (ENOENT)');
+  });
+
+  it('/disk: volumes with thresholds and what Docker takes', async () => {
+    const msg = await ask(VIEWER, '/disk');
+    expect(msg.text).toMatch(/<b>root<\/b>: \d+% used · [\d.]+ \w+ free of [\d.]+ \w+/);
+    expect(msg.text).toContain("❓ <b>ManaData</b>: cannot read /nonexistent-volume (ENOENT). mount it into the bot's container");
+    expect(msg.text).toContain('<b>Docker on mac-mini</b>');
+    expect(msg.text).toMatch(/Images: [1-9]\d* · /);
+    expect(msg.text).toContain('<b>Docker on dead</b>\n⚠️ Docker unreachable at unix:///tmp/mo-docker-gone.sock (ENOENT)');
+  });
+});
