@@ -9,6 +9,8 @@ export interface ServiceState {
   container?: ContainerSummary;
   /** What is wrong, in a few words; undefined when it runs (and is healthy, if it has a healthcheck). */
   problem?: string;
+  /** Restart count from inspect, where it was asked for. */
+  restarts?: number;
 }
 
 export type Bucket = 'running' | 'stopped' | 'unhealthy' | 'restarting';
@@ -18,7 +20,9 @@ export function bucketOf(state: ServiceState): Bucket {
   if (!c) return 'stopped';
   if (c.state === 'restarting') return 'restarting';
   if (c.state !== 'running') return 'stopped';
-  return c.health === 'unhealthy' ? 'unhealthy' : 'running';
+  if (c.health === 'unhealthy') return 'unhealthy';
+  // Running with a problem: a restart loop caught between two crashes.
+  return state.problem ? 'restarting' : 'running';
 }
 
 function problemOf(c: ContainerSummary | undefined, containerName: string): string | undefined {
@@ -64,4 +68,25 @@ export async function estateState(
   });
   const unlisted = [...byHost.values()].flatMap((l) => (l instanceof OpsError ? [] : l)).filter((c) => !known.has(c.name));
   return { states, unlisted };
+}
+
+const JUST_STARTED = /^Up (Less than a second|\d+ seconds)/;
+
+/**
+ * Restart counts are only in inspect: asks for the containers in trouble, and for those that started
+ * seconds ago, since a container caught between two crashes of a restart loop looks like it runs.
+ */
+export async function withRestartCounts(states: ServiceState[], docker: (host: string) => ContainerRuntime | undefined): Promise<ServiceState[]> {
+  return Promise.all(
+    states.map(async (s) => {
+      const c = s.container;
+      if (!c || (!s.problem && !JUST_STARTED.test(c.status))) return s;
+      const info = await docker(s.service.host)?.inspect(c.name).catch(() => undefined);
+      if (!info) return s;
+      if (!s.problem && info.restartCount > 0) {
+        return { ...s, restarts: info.restartCount, problem: `restart loop? ${c.status.toLowerCase()} after a crash` };
+      }
+      return { ...s, restarts: info.restartCount };
+    }),
+  );
 }

@@ -5,7 +5,7 @@ import { formatBytes } from '../util/bytes';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
-import { bucketOf, estateState, type Bucket, type ServiceState } from './estate-state';
+import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from './estate-state';
 import { defineCommand, type CommandEnv, type RunContext } from './types';
 
 type Target = { kind: 'overview'; all: boolean } | { kind: 'service'; service: Service } | { kind: 'category'; category: string };
@@ -36,18 +36,10 @@ function stateLine(s: ServiceState): Html {
 
 async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   const { env } = ctx;
-  const { states, unlisted } = await estateState(env.catalog, env.docker);
+  const listed = await estateState(env.catalog, env.docker);
+  const states = await withRestartCounts(listed.states, env.docker);
+  const unlisted = listed.unlisted;
   const problems = states.filter((s) => s.problem);
-  // Restart counts are only in inspect: ask for the few that are in trouble.
-  const restarts = new Map<string, number>();
-  await Promise.all(
-    problems
-      .filter((p) => p.container)
-      .map(async (p) => {
-        const info = await env.docker(p.service.host)?.inspect(p.service.container as string).catch(() => undefined);
-        if (info) restarts.set(p.service.name, info.restartCount);
-      }),
-  );
   const categories = [...new Set(states.map((s) => s.service.category))];
   const countLine = (category: string) => {
     const inCat = states.filter((s) => s.service.category === category);
@@ -72,10 +64,7 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   ];
   if (problems.length) {
     body.push(html``, bold('Problems'));
-    for (const p of problems) {
-      const r = restarts.get(p.service.name);
-      body.push(html`${stateLine(p)}${r ? ` · ${r} restarts` : ''}`);
-    }
+    for (const p of problems) body.push(html`${stateLine(p)}${p.restarts ? ` · ${p.restarts} restarts` : ''}`);
   } else body.push(html``, html`No problems.`);
   if (all) {
     body.push(html``, bold('All services'));

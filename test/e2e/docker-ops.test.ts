@@ -137,7 +137,7 @@ describe('/status', () => {
     const problems = msg.text.slice(msg.text.indexOf('Problems'));
     expect(problems).toMatch(/⛔ <b>todo-backend<\/b>: exited \(137\) killed\/OOM · .* ago/);
     expect(problems).toMatch(/⚠️ <b>chat-backend<\/b>: unhealthy/);
-    expect(problems).toMatch(/<b>sync<\/b>: (restarting|exited \(3\)).* · \d+ restarts/);
+    expect(problems).toMatch(/<b>sync<\/b>: (restarting|exited \(3\)|restart loop\?).* · \d+ restarts/);
     expect(problems).toContain('<b>minio</b>: no container mana-minio (never created, or removed)');
     expect(problems).toContain('<b>faraway</b>: Docker unreachable at unix:///tmp/mo-docker-gone.sock (ENOENT)');
     expect(problems).not.toContain('<b>chat-web</b>');
