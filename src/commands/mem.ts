@@ -6,8 +6,12 @@ import { bold, code, html, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand } from './types';
 
-/** Stats calls in flight at once: each takes a while in the API, and 63 at once would crowd a small VM. */
-const STATS_CONCURRENCY = 16;
+/**
+ * Stats calls in flight at once. Each waits about a second for dockerd's stats collector (one-shot is
+ * not honoured by every engine), and dockerd samples all containers in one loop, so waiting on the whole
+ * estate at once costs it little: the answer comes in ~1 s instead of ~4 s at 16.
+ */
+const STATS_CONCURRENCY = 64;
 const NEAR_LIMIT = 0.9;
 
 interface Row {

@@ -127,7 +127,8 @@ export class DockerRuntime implements ContainerRuntime {
   stats(container: string, options: { cpu?: boolean } = {}): Promise<ContainerStats> {
     return this.call(container, async (docker) => {
       const c = docker.getContainer(container);
-      // one-shot answers at once with one sample (enough for memory); CPU needs Docker's second sample (~1 s).
+      // one-shot (API 1.41) lets newer engines answer with one sample, enough for memory; 20.10 still
+      // waits ~1 s for its collector. CPU% always needs the second sample.
       // The stats' limit is the host's memory when the container has none: only inspect can tell them apart.
       const [raw, info] = await Promise.all([
         c.stats({ stream: false, ...(options.cpu ? {} : { 'one-shot': true }) } as { stream: false }),

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs a benchmark: `scripts/bench.sh pipeline` (Bot API emulator) or `scripts/bench.sh docker` (starts dockerd).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund
+case "${1:-pipeline}" in
+  pipeline) exec npx tsx bench/pipeline.bench.ts ;;
+  docker)
+    source scripts/test-env.sh
+    trap stop_test_env EXIT
+    node --expose-gc --import tsx bench/docker.bench.ts ;;
+  *) echo "usage: scripts/bench.sh pipeline|docker" >&2; exit 2 ;;
+esac
