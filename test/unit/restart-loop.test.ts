@@ -20,7 +20,7 @@ describe('restart loop detection from container events', () => {
     d.observe(die('mana-sync', 0));
     d.observe(die('mana-sync', 50_000));
     expect(d.observe(die('mana-sync', 100_000))).toBeUndefined(); // the first one is out of the window
-    expect(d.observe(die('mana-sync', 110_000))).toMatchObject({ dies: 3 });
+    expect(d.observe(die('mana-sync', 105_000))).toMatchObject({ dies: 3 });
     for (const t of [300_000, 310_000]) expect(d.observe(die('mana-sync', t))).toBeUndefined();
     expect(d.observe(die('mana-sync', 320_000))).toMatchObject({ dies: 3 });
   });
