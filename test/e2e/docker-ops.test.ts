@@ -20,7 +20,7 @@ let store: RedisStore;
 let verify: RedisStore;
 let chatPort = 0;
 let todoPort = 0;
-const NAMES = ['chat-web', 'todo-web', 'chat-backend', 'todo-backend', 'sync', 'biglog', 'tty', 'stubborn', 'memhog', 'secretive', 'quiet', 'ephemeral'].map((n) => `mana-${n}`);
+const NAMES = ['chat-web', 'todo-web', 'chat-backend', 'todo-backend', 'sync', 'biglog', 'tty', 'stubborn', 'memhog', 'secretive', 'quiet', 'ephemeral', 'slowpoke'].map((n) => `mana-${n}`);
 
 const startedAt = async (name: string) => (await docker.getContainer(name).inspect()).State.StartedAt;
 
@@ -67,6 +67,8 @@ beforeAll(async () => {
     }),
     runContainer(docker, img, 'mana-quiet', { cmd: 'exec sleep 100000' }),
     runContainer(docker, img, 'mana-ephemeral'),
+    // Its first health probe comes after 60 s: it stays "starting" far beyond its verify timeout.
+    runContainer(docker, img, 'mana-slowpoke', { healthCmd: 'true', healthIntervalMs: 60_000 }),
   ]);
   await redis.start();
   store = new RedisStore({ url: redis.url });
@@ -105,6 +107,7 @@ beforeAll(async () => {
       { name: 'secretive', container: 'mana-secretive', category: 'tooling' },
       { name: 'quiet', container: 'mana-quiet', category: 'tooling' },
       { name: 'ephemeral', container: 'mana-ephemeral', category: 'tooling', restart: quick },
+      { name: 'slowpoke', container: 'mana-slowpoke', category: 'tooling', restart: { stop_timeout: '2s', verify_timeout: '3s' } },
       { name: 'minio', container: 'mana-minio', category: 'infra' },
       { name: 'faraway', container: 'mana-faraway', category: 'monitoring', host: 'dead' },
     ],
@@ -233,6 +236,14 @@ describe('/restart with verification', () => {
     expect(second.text).toMatch(/⏳ <b>stubborn<\/b>: already restarting \(started by otto .* ago\)\./);
     await bot.emu.waitFor(() => first.text.includes('healthy after'), 20_000, 'the stubborn restart');
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('a restart whose verification times out says so, with the last reason', async () => {
+    const started = Date.now();
+    const msg = await restart(OPERATOR, '/restart slowpoke');
+    expect(msg.text).toMatch(/❌ <b>slowpoke<\/b> still failing after [\d.]+ s: Docker healthcheck still starting/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    expect(await verify.get('lock:restart:slowpoke')).toBeNull();
   });
 
   it('a container removed between confirmation and restart is reported, not crashed on', async () => {
