@@ -5,7 +5,7 @@ import { builtinCommands } from './commands/index';
 import { CommandRegistry } from './commands/registry';
 import { Dispatcher } from './commands/dispatcher';
 import type { CommandEnv, CommandSpec } from './commands/types';
-import type { ContainerRuntime, DiskProbe, Prober, StateStore } from './ops/ports';
+import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore } from './ops/ports';
 import { StatfsDiskProbe } from './ops/probes/disk-probe';
 import { HttpProber } from './ops/probes/http-prober';
 import type { Logger } from './util/logger';
@@ -16,6 +16,7 @@ export interface AppPorts {
   log: Logger;
   prober?: Prober;
   disk?: DiskProbe;
+  gpu?: GpuHost;
   now?: () => number;
 }
 
@@ -40,6 +41,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     docker: (host) => ports.docker.get(host),
     prober: ports.prober ?? new HttpProber(),
     disk: ports.disk ?? new StatfsDiskProbe(),
+    gpu: ports.gpu,
     now,
     help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),
     startedAt: now(),

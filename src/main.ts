@@ -4,7 +4,9 @@ import { createTelegramFrontEnd } from './bot/telegram';
 import { ConfigError, loadEstateFile, readEnv } from './config/load';
 import type { Estate } from './config/schema';
 import { DockerRuntime } from './ops/docker/docker-runtime';
-import type { ContainerRuntime, StateStore } from './ops/ports';
+import { WindowsGpuHost } from './ops/gpu/windows-gpu-host';
+import type { ContainerRuntime, GpuHost, StateStore } from './ops/ports';
+import { SshShell } from './ops/ssh/ssh-shell';
 import { MemoryStore } from './ops/state/memory-store';
 import { RedisStore } from './ops/state/redis-store';
 import { createLogger } from './util/logger';
@@ -46,11 +48,18 @@ async function main(): Promise<number> {
     store = redis;
   }
   const docker = new Map<string, ContainerRuntime>(estate.docker_hosts.map((h) => [h.name, new DockerRuntime(h.endpoint)]));
-  const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log });
+  const box = estate.gpu_box;
+  const shell =
+    box && env.GPU_SSH_KEY_PATH
+      ? new SshShell({ host: box.host, port: box.port, username: box.user, privateKeyPath: env.GPU_SSH_KEY_PATH, hostKeyFingerprint: box.host_key_fingerprint })
+      : undefined;
+  const gpu: GpuHost | undefined = shell && new WindowsGpuHost({ shell, ...(box?.ollama_url && { ollamaUrl: box.ollama_url }) });
+  const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, ...(gpu && { gpu }) });
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
 
   if (mode === 'console') {
     await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout });
+    await shell?.close();
     await store.close();
     return 0;
   }
@@ -78,6 +87,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await frontEnd.stop();
+  await shell?.close();
   await store.close();
   log.info('stopped');
   log.flush();

@@ -179,7 +179,8 @@ export class Dispatcher {
       return { kind: 'denied', html: html`${refusal}` };
     }
 
-    if (spec.confirm === 'always') {
+    const asks = typeof spec.confirm === 'function' ? spec.confirm(bound.args) : spec.confirm === 'always';
+    if (asks) {
       try {
         const { nonce, expiresAt } = await this.confirmations.create({
           userId: user.id,

@@ -16,7 +16,7 @@ export const help = defineCommand({
       html: lines([
         bold(`Commands for ${user.name} (${user.role})`),
         ...specs.map(
-          (s) => html`${code(s.usage)}\n   ${s.summary}${s.confirm === 'always' ? ' (asks to confirm)' : ''}`,
+          (s) => html`${code(s.usage)}\n   ${s.summary}${s.confirm === 'always' ? ' (asks to confirm)' : typeof s.confirm === 'function' ? ' (actions ask to confirm)' : ''}`,
         ),
       ]),
     };

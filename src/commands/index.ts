@@ -1,6 +1,7 @@
 import { audit } from './audit';
 import { cancel } from './cancel';
 import { disk } from './disk';
+import { gpu } from './gpu';
 import { help } from './help';
 import { logs } from './logs';
 import { mem } from './mem';
@@ -12,5 +13,5 @@ import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, status, restart, logs, mem, disk, ping, audit, cancel];
+  return [help, whoami, status, restart, logs, mem, disk, gpu, ping, audit, cancel];
 }

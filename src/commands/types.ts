@@ -3,7 +3,7 @@ import type { AuditLog } from '../auth/audit';
 import type { Envelope } from '../auth/gate';
 import type { RequiredRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
-import type { ContainerRuntime, DiskProbe, Prober, StateStore } from '../ops/ports';
+import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore } from '../ops/ports';
 import type { Service } from '../config/schema';
 import type { Html } from '../util/html';
 
@@ -52,6 +52,8 @@ export interface CommandEnv {
   docker: (host: string) => ContainerRuntime | undefined;
   prober: Prober;
   disk: DiskProbe;
+  /** The Windows GPU box, when the estate has one and the bot has its SSH key. */
+  gpu: GpuHost | undefined;
   now: () => number;
   /** Help lists the registry; set once the registry exists. */
   help: (user: KnownUser | undefined) => CommandSpec[];
@@ -73,7 +75,8 @@ export interface CommandSpec<A = unknown> {
   summary: string;
   usage: string;
   role: RequiredRole;
-  confirm: 'never' | 'always';
+  /** Whether it asks first; a function decides by the arguments (`/gpu` reads, `/gpu restart` acts). */
+  confirm: 'never' | 'always' | ((args: A) => boolean);
   /** Where it may be used; `private` keeps, say, the audit out of group chats. */
   scope?: 'any' | 'private';
   params?: ParamSpec[];

@@ -132,6 +132,8 @@ export const estateSchema = z
         port: z.number().int().min(1).max(65535).default(22),
         user: z.string().min(1),
         host_key_fingerprint: fingerprint,
+        /** Ollama's API on the box, for the loaded models in /gpu. */
+        ollama_url: url.optional(),
       })
       .optional(),
     cloudflare: z.strictObject({ account_id: z.string().min(1), zone_id: z.string().min(1) }).optional(),

@@ -154,3 +154,68 @@ export interface FileSystemUsage {
 export interface DiskProbe {
   usage(path: string): Promise<FileSystemUsage>;
 }
+
+/** What one remote command gave back. */
+export interface ShellResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** A command line on another machine (SSH); the caller builds the line from allowlisted templates only. */
+export interface RemoteShell {
+  exec(command: string, options: { timeoutMs: number }): Promise<ShellResult>;
+  close(): Promise<void>;
+}
+
+export interface GpuReading {
+  index: number;
+  name: string;
+  driver?: string;
+  pstate?: string;
+  temperatureC: number | null;
+  fanPercent: number | null;
+  utilizationPercent: number | null;
+  memoryUsedMiB: number | null;
+  memoryTotalMiB: number | null;
+  powerDrawW: number | null;
+  powerLimitW: number | null;
+}
+
+export interface GpuProcess {
+  pid: number;
+  name: string;
+  /** MiB, or null where Windows (WDDM) does not tell. */
+  usedMemoryMiB: number | null;
+}
+
+export type WindowsUnitKind = 'task' | 'service';
+
+export interface WindowsUnitState {
+  kind: WindowsUnitKind;
+  name: string;
+  /** Running, Ready, Disabled, Stopped, … */
+  state: string;
+  running: boolean;
+  lastRunTime?: Date;
+  /** A task's last result in words (0 = success, 0x41301 = still running, or the program's exit code). */
+  lastResult?: string;
+  /** Set when the unit could not be read (no such task, access denied). */
+  error?: string;
+}
+
+export interface LoadedModel {
+  name: string;
+  sizeBytes: number;
+  vramBytes: number;
+  expiresAt?: Date;
+}
+
+/** The Windows GPU box: nvidia-smi, Scheduled Tasks and Services over SSH, Ollama over HTTP. */
+export interface GpuHost {
+  gpus(): Promise<GpuReading[]>;
+  computeApps(): Promise<GpuProcess[]>;
+  units(units: { kind: WindowsUnitKind; name: string }[]): Promise<WindowsUnitState[]>;
+  restartUnit(unit: { kind: WindowsUnitKind; name: string }): Promise<void>;
+  loadedModels(): Promise<LoadedModel[]>;
+}

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { roleAllows } from '../auth/roles';
+import type { Service } from '../config/schema';
+import { OpsError, type WindowsUnitKind } from '../ops/ports';
+import { formatBytes } from '../util/bytes';
+import { formatDuration } from '../util/duration';
+import { bold, code, html, lines, type Html } from '../util/html';
+import { serviceArg } from './args';
+import { buttonRows, commandButton } from './buttons';
+import { defineCommand, type CommandEnv } from './types';
+
+/** How long each part of /gpu may take before it shows as "timed out" (the rest is not held back). */
+const PART_TIMEOUT_MS = 8_000;
+const POLL_MS = 1_000;
+
+type Part<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function part<T>(work: () => Promise<T>, timeoutMs = PART_TIMEOUT_MS): Promise<Part<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const value = await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new OpsError('timeout', `timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, value };
+  } catch (err) {
+    return { ok: false, error: err instanceof OpsError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function unitOf(svc: Service): { kind: WindowsUnitKind; name: string } | undefined {
+  if (!svc.windows) return undefined;
+  return 'scheduled_task' in svc.windows ? { kind: 'task', name: svc.windows.scheduled_task } : { kind: 'service', name: svc.windows.windows_service };
+}
+
+function onGpuBox(svc: Service): string | undefined {
+  if (svc.host !== 'gpu' || !svc.windows) return `${svc.name} does not run on the GPU box: use /restart for Docker services`;
+  if (!svc.restart.allowed) return `${svc.name} is marked as not restartable in the estate file`;
+  return undefined;
+}
+
+const mib = (n: number | null) => (n === null ? 'n/a' : `${(n / 1024).toFixed(1)} GiB`);
+const val = (n: number | null, unit: string) => (n === null ? 'n/a' : `${Math.round(n)}${unit}`);
+
+async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: ReturnType<typeof buttonRows> }> {
+  const gpu = env.gpu;
+  const box = env.catalog.estate.gpu_box;
+  if (!box) throw new OpsError('invalid', 'no GPU box is configured', 'add gpu_box to the estate file');
+  if (!gpu) throw new OpsError('invalid', `the GPU box ${box.name} is in the estate file, but the bot has no SSH key for it`, 'set GPU_SSH_KEY_PATH to the private key');
+  const services = env.catalog.services.filter((s) => s.host === 'gpu' && s.windows);
+  const units = services.map(unitOf).filter((u): u is NonNullable<typeof u> => u !== undefined);
+  const checks = services.flatMap((s) => s.checks.filter((c) => c.type === 'http').map((c) => ({ service: s, url: c.url, timeout: c.timeout })));
+  const [gpus, apps, unitStates, models, health] = await Promise.all([
+    part(() => gpu.gpus()),
+    part(() => gpu.computeApps()),
+    part(() => gpu.units(units)),
+    part(() => gpu.loadedModels()),
+    Promise.all(checks.map((c) => env.prober.http(c.url, { timeoutMs: Math.min(c.timeout, PART_TIMEOUT_MS) }).then((r) => ({ ...c, r })))),
+  ]);
+  const body: Html[] = [html`🖥 ${bold(`GPU box ${box.name}`)} · ${new Date(env.now()).toISOString().slice(11, 16)} UTC`];
+  if (gpus.ok) {
+    for (const g of gpus.value) {
+      body.push(html`${bold(g.name)}${g.pstate ? ` · ${g.pstate}` : ''} · ${val(g.temperatureC, ' °C')} · fan ${val(g.fanPercent, '%')} · load ${val(g.utilizationPercent, '%')}`);
+      body.push(html`VRAM ${mib(g.memoryUsedMiB)} of ${mib(g.memoryTotalMiB)} · power ${val(g.powerDrawW, '')} / ${val(g.powerLimitW, ' W')}`);
+    }
+  } else body.push(html`⚠️ nvidia-smi: ${gpus.error}`);
+  if (apps.ok) {
+    body.push(
+      apps.value.length
+        ? html`Holding VRAM: ${apps.value.map((p) => `${p.name.split(/[\\/]/).pop()} (${p.usedMemoryMiB === null ? 'size n/a' : `${p.usedMemoryMiB} MiB`})`).join(', ')}`
+        : html`No process holds VRAM.`,
+    );
+  } else if (gpus.ok) body.push(html`⚠️ processes: ${apps.error}`);
+  if (models.ok) {
+    body.push(
+      models.value.length
+        ? html`Ollama: ${models.value
+            .map((m) => {
+              const where = m.vramBytes >= m.sizeBytes ? 'all on GPU' : `${Math.round((m.vramBytes / m.sizeBytes) * 100)}% on GPU`;
+              const left = m.expiresAt ? `, unloads in ${formatDuration(Math.max(0, m.expiresAt.getTime() - env.now()))}` : '';
+              return `${m.name} (${formatBytes(m.sizeBytes)}, ${where}${left})`;
+            })
+            .join(', ')}`
+        : html`Ollama: no model loaded.`,
+    );
+  } else body.push(html`⚠️ Ollama: ${models.error}`);
+  body.push(html``, bold('Services'));
+  for (const svc of services) {
+    const unit = unitOf(svc);
+    const state = unitStates.ok ? unitStates.value.find((u) => u.kind === unit?.kind && u.name === unit?.name) : undefined;
+    const probes = health.filter((h) => h.service === svc);
+    const healthy = probes.every((p) => p.r.ok);
+    const fine = state?.running === true && healthy;
+    const since = state?.lastRunTime ? ` · since ${formatDuration(env.now() - state.lastRunTime.getTime())}` : '';
+    const what = state
+      ? state.error
+        ? `cannot read: ${state.error}`
+        : `${state.state}${state.lastResult && state.kind === 'task' ? ` · ${state.lastResult}` : ''}${state.running ? since : ''}`
+      : unitStates.ok
+        ? 'not found'
+        : `state unknown (${unitStates.error})`;
+    const probeText = probes.map((p) => (p.r.ok ? `health ${p.r.status} in ${p.r.ms} ms` : `health: ${p.r.error}`)).join(' · ');
+    body.push(html`${fine ? '✅' : '⛔'} ${bold(svc.name)} (${unit?.name ?? '?'}): ${what}${probeText ? ` · ${probeText}` : ''}`);
+  }
+  const broken = services.filter((svc) => {
+    const unit = unitOf(svc);
+    const state = unitStates.ok ? unitStates.value.find((u) => u.name === unit?.name) : undefined;
+    return !(state?.running && health.filter((h) => h.service === svc).every((p) => p.r.ok));
+  });
+  return {
+    html: lines(body),
+    buttons: buttonRows(
+      broken.slice(0, 3).map((s) => commandButton(`🔁 Restart ${s.name}`, `/gpu restart ${s.name}`)),
+      [commandButton('🔄 Refresh', '/gpu', 'edit')],
+    ),
+  };
+}
+
+async function restartOnBox(env: CommandEnv, svc: Service, signal: AbortSignal): Promise<{ html: Html }> {
+  const gpu = env.gpu;
+  const unit = unitOf(svc);
+  if (!gpu || !unit) throw new OpsError('invalid', 'no GPU box is configured', 'add gpu_box to the estate file and set GPU_SSH_KEY_PATH');
+  const started = env.now();
+  await gpu.restartUnit(unit);
+  const checks = svc.checks.filter((c) => c.type === 'http');
+  const deadline = env.now() + svc.restart.verify_timeout;
+  let reason = 'not checked yet';
+  while (!signal.aborted) {
+    if (checks.length) {
+      const results = await Promise.all(checks.map((c) => env.prober.http(c.url, { timeoutMs: Math.min(c.timeout, 5_000), expectStatus: c.expect_status })));
+      const bad = results.findIndex((r) => !r.ok);
+      if (bad < 0) return { html: html`✅ ${bold(svc.name)} healthy after ${formatDuration(env.now() - started)} (its check ${checks[0]?.url}).` };
+      reason = `${checks[bad]?.url}: ${results[bad]?.error}`;
+    } else {
+      const [state] = await gpu.units([unit]).catch(() => []);
+      if (state?.running) return { html: html`✅ ${bold(svc.name)} running again after ${formatDuration(env.now() - started)}.` };
+      reason = state ? (state.error ?? state.state) : 'state unknown';
+    }
+    if (env.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  return { html: html`❌ ${bold(svc.name)} still failing after ${formatDuration(env.now() - started)}: ${reason}` };
+}
+
+export const gpu = defineCommand({
+  name: 'gpu',
+  summary: 'The GPU box: GPU, VRAM, loaded models, AI services and their health; restart one',
+  usage: '/gpu [restart <stt|tts|img|llm|video|ollama|cloudflared>]',
+  role: 'viewer',
+  confirm: (args: { action?: 'restart'; service?: Service }) => args.action === 'restart',
+  params: [{ name: 'action' }, { name: 'service' }],
+  args: (env: CommandEnv) =>
+    z
+      .object({ action: z.enum(['restart'], { message: 'the only action is restart' }).optional(), service: serviceArg(env.catalog, onGpuBox).optional() })
+      .refine((a) => a.action !== 'restart' || a.service, { message: 'say which service: /gpu restart stt', path: ['service'] })
+      .refine((a) => a.action === 'restart' || !a.service, { message: 'did you mean /gpu restart …?', path: ['action'] }),
+  permit: ({ action, service }, user) => {
+    if (action !== 'restart' || !service) return undefined;
+    const needed = roleAllows('operator', service.restart.role) ? 'operator' : service.restart.role;
+    return roleAllows(user.role, needed) ? undefined : `Restarting ${service.name} on the GPU box needs the ${needed} role; you are ${user.role}.`;
+  },
+  deadline: ({ service }) => (service ? service.restart.verify_timeout + 75_000 : 30_000),
+  preview: ({ service }) => {
+    const unit = service && unitOf(service);
+    return html`Restart ${bold(service?.name ?? '?')} on the GPU box (${unit?.kind === 'task' ? 'Scheduled Task' : 'Windows Service'} ${code(unit?.name ?? '?')})?`;
+  },
+  progress: ({ service }) => html`⏳ Restarting ${bold(service?.name ?? '')} on the GPU box…`,
+  async run({ args, env, signal }) {
+    if (args.action === 'restart' && args.service) return restartOnBox(env, args.service, signal);
+    return overview(env);
+  },
+});
