@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { NodeSSH } from 'node-ssh';
 import pLimit from 'p-limit';
 import { OpsError, type RemoteShell, type ShellResult } from '../ports';
@@ -42,6 +43,13 @@ export class SshShell implements RemoteShell {
     if (this.ssh?.isConnected()) return this.ssh;
     this.connecting ??= (async () => {
       const { NodeSSH } = await import('node-ssh');
+      let privateKey: string;
+      try {
+        privateKey = await readFile(this.options.privateKeyPath, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new OpsError('failed', `cannot read the SSH key ${this.options.privateKeyPath} (${code})`, 'set GPU_SSH_KEY_PATH to the private key for the GPU box, readable by the bot', { cause: err });
+      }
       const ssh = new NodeSSH();
       this.seenKey = undefined;
       try {
@@ -49,7 +57,7 @@ export class SshShell implements RemoteShell {
           host: this.options.host,
           port: this.options.port,
           username: this.options.username,
-          privateKeyPath: this.options.privateKeyPath,
+          privateKey,
           readyTimeout: this.options.connectTimeoutMs ?? 5_000,
           keepaliveInterval: this.options.keepaliveMs ?? 15_000,
           keepaliveCountMax: 3,
@@ -96,9 +104,6 @@ export class SshShell implements RemoteShell {
     if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' || e.code === 'ETIMEDOUT') {
       return new OpsError('unreachable', `the GPU box is unreachable at ${this.where} (${e.code})`, 'is it on, and is its OpenSSH server running?', { cause: err });
     }
-    if (e.code === 'ENOENT') {
-      return new OpsError('failed', `the SSH key ${this.options.privateKeyPath} does not exist`, 'set GPU_SSH_KEY_PATH to the private key for the GPU box', { cause: err });
-    }
     return new OpsError('failed', `SSH to the GPU box failed: ${e.message}`, undefined, { cause: err });
   }
 
@@ -118,6 +123,11 @@ export class SshShell implements RemoteShell {
           ssh.execCommand(command, { onChannel: (c) => (channel = c) }),
           deadline,
         ]);
+        if (res.code === null) {
+          // No exit status: the channel ended without one, which is the connection going away.
+          if (!ssh.isConnected()) this.ssh = undefined;
+          throw new OpsError('unreachable', 'the connection to the GPU box dropped before the command finished', 'it may have rebooted or left the network; try again');
+        }
         return { stdout: res.stdout, stderr: res.stderr, code: res.code };
       } catch (err) {
         if (!(err instanceof OpsError)) {
