@@ -9,13 +9,11 @@ import { serviceArg } from './args';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand, type CommandEnv } from './types';
 
-/** How long each part of /gpu may take before it shows as "timed out" (the rest is not held back). */
-const PART_TIMEOUT_MS = 8_000;
 const POLL_MS = 1_000;
 
 type Part<T> = { ok: true; value: T } | { ok: false; error: string };
 
-async function part<T>(work: () => Promise<T>, timeoutMs = PART_TIMEOUT_MS): Promise<Part<T>> {
+async function part<T>(work: () => Promise<T>, timeoutMs: number): Promise<Part<T>> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const value = await Promise.race([
@@ -54,12 +52,14 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
   const services = env.catalog.services.filter((s) => s.host === 'gpu' && s.windows);
   const units = services.map(unitOf).filter((u): u is NonNullable<typeof u> => u !== undefined);
   const checks = services.flatMap((s) => s.checks.filter((c) => c.type === 'http').map((c) => ({ service: s, url: c.url, timeout: c.timeout })));
+  // Every part at once, each with its own time limit: one slow part shows as "timed out", the rest arrive.
+  const limit = box.query_timeout;
   const [gpus, apps, unitStates, models, health] = await Promise.all([
-    part(() => gpu.gpus()),
-    part(() => gpu.computeApps()),
-    part(() => gpu.units(units)),
-    part(() => gpu.loadedModels()),
-    Promise.all(checks.map((c) => env.prober.http(c.url, { timeoutMs: Math.min(c.timeout, PART_TIMEOUT_MS) }).then((r) => ({ ...c, r })))),
+    part(() => gpu.gpus(), limit),
+    part(() => gpu.computeApps(), limit),
+    part(() => gpu.units(units), limit),
+    part(() => gpu.loadedModels(), limit),
+    Promise.all(checks.map((c) => env.prober.http(c.url, { timeoutMs: Math.min(c.timeout, limit) }).then((r) => ({ ...c, r })))),
   ]);
   const body: Html[] = [html`🖥 ${bold(`GPU box ${box.name}`)} · ${new Date(env.now()).toISOString().slice(11, 16)} UTC`];
   if (gpus.ok) {

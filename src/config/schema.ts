@@ -134,6 +134,8 @@ export const estateSchema = z
         host_key_fingerprint: fingerprint,
         /** Ollama's API on the box, for the loaded models in /gpu. */
         ollama_url: url.optional(),
+        /** How long each part of /gpu may take before it shows as "timed out". */
+        query_timeout: durationSchema.default(8_000),
       })
       .optional(),
     cloudflare: z.strictObject({ account_id: z.string().min(1), zone_id: z.string().min(1) }).optional(),
