@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs a benchmark: `scripts/bench.sh pipeline` (Bot API emulator) or `scripts/bench.sh docker` (starts dockerd).
+# Runs a benchmark: `scripts/bench.sh pipeline` (Bot API emulator), `docker` (starts dockerd) or `gpu` (emulated box).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 case "${1:-pipeline}" in
   pipeline) exec npx tsx bench/pipeline.bench.ts ;;
+  gpu) exec npx tsx bench/gpu.bench.ts ;;
   docker)
     source scripts/test-env.sh
     trap stop_test_env EXIT
     node --expose-gc --import tsx bench/docker.bench.ts ;;
-  *) echo "usage: scripts/bench.sh pipeline|docker" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh pipeline|docker|gpu" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { fingerprintOf } from '../../src/ops/ssh/ssh-shell';
 import { freePort } from './redis';
 
@@ -17,8 +17,9 @@ export interface KeyFiles {
 /** Fresh ed25519 keys for a test: the bot's client key on disk, a host key with its SHA256 fingerprint. */
 export function makeKeys(): KeyFiles {
   const dir = mkdtempSync(join(tmpdir(), 'mo-ssh-'));
-  const client = utils.generateKeyPairSync('ed25519');
-  const host = utils.generateKeyPairSync('ed25519');
+  // ssh2 is CommonJS: its named exports are reached through the default export under plain Node ESM.
+  const client = ssh2.utils.generateKeyPairSync('ed25519');
+  const host = ssh2.utils.generateKeyPairSync('ed25519');
   const clientKeyPath = join(dir, 'id_ed25519');
   writeFileSync(clientKeyPath, client.private, { mode: 0o600 });
   const blob = Buffer.from(host.public.split(' ')[1] as string, 'base64');

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Server, type Connection } from 'ssh2';
+import ssh2, { type Connection, type Server } from 'ssh2';
 import { decodeEncodedCommand } from '../../src/ops/gpu/powershell';
 import type { KeyFiles } from './sshd';
 
@@ -37,7 +37,7 @@ export class WindowsBox {
   constructor(private readonly keys: KeyFiles) {}
 
   async start(): Promise<this> {
-    this.server = new Server({ hostKeys: [this.keys.hostKeyPrivate] }, (client) => {
+    this.server = new ssh2.Server({ hostKeys: [this.keys.hostKeyPrivate] }, (client) => {
       this.clients.add(client);
       client.on('close', () => this.clients.delete(client));
       client.on('error', () => undefined);
