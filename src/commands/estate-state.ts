@@ -36,12 +36,12 @@ function problemOf(c: ContainerSummary | undefined, containerName: string): stri
 
 /**
  * The estate's Docker services on every host, each with its container (one list call per host).
- * A host that cannot be reached marks its own services; only when no host answers is it an error.
+ * A host that cannot be reached marks its own services and is listed in `unreachable`.
  */
 export async function estateState(
   catalog: Catalog,
   docker: (host: string) => ContainerRuntime | undefined,
-): Promise<{ states: ServiceState[]; unlisted: ContainerSummary[] }> {
+): Promise<{ states: ServiceState[]; unlisted: ContainerSummary[]; unreachable: OpsError[] }> {
   const dockerServices = catalog.services.filter((s) => s.container);
   const hosts = [...new Set(dockerServices.map((s) => s.host))];
   const lists = await Promise.all(
@@ -55,8 +55,7 @@ export async function estateState(
       }
     }),
   );
-  const failures = lists.filter((l): l is readonly [string, OpsError] => l[1] instanceof OpsError);
-  if (failures.length === lists.length && failures[0]) throw failures[0][1];
+  const unreachable = lists.map(([, l]) => l).filter((l): l is OpsError => l instanceof OpsError);
   const byHost = new Map<string, ContainerSummary[] | OpsError>(lists);
   const known = new Set(dockerServices.map((s) => s.container));
   const states = dockerServices.map((service): ServiceState => {
@@ -67,7 +66,7 @@ export async function estateState(
     return { service, ...(container && { container }), ...(problem && { problem }) };
   });
   const unlisted = [...byHost.values()].flatMap((l) => (l instanceof OpsError ? [] : l)).filter((c) => !known.has(c.name));
-  return { states, unlisted };
+  return { states, unlisted, unreachable };
 }
 
 const JUST_STARTED = /^Up (Less than a second|\d+ seconds)/;

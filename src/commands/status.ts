@@ -57,15 +57,22 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
       return `${pct >= critical ? '🔴' : pct >= warn ? '🟠' : ''}${d.label} ${pct}%`;
     }),
   );
-  const gpuServices = env.catalog.services.filter((s) => !s.container).length;
-  const body: Html[] = [
-    html`${bold(`${running}/${states.length} Docker services healthy`)} · ${new Date(env.now()).toISOString().slice(11, 16)} UTC`,
-    ...categories.map(countLine),
-  ];
-  if (problems.length) {
-    body.push(html``, bold('Problems'));
-    for (const p of problems) body.push(html`${stateLine(p)}${p.restarts ? ` · ${p.restarts} restarts` : ''}`);
-  } else body.push(html``, html`No problems.`);
+  const gpuLine = await gpuBoxLine(env);
+  const time = new Date(env.now()).toISOString().slice(11, 16);
+  const nothingAnswered = listed.unreachable.length > 0 && states.every((s) => !s.container);
+  const body: Html[] = nothingAnswered
+    ? [
+        html`🔴 ${bold('Docker does not answer')} · ${time} UTC`,
+        ...listed.unreachable.map((e) => html`${e.message}${e.hint ? `. Next: ${e.hint}` : ''}`),
+      ]
+    : [html`${bold(`${running}/${states.length} Docker services healthy`)} · ${time} UTC`, ...categories.map(countLine)];
+  // With no Docker host answering, sixty identical "unreachable" lines would bury the one fact that matters.
+  if (!nothingAnswered) {
+    if (problems.length) {
+      body.push(html``, bold('Problems'));
+      for (const p of problems) body.push(html`${stateLine(p)}${p.restarts ? ` · ${p.restarts} restarts` : ''}`);
+    } else body.push(html``, html`No problems.`);
+  }
   if (all) {
     body.push(html``, bold('All services'));
     for (const category of categories) {
@@ -74,7 +81,7 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   }
   if (disks.length) body.push(html``, html`${bold('Disk')} ${disks.join(' · ')}`);
   if (unlisted.length) body.push(html`${italic(`${unlisted.length} container(s) not in the estate file: ${unlisted.slice(0, 5).map((c) => c.name).join(', ')}${unlisted.length > 5 ? ', …' : ''}`)}`);
-  if (gpuServices) body.push(html`${italic(`${gpuServices} GPU-box services are not checked by /status yet.`)}`);
+  if (gpuLine) body.push(gpuLine);
   return {
     html: lines(body),
     buttons: buttonRows([
@@ -85,6 +92,30 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   };
 }
 
+const GPU_STATUS_TIMEOUT_MS = 3_000;
+
+/** One line on the GPU box: reachable, and how many of its AI services run (details in /gpu). */
+async function gpuBoxLine(env: CommandEnv): Promise<Html | undefined> {
+  const box = env.catalog.estate.gpu_box;
+  const onBox = env.catalog.services.filter((s) => s.host === 'gpu' && s.windows);
+  if (!box || onBox.length === 0) return undefined;
+  if (!env.gpu) return html`🖥 GPU box: ${italic('not checked (no SSH key: GPU_SSH_KEY_PATH)')}`;
+  const units = onBox.map((s) => (s.windows && 'scheduled_task' in s.windows ? { kind: 'task' as const, name: s.windows.scheduled_task } : { kind: 'service' as const, name: (s.windows as { windows_service: string }).windows_service }));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const states = await Promise.race([
+      env.gpu.units(units),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${GPU_STATUS_TIMEOUT_MS / 1000} s`)), GPU_STATUS_TIMEOUT_MS))),
+    ]);
+    const down = states.filter((u) => !u.running).map((u) => u.name);
+    return html`🖥 GPU box: ${states.length - down.length}/${states.length} AI services running${down.length ? ` · not running: ${down.join(', ')} (see /gpu)` : ''}`;
+  } catch (err) {
+    return html`🔴 GPU box: ${(err as Error).message}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Service) {
   const { env } = ctx;
   const deps = service.depends_on.length ? service.depends_on.join(', ') : 'nothing';
@@ -92,7 +123,7 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
   const head = html`${bold(service.name)} (${service.category})${service.description ? ` · ${service.description}` : ''}`;
   if (!service.container) {
     const unit = service.windows && ('scheduled_task' in service.windows ? `Scheduled Task ${service.windows.scheduled_task}` : `Windows Service ${service.windows.windows_service}`);
-    return { html: lines([head, html`Runs on the GPU box as ${unit ?? '?'}${service.port ? ` (port ${service.port})` : ''}: /status does not reach it yet.`]) };
+    return { html: lines([head, html`Runs on the GPU box as ${unit ?? '?'}${service.port ? ` (port ${service.port})` : ''}: /gpu shows its state and health.`]), buttons: buttonRows([commandButton('🖥 /gpu', '/gpu')]) };
   }
   const runtime = env.docker(service.host);
   const info = await runtime?.inspect(service.container);
@@ -132,7 +163,7 @@ async function categoryDetail(ctx: RunContext<{ target: Target }>, category: str
     html: lines([
       bold(`${category}: ${inCat.filter((s) => bucketOf(s) === 'running').length}/${inCat.length} running`),
       ...inCat.map(stateLine),
-      ...others.map((s) => html`▫️ ${bold(s.name)}: on the GPU box, not checked by /status yet`),
+      ...others.map((s) => html`▫️ ${bold(s.name)}: on the GPU box (see /gpu)`),
     ]),
     buttons: buttonRows([commandButton('🔄 Refresh', `/status ${category}`, 'edit')]),
   };

@@ -155,6 +155,15 @@ describe('/gpu', () => {
     expect((await ask(OPERATOR, '/gpu reboot stt')).text).toContain('the only action is restart');
   });
 
+  it('/status carries one line on the GPU box', async () => {
+    const msg = await ask(VIEWER, '/status');
+    expect(msg.text).toMatch(/🖥 GPU box: \d\/5 AI services running · not running: .*ManaVideoGen.* \(see \/gpu\)/);
+    // This estate's Docker socket does not exist: one line says so instead of a line per service.
+    expect(msg.text).toContain('🔴 <b>Docker does not answer</b>');
+    expect(msg.text).toContain('Docker unreachable at unix:///tmp/mo-gpu-test-no-docker.sock (ENOENT). Next: check that Colima/dockerd runs');
+    expect(msg.text).not.toContain('chat-web');
+  });
+
   it('one slow part shows as timed out without holding back the rest', async () => {
     box.hang = /foreach/;
     const started = Date.now();
