@@ -5,7 +5,7 @@ import { builtinCommands } from './commands/index';
 import { CommandRegistry } from './commands/registry';
 import { Dispatcher } from './commands/dispatcher';
 import type { CommandEnv, CommandSpec } from './commands/types';
-import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore } from './ops/ports';
+import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore, TunnelApi } from './ops/ports';
 import { StatfsDiskProbe } from './ops/probes/disk-probe';
 import { HttpProber } from './ops/probes/http-prober';
 import type { Logger } from './util/logger';
@@ -17,6 +17,7 @@ export interface AppPorts {
   prober?: Prober;
   disk?: DiskProbe;
   gpu?: GpuHost;
+  tunnels?: TunnelApi;
   now?: () => number;
 }
 
@@ -42,6 +43,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     prober: ports.prober ?? new HttpProber(),
     disk: ports.disk ?? new StatfsDiskProbe(),
     gpu: ports.gpu,
+    tunnels: ports.tunnels,
     now,
     help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),
     startedAt: now(),

@@ -4,6 +4,7 @@ import { createTelegramFrontEnd } from './bot/telegram';
 import { ConfigError, loadEstateFile, readEnv } from './config/load';
 import type { Estate } from './config/schema';
 import { DockerRuntime } from './ops/docker/docker-runtime';
+import { CloudflareApi } from './ops/cloudflare/cloudflare-api';
 import { WindowsGpuHost } from './ops/gpu/windows-gpu-host';
 import type { ContainerRuntime, GpuHost, StateStore } from './ops/ports';
 import { SshShell } from './ops/ssh/ssh-shell';
@@ -54,7 +55,12 @@ async function main(): Promise<number> {
       ? new SshShell({ host: box.host, port: box.port, username: box.user, privateKeyPath: env.GPU_SSH_KEY_PATH, hostKeyFingerprint: box.host_key_fingerprint })
       : undefined;
   const gpu: GpuHost | undefined = shell && new WindowsGpuHost({ shell, ...(box?.ollama_url && { ollamaUrl: box.ollama_url }) });
-  const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, ...(gpu && { gpu }) });
+  const cf = estate.cloudflare;
+  const tunnels =
+    cf && env.CLOUDFLARE_API_TOKEN
+      ? new CloudflareApi({ token: env.CLOUDFLARE_API_TOKEN, zoneId: cf.zone_id, accountId: cf.account_id, ...(env.CLOUDFLARE_API_BASE && { baseUrl: env.CLOUDFLARE_API_BASE }) })
+      : undefined;
+  const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
 
   if (mode === 'console') {

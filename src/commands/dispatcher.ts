@@ -181,6 +181,13 @@ export class Dispatcher {
 
     const asks = typeof spec.confirm === 'function' ? spec.confirm(bound.args) : spec.confirm === 'always';
     if (asks) {
+      // The preview may read live state (a DNS record today): a failure there is reported like any other.
+      let preview: Html;
+      try {
+        preview = (await spec.preview?.(bound.args, this.env)) ?? html`Run /${spec.name} ${line.rest}?`;
+      } catch (err) {
+        return this.failure(spec, err, audit);
+      }
       try {
         const { nonce, expiresAt } = await this.confirmations.create({
           userId: user.id,
@@ -190,7 +197,6 @@ export class Dispatcher {
           line: `/${spec.name}${line.rest ? ` ${line.rest}` : ''}`,
         });
         await audit('confirm_asked');
-        const preview = spec.preview?.(bound.args, this.env) ?? html`Run /${spec.name} ${line.rest}?`;
         return {
           kind: 'confirm',
           nonce,
@@ -265,28 +271,26 @@ export class Dispatcher {
       await audit('ok');
       return { kind: 'reply', html: reply.html, ...(reply.buttons && { buttons: reply.buttons }), ...(reply.document && { document: reply.document }) };
     } catch (err) {
-      const ref = randomBytes(4).toString('hex');
-      if (err instanceof OpsError) {
-        this.log.warn({ ref, code: err.code, err: err.message, cause: String(err.cause ?? '') }, `/${spec.name} failed`);
-        await audit('error', `${err.code}: ${err.message}`, ref);
-        return {
-          kind: 'error',
-          html: lines([
-            html`${bold('Failed')}: ${err.message}`,
-            ...(err.hint ? [html`Next: ${err.hint}`] : []),
-            html`<i>ref ${ref}</i>`,
-          ]),
-        };
-      }
-      this.log.error({ ref, err }, `/${spec.name} crashed`);
-      await audit('error', (err as Error)?.message ?? String(err), ref);
-      return {
-        kind: 'error',
-        html: html`Something went wrong running /${spec.name}. The log has the details under ref ${code(ref)}.`,
-      };
+      return this.failure(spec, err, audit);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A failure as the chat sees it: an OpsError's words and hint, anything else only a reference to the log. */
+  private async failure(spec: CommandSpec, err: unknown, audit: (result: string, detail?: string, ref?: string) => Promise<void>): Promise<Outcome> {
+    const ref = randomBytes(4).toString('hex');
+    if (err instanceof OpsError) {
+      this.log.warn({ ref, code: err.code, err: err.message, cause: String(err.cause ?? '') }, `/${spec.name} failed`);
+      await audit('error', `${err.code}: ${err.message}`, ref);
+      return {
+        kind: 'error',
+        html: lines([html`${bold('Failed')}: ${err.message}`, ...(err.hint ? [html`Next: ${err.hint}`] : []), html`<i>ref ${ref}</i>`]),
+      };
+    }
+    this.log.error({ ref, err }, `/${spec.name} crashed`);
+    await audit('error', (err as Error)?.message ?? String(err), ref);
+    return { kind: 'error', html: html`Something went wrong running /${spec.name}. The log has the details under ref ${code(ref)}.` };
   }
 
   /** A Confirm or Cancel press. Cheap: it only claims the nonce; the work is in the returned `execute`. */

@@ -8,10 +8,11 @@ import { mem } from './mem';
 import { ping } from './ping';
 import { restart } from './restart';
 import { status } from './status';
+import { tunnel } from './tunnel';
 import type { CommandSpec } from './types';
 import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, status, restart, logs, mem, disk, gpu, ping, audit, cancel];
+  return [help, whoami, status, restart, logs, mem, disk, gpu, tunnel, ping, audit, cancel];
 }

@@ -121,7 +121,7 @@ export const logs = defineCommand({
       html: joinLines([
         header,
         pre(shown.join('\n')),
-        ...(rest > 0 ? [html`<i>${rest} older line${rest === 1 ? '' : 's'} not shown${asFile ? '' : `: send ${code(fileLine)}`}.</i>`] : []),
+        ...(rest > 0 ? [html`<i>${rest} older line${rest === 1 ? '' : 's'} not shown${asFile ? '' : html`: send ${code(fileLine)}`}.</i>`] : []),
       ]),
       buttons: buttonRows([asFile, commandButton('🔄 Refresh', `/logs ${service.name}`.slice(0, 60), 'edit')]),
     };

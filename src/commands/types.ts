@@ -3,7 +3,7 @@ import type { AuditLog } from '../auth/audit';
 import type { Envelope } from '../auth/gate';
 import type { RequiredRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
-import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore } from '../ops/ports';
+import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore, TunnelApi } from '../ops/ports';
 import type { Service } from '../config/schema';
 import type { Html } from '../util/html';
 
@@ -54,6 +54,8 @@ export interface CommandEnv {
   disk: DiskProbe;
   /** The Windows GPU box, when the estate has one and the bot has its SSH key. */
   gpu: GpuHost | undefined;
+  /** Cloudflare's DNS and tunnels, when the estate has a cloudflare section and the bot a token. */
+  tunnels: TunnelApi | undefined;
   now: () => number;
   /** Help lists the registry; set once the registry exists. */
   help: (user: KnownUser | undefined) => CommandSpec[];
@@ -84,7 +86,7 @@ export interface CommandSpec<A = unknown> {
   args: z.ZodType<A> | ((env: CommandEnv) => z.ZodType<A>);
   /** A refusal that depends on the arguments (a service only admins may restart); checked again at confirm. */
   permit?: (args: A, user: KnownUser, env: CommandEnv) => string | undefined;
-  preview?: (args: A, env: CommandEnv) => Html;
+  preview?: (args: A, env: CommandEnv) => Html | Promise<Html>;
   /** How long run may take; the estate's command_deadline when not given. */
   deadline?: (args: A, env: CommandEnv) => number;
   /** What the message shows while a confirmed action runs. */

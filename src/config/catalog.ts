@@ -1,6 +1,8 @@
 import { closest, distance } from 'fastest-levenshtein';
 import type { Estate, Role, Service } from './schema';
 
+export type Tunnel = Estate['tunnels'][number];
+
 export interface KnownUser {
   id: number;
   name: string;
@@ -80,6 +82,28 @@ export class Catalog {
     };
     services.forEach(visit);
     return out;
+  }
+
+  /** The tunnel the estate file assigns to a full public hostname. */
+  tunnelFor(hostname: string): Tunnel | undefined {
+    const h = hostname.toLowerCase();
+    return this.estate.tunnels.find((t) => t.hostnames.some((x) => x.toLowerCase() === h));
+  }
+
+  /** A tunnel by its name or UUID. */
+  findTunnel(nameOrUuid: string): Tunnel | undefined {
+    const k = nameOrUuid.toLowerCase();
+    return this.estate.tunnels.find((t) => t.name === k || t.uuid.toLowerCase() === k);
+  }
+
+  /** The service behind a public hostname (its origin). */
+  serviceForHostname(hostname: string): Service | undefined {
+    const h = hostname.toLowerCase();
+    return this.estate.services.find((s) => s.public_hostnames.some((x) => x.toLowerCase() === h));
+  }
+
+  publicHostnames(): string[] {
+    return this.estate.tunnels.flatMap((t) => t.hostnames.map((h) => h.toLowerCase()));
   }
 
   categories(): string[] {

@@ -65,6 +65,8 @@ const envSchema = z.object({
   TELEGRAM_API_ROOT: z.url({ message: 'invalid URL' }).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
+  /** Another Cloudflare API root (the emulator in tests). */
+  CLOUDFLARE_API_BASE: z.url({ message: 'invalid URL' }).optional(),
   GPU_SSH_KEY_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MANA_OPS_MODE: z.enum(['auto', 'telegram', 'console']).default('auto'),

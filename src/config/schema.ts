@@ -138,7 +138,14 @@ export const estateSchema = z
         query_timeout: durationSchema.default(8_000),
       })
       .optional(),
-    cloudflare: z.strictObject({ account_id: z.string().min(1), zone_id: z.string().min(1) }).optional(),
+    cloudflare: z
+      .strictObject({
+        account_id: z.string().min(1),
+        zone_id: z.string().min(1),
+        /** How /tunnel probes a public hostname; {hostname} is replaced. */
+        probe_url: z.string().includes('{hostname}', { message: 'must contain {hostname}' }).default('https://{hostname}/health'),
+      })
+      .optional(),
     tunnels: z.array(tunnelSchema).default([]),
     /** Paths mounted into the bot whose usage /disk reports, with the handbook's thresholds. */
     disks: z

@@ -219,3 +219,39 @@ export interface GpuHost {
   restartUnit(unit: { kind: WindowsUnitKind; name: string }): Promise<void>;
   loadedModels(): Promise<LoadedModel[]>;
 }
+
+export interface DnsRecord {
+  id: string;
+  name: string;
+  type: string;
+  /** For a tunnel route: `<tunnel uuid>.cfargotunnel.com`. */
+  content: string;
+  proxied: boolean;
+}
+
+export type TunnelHealth = 'inactive' | 'degraded' | 'healthy' | 'down';
+
+export interface TunnelInfo {
+  id: string;
+  name: string;
+  status: TunnelHealth;
+  /** Active connections where the API still reports them (the field is being emptied by Cloudflare). */
+  connections: number;
+}
+
+export interface TunnelIngress {
+  /** Hostnames with an ingress rule; empty for a tunnel configured locally (config.yml). */
+  hostnames: string[];
+  source: 'cloudflare' | 'local' | 'unknown';
+}
+
+/** Cloudflare's DNS records and tunnels for one zone and account. */
+export interface TunnelApi {
+  /** Every CNAME record of the zone, by name. */
+  cnames(): Promise<Map<string, DnsRecord>>;
+  findCname(hostname: string): Promise<DnsRecord | undefined>;
+  /** Points `hostname` at `content`: edits its CNAME, or creates one (as `--overwrite-dns` does). */
+  upsertCname(hostname: string, content: string, existing?: DnsRecord): Promise<DnsRecord>;
+  tunnel(uuid: string): Promise<TunnelInfo>;
+  ingress(uuid: string): Promise<TunnelIngress>;
+}
