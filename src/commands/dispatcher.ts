@@ -10,6 +10,7 @@ import { OpsError } from '../ops/ports';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, lines, type Html } from '../util/html';
 import type { Logger } from '../util/logger';
+import { withTimeout } from '../util/with-timeout';
 import { bindArgs, missingParams } from './bind-args';
 import { parseCommandLine, ParseError, type ParsedLine } from './parse';
 import type { CommandRegistry } from './registry';
@@ -257,23 +258,17 @@ export class Dispatcher {
   ): Promise<Outcome> {
     const deadline = spec.deadline?.(args, this.env) ?? this.policy.command_deadline;
     const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const reply = await Promise.race<Reply>([
+      const reply = await withTimeout<Reply>(
         spec.run({ args, user, envelope, env: this.env, signal: controller.signal }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            controller.abort();
-            reject(new OpsError('timeout', `/${spec.name} did not finish within ${formatDuration(deadline)}`));
-          }, deadline);
-        }),
-      ]);
+        deadline,
+        () => new OpsError('timeout', `/${spec.name} did not finish within ${formatDuration(deadline)}`),
+        controller,
+      );
       await audit('ok');
       return { kind: 'reply', html: reply.html, ...(reply.buttons && { buttons: reply.buttons }), ...(reply.document && { document: reply.document }) };
     } catch (err) {
       return this.failure(spec, err, audit);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -8,25 +8,17 @@ import { bold, code, html, lines, type Html } from '../util/html';
 import { serviceArg } from './args';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand, type CommandEnv } from './types';
+import { withTimeout } from '../util/with-timeout';
 
 const POLL_MS = 1_000;
 
 type Part<T> = { ok: true; value: T } | { ok: false; error: string };
 
 async function part<T>(work: () => Promise<T>, timeoutMs: number): Promise<Part<T>> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const value = await Promise.race([
-      work(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new OpsError('timeout', `timed out after ${timeoutMs / 1000} s`)), timeoutMs);
-      }),
-    ]);
-    return { ok: true, value };
+    return { ok: true, value: await withTimeout(work(), timeoutMs, () => new OpsError('timeout', `timed out after ${timeoutMs / 1000} s`)) };
   } catch (err) {
     return { ok: false, error: err instanceof OpsError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : String(err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -7,6 +7,7 @@ import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
 import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from './estate-state';
 import { defineCommand, type CommandEnv, type RunContext } from './types';
+import { withTimeout } from '../util/with-timeout';
 
 type Target = { kind: 'overview'; all: boolean } | { kind: 'service'; service: Service } | { kind: 'category'; category: string };
 
@@ -101,18 +102,12 @@ async function gpuBoxLine(env: CommandEnv): Promise<Html | undefined> {
   if (!box || onBox.length === 0) return undefined;
   if (!env.gpu) return html`🖥 GPU box: ${italic('not checked (no SSH key: GPU_SSH_KEY_PATH)')}`;
   const units = onBox.map((s) => (s.windows && 'scheduled_task' in s.windows ? { kind: 'task' as const, name: s.windows.scheduled_task } : { kind: 'service' as const, name: (s.windows as { windows_service: string }).windows_service }));
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const states = await Promise.race([
-      env.gpu.units(units),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${GPU_STATUS_TIMEOUT_MS / 1000} s`)), GPU_STATUS_TIMEOUT_MS))),
-    ]);
+    const states = await withTimeout(env.gpu.units(units), GPU_STATUS_TIMEOUT_MS, () => new Error(`no answer within ${GPU_STATUS_TIMEOUT_MS / 1000} s`));
     const down = states.filter((u) => !u.running).map((u) => u.name);
     return html`🖥 GPU box: ${states.length - down.length}/${states.length} AI services running${down.length ? ` · not running: ${down.join(', ')} (see /gpu)` : ''}`;
   } catch (err) {
     return html`🔴 GPU box: ${(err as Error).message}`;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

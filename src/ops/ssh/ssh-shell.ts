@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { NodeSSH } from 'node-ssh';
 import pLimit from 'p-limit';
+import { withTimeout } from '../../util/with-timeout';
 import { OpsError, type RemoteShell, type ShellResult } from '../ports';
 
 export interface SshShellOptions {
@@ -111,18 +112,16 @@ export class SshShell implements RemoteShell {
     return this.limit(async () => {
       const ssh = await this.connect();
       let channel: { close(): void } | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          channel?.close();
-          reject(new OpsError('timeout', `the GPU box did not finish within ${options.timeoutMs / 1000} s`, 'the box may be busy; try again'));
-        }, options.timeoutMs);
-      });
+      // node-ssh has no timeout: at the deadline the channel is closed, which ends the remote command.
+      const abort = new AbortController();
+      abort.signal.addEventListener('abort', () => channel?.close(), { once: true });
       try {
-        const res = await Promise.race([
+        const res = await withTimeout(
           ssh.execCommand(command, { onChannel: (c) => (channel = c) }),
-          deadline,
-        ]);
+          options.timeoutMs,
+          () => new OpsError('timeout', `the GPU box did not finish within ${options.timeoutMs / 1000} s`, 'the box may be busy; try again'),
+          abort,
+        );
         if (res.code === null) {
           // No exit status: the channel ended without one, which is the connection going away.
           if (!ssh.isConnected()) this.ssh = undefined;
@@ -135,8 +134,6 @@ export class SshShell implements RemoteShell {
           throw new OpsError('unreachable', `the connection to the GPU box dropped: ${(err as Error).message}`, 'it may have rebooted or left the network; try again', { cause: err });
         }
         throw err;
-      } finally {
-        clearTimeout(timer);
       }
     });
   }
