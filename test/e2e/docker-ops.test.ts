@@ -4,7 +4,7 @@ import { estateSchema } from '../../src/config/schema';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBot, type RunningBot } from '../support/bot-harness';
 import { httpdCmd, removeContainers, runContainer, testDocker } from '../support/docker';
-import { ADMIN, OPERATOR, VIEWER } from '../support/estate';
+import { ADMIN, NO_RATE_LIMIT, OPERATOR, TEST_USERS, VIEWER } from '../support/estate';
 import { freePort, RedisServer } from '../support/redis';
 import type { SentMessage, TgUser } from '../support/telegram-emulator';
 
@@ -111,12 +111,8 @@ beforeAll(async () => {
       { name: 'minio', container: 'mana-minio', category: 'infra' },
       { name: 'faraway', container: 'mana-faraway', category: 'monitoring', host: 'dead' },
     ],
-    users: [
-      { id: ADMIN.id, name: 'ada', role: 'admin' },
-      { id: OPERATOR.id, name: 'otto', role: 'operator' },
-      { id: VIEWER.id, name: 'vera', role: 'viewer' },
-    ],
-    policy: { rate_limit: { commands: 1000, window: '1m' } },
+    users: TEST_USERS,
+    policy: NO_RATE_LIMIT,
   });
   bot = await startBot(estate, store);
   // Let the restart loop, the kill and the million lines settle.

@@ -8,7 +8,7 @@ import { restartScript, unitsScript } from '../../src/ops/gpu/windows-gpu-host';
 import { MemoryStore } from '../../src/ops/state/memory-store';
 import { SshShell } from '../../src/ops/ssh/ssh-shell';
 import { startBot, type RunningBot } from '../support/bot-harness';
-import { ADMIN, OPERATOR, VIEWER } from '../support/estate';
+import { ADMIN, NO_RATE_LIMIT, OPERATOR, TEST_USERS, VIEWER } from '../support/estate';
 import { freePort } from '../support/redis';
 import { makeKeys } from '../support/sshd';
 import type { SentMessage, TgUser } from '../support/telegram-emulator';
@@ -77,12 +77,8 @@ beforeAll(async () => {
       { name: 'gpu-cloudflared', aliases: ['cloudflared'], host: 'gpu', windows: { windows_service: 'Cloudflared' }, category: 'gpu', restart: { role: 'admin' } },
       { name: 'chat-web', container: 'mana-chat-web', category: 'web' },
     ],
-    users: [
-      { id: ADMIN.id, name: 'ada', role: 'admin' },
-      { id: OPERATOR.id, name: 'otto', role: 'operator' },
-      { id: VIEWER.id, name: 'vera', role: 'viewer' },
-    ],
-    policy: { rate_limit: { commands: 1000, window: '1m' } },
+    users: TEST_USERS,
+    policy: NO_RATE_LIMIT,
   });
   shell = new SshShell({ host: '127.0.0.1', port: box.port, username: 'mana', privateKeyPath: keys.clientKeyPath, hostKeyFingerprint: keys.hostFingerprint });
   const gpu = new WindowsGpuHost({ shell, ollamaUrl: `http://127.0.0.1:${ports.ollama}`, timeoutMs: 5_000 });

@@ -8,7 +8,7 @@ import { RedisStore } from '../../src/ops/state/redis-store';
 import { SshShell } from '../../src/ops/ssh/ssh-shell';
 import { startBot, type RunningBot } from '../support/bot-harness';
 import { ACCOUNT, CloudflareEmulator, GPU_TUNNEL, MAC_TUNNEL, ZONE } from '../support/cloudflare-emulator';
-import { ADMIN, OPERATOR, VIEWER } from '../support/estate';
+import { ADMIN, NO_RATE_LIMIT, OPERATOR, TEST_USERS, VIEWER } from '../support/estate';
 import { RedisServer } from '../support/redis';
 import { makeKeys } from '../support/sshd';
 import type { SentMessage, TgUser } from '../support/telegram-emulator';
@@ -84,12 +84,8 @@ beforeAll(async () => {
       { name: 'gpu-video', host: 'gpu', windows: { scheduled_task: 'ManaVideoGen' }, category: 'gpu', port: 3026, public_hostnames: ['gpu-video.mana.how'] },
       { name: 'gpu-cloudflared', host: 'gpu', windows: { windows_service: 'Cloudflared' }, category: 'gpu', restart: { role: 'admin' } },
     ],
-    users: [
-      { id: ADMIN.id, name: 'ada', role: 'admin' },
-      { id: OPERATOR.id, name: 'otto', role: 'operator' },
-      { id: VIEWER.id, name: 'vera', role: 'viewer' },
-    ],
-    policy: { rate_limit: { commands: 1000, window: '1m' } },
+    users: TEST_USERS,
+    policy: NO_RATE_LIMIT,
   });
   shell = new SshShell({ host: '127.0.0.1', port: box.port, username: 'mana', privateKeyPath: keys.clientKeyPath, hostKeyFingerprint: keys.hostFingerprint });
   const gpu = new WindowsGpuHost({ shell, timeoutMs: 5_000 });

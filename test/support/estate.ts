@@ -9,6 +9,15 @@ export const OPS_GROUP = { id: -1001234, type: 'supergroup', title: 'ops' } as c
 export const OTHER_GROUP = { id: -1009999, type: 'supergroup', title: 'random' } as const;
 
 /** A small estate on loopback only: containers named with `prefix` so parallel files never collide. */
+/** The three allowlisted users of every test estate, as the estate file writes them. */
+export const TEST_USERS = [
+  { id: ADMIN.id, name: 'ada', role: 'admin' },
+  { id: OPERATOR.id, name: 'otto', role: 'operator' },
+  { id: VIEWER.id, name: 'vera', role: 'viewer' },
+] as const;
+/** A rate limit no test reaches, for suites that send many commands. */
+export const NO_RATE_LIMIT = { rate_limit: { commands: 1000, window: '1m' } } as const;
+
 type Raw = Record<string, unknown> & { services: Record<string, unknown>[]; docker_hosts: Record<string, unknown>[] };
 
 export function testEstate(
@@ -25,11 +34,7 @@ export function testEstate(
       { name: 'todo-web', container: `${p}-todo-web`, category: 'web', host: 'local' },
       { name: 'frozen', container: `${p}-frozen`, category: 'tooling', host: 'local', restart: { allowed: false } },
     ],
-    users: [
-      { id: ADMIN.id, name: 'ada', role: 'admin' },
-      { id: OPERATOR.id, name: 'otto', role: 'operator' },
-      { id: VIEWER.id, name: 'vera', role: 'viewer' },
-    ],
+    users: TEST_USERS,
     chats: { alerts: [ADMIN.id], commands: [OPS_GROUP.id] },
     ...options.overrides,
   };
