@@ -9,7 +9,7 @@ import pino from 'pino';
 import { buildApp } from '../src/app';
 import { estateSchema } from '../src/config/schema';
 import { WindowsGpuHost } from '../src/ops/gpu/windows-gpu-host';
-import { HttpProber } from '../src/ops/probes/http-prober';
+import { NetProber } from '../src/ops/probes/net-prober';
 import { MemoryStore } from '../src/ops/state/memory-store';
 import { SshShell } from '../src/ops/ssh/ssh-shell';
 import { makeKeys } from '../test/support/sshd';
@@ -62,7 +62,7 @@ const estate = estateSchema.parse({
 const shell = new SshShell({ host: '127.0.0.1', port: box.port, username: 'mana', privateKeyPath: keys.clientKeyPath, hostKeyFingerprint: keys.hostFingerprint });
 const gpu = new WindowsGpuHost({ shell, ollamaUrl: url });
 const app = buildApp(estate, { store: new MemoryStore(), docker: new Map(), gpu, log: pino({ level: 'silent' }) });
-const prober = new HttpProber();
+const prober = new NetProber();
 const units = gpuServices.map(([name, w]) => ('scheduled_task' in w ? { kind: 'task' as const, name: w.scheduled_task } : { kind: 'service' as const, name: w.windows_service }));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

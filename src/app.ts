@@ -1,3 +1,4 @@
+import { buildChecks, type CheckDef } from './alerts/checks';
 import { AuditLog } from './auth/audit';
 import { Catalog, type KnownUser } from './config/catalog';
 import type { Estate } from './config/schema';
@@ -7,7 +8,7 @@ import { Dispatcher } from './commands/dispatcher';
 import type { CommandEnv, CommandSpec } from './commands/types';
 import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore, TunnelApi } from './ops/ports';
 import { StatfsDiskProbe } from './ops/probes/disk-probe';
-import { HttpProber } from './ops/probes/http-prober';
+import { NetProber } from './ops/probes/net-prober';
 import type { Logger } from './util/logger';
 
 export interface AppPorts {
@@ -22,6 +23,7 @@ export interface AppPorts {
 }
 
 export interface App {
+  checks: CheckDef[];
   catalog: Catalog;
   registry: CommandRegistry;
   dispatcher: Dispatcher;
@@ -35,13 +37,18 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
   const now = ports.now ?? Date.now;
   const catalog = new Catalog(estate);
   const registry = new CommandRegistry([...builtinCommands(), ...extraCommands]);
+  const prober = ports.prober ?? new NetProber();
+  const disk = ports.disk ?? new StatfsDiskProbe();
+  const docker = (host: string) => ports.docker.get(host);
+  const checks = buildChecks({ catalog, prober, disk, docker, gpu: ports.gpu, tunnels: ports.tunnels });
   const env: CommandEnv = {
     catalog,
     store: ports.store,
     audit: new AuditLog(ports.store, ports.log),
-    docker: (host) => ports.docker.get(host),
-    prober: ports.prober ?? new HttpProber(),
-    disk: ports.disk ?? new StatfsDiskProbe(),
+    docker,
+    prober,
+    disk,
+    checkIds: () => checks.map((c) => c.id),
     gpu: ports.gpu,
     tunnels: ports.tunnels,
     now,
@@ -49,5 +56,5 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     startedAt: now(),
   };
   const dispatcher = new Dispatcher({ registry, env, policy: estate.policy, log: ports.log });
-  return { catalog, registry, dispatcher, env, store: ports.store, log: ports.log };
+  return { checks, catalog, registry, dispatcher, env, store: ports.store, log: ports.log };
 }

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { Monitor } from './alerts/monitor';
 import { buildApp } from './app';
+import { ConsoleNotifier, TelegramNotifier } from './bot/notifiers';
 import { runConsole } from './bot/console';
 import { createTelegramFrontEnd } from './bot/telegram';
 import { ConfigError, loadEstateFile, readEnv } from './config/load';
@@ -63,8 +66,26 @@ async function main(): Promise<number> {
   const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
 
+  const monitorFor = (notifier: ConstructorParameters<typeof Monitor>[0]['notifier']) =>
+    new Monitor({
+      checks: app.checks,
+      deps: { catalog: app.catalog, prober: app.env.prober, disk: app.env.disk, docker: app.env.docker, gpu: app.env.gpu, tunnels: app.env.tunnels },
+      store,
+      notifier,
+      catalog: app.catalog,
+      log,
+      now: Date.now,
+      instanceId: randomUUID(),
+      jitterRatio: 0.2,
+    });
+
   if (mode === 'console') {
+    // The console watches only when asked to: on a laptop the estate's addresses are usually out of reach.
+    const monitor = process.env.MANA_OPS_CONSOLE_ALERTS === '1' ? monitorFor(new ConsoleNotifier(process.stdout)) : undefined;
+    await monitor?.load();
+    monitor?.start();
     await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout });
+    await monitor?.stop();
     await shell?.close();
     await store.close();
     return 0;
@@ -84,6 +105,10 @@ async function main(): Promise<number> {
     await store.close();
     return 1;
   }
+  const monitor = monitorFor(new TelegramNotifier(frontEnd.bot.api));
+  await monitor.load();
+  if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
+  log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping: finishing running commands');
@@ -92,6 +117,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await monitor.stop();
   await frontEnd.stop();
   await shell?.close();
   await store.close();

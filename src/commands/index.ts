@@ -1,3 +1,4 @@
+import { ack, alerts, silence, silences, unsilence } from './alerting';
 import { audit } from './audit';
 import { cancel } from './cancel';
 import { disk } from './disk';
@@ -14,5 +15,5 @@ import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, status, restart, logs, mem, disk, gpu, tunnel, ping, audit, cancel];
+  return [help, whoami, status, alerts, restart, logs, mem, disk, gpu, tunnel, silence, silences, unsilence, ack, ping, audit, cancel];
 }

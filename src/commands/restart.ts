@@ -39,7 +39,7 @@ async function restartOne(ctx: RunContext<Args>, service: Service): Promise<{ li
     return { line: html`⏳ ${bold(service.name)}: already restarting (started by ${held.by ?? 'someone'}${since}).`, failed: false };
   }
   try {
-    await env.store.set(restartSilenceKey(service), JSON.stringify({ by: user.name, reason: 'restart' }), window).catch(() => undefined);
+    await env.store.set(restartSilenceKey(service), JSON.stringify({ by: user.name, reason: 'restart', until: env.now() + window }), window).catch(() => undefined);
     const started = env.now();
     try {
       await runtime.restart(service.container as string, Math.ceil(service.restart.stop_timeout / 1000));

@@ -54,6 +54,8 @@ export interface CommandEnv {
   disk: DiskProbe;
   /** The Windows GPU box, when the estate has one and the bot has its SSH key. */
   gpu: GpuHost | undefined;
+  /** The ids of the monitor's checks (service:http, disk:ManaData, gpu-box, …), for /silence and /ack. */
+  checkIds: () => string[];
   /** Cloudflare's DNS and tunnels, when the estate has a cloudflare section and the bot a token. */
   tunnels: TunnelApi | undefined;
   now: () => number;

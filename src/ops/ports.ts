@@ -33,6 +33,8 @@ export interface StateStore {
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** SET NX PX: true when this call created the key. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Renews the TTL only while the key still holds `value` (a lock that is still ours). */
+  extendIf(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** GETDEL: the value, and nobody else will get it. */
   take(key: string): Promise<string | null>;
   del(key: string): Promise<void>;
@@ -139,9 +141,18 @@ export interface ProbeResult {
   error?: string;
 }
 
-/** HTTP checks with their own timeout: a service's own health endpoint. */
+/** Network checks with their own timeout: a service's health endpoint, a port, a protocol greeting. */
 export interface Prober {
   http(url: string, options: { timeoutMs: number; expectStatus?: number; bodyContains?: string }): Promise<ProbeResult>;
+  /** Connects; with `send`, writes it and waits until `expect` accepts what came back. */
+  tcp(host: string, port: number, options: { timeoutMs: number; send?: Buffer; expect?: (reply: Buffer) => boolean | undefined }): Promise<ProbeResult>;
+}
+
+/** Where alerts go: a chat that can show a message and change it later. */
+export interface Notifier {
+  /** Returns the message id, for later edits. */
+  send(chatId: number, html: string, buttons?: { text: string; data: string }[][]): Promise<number>;
+  edit(chatId: number, messageId: number, html: string, buttons?: { text: string; data: string }[][]): Promise<void>;
 }
 
 export interface FileSystemUsage {

@@ -45,6 +45,7 @@ export class DownStore implements StateStore {
   get = async () => this.fail();
   set = async () => this.fail();
   setIfAbsent = async () => this.fail();
+  extendIf = async () => this.fail();
   take = async () => this.fail();
   del = async () => this.fail();
   hit = async () => this.fail();

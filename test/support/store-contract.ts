@@ -31,6 +31,17 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(await s.setIfAbsent(k, 'c', 80)).toBe(true);
     });
 
+    it('extendIf renews only a key that still holds the given value', async () => {
+      const s = await make();
+      const k = key();
+      expect(await s.extendIf(k, 'me', 1_000)).toBe(false);
+      await s.set(k, 'me', 80);
+      expect(await s.extendIf(k, 'someone-else', 1_000)).toBe(false);
+      expect(await s.extendIf(k, 'me', 1_000)).toBe(true);
+      await sleep(150);
+      expect(await s.get(k)).toBe('me');
+    });
+
     it('take hands a value to exactly one of many concurrent callers', async () => {
       const s = await make();
       const k = key();

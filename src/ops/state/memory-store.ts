@@ -38,6 +38,13 @@ export class MemoryStore implements StateStore {
     return true;
   }
 
+  async extendIf(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const slot = this.live(key);
+    if (!slot || slot.value !== value) return false;
+    slot.expiresAt = this.now() + ttlMs;
+    return true;
+  }
+
   async take(key: string): Promise<string | null> {
     const slot = this.live(key);
     this.slots.delete(key);

@@ -9,6 +9,10 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}`;
 
+const EXTEND_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
 export interface RedisStoreOptions {
   url: string;
   keyPrefix?: string;
@@ -37,6 +41,7 @@ export class RedisStore implements StateStore {
     // Connection errors surface on each command as OpsError; the event itself only needs a listener.
     this.redis.on('error', () => {});
     this.redis.defineCommand('manaHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    this.redis.defineCommand('manaExtendIf', { numberOfKeys: 1, lua: EXTEND_SCRIPT });
   }
 
   /**
@@ -83,6 +88,13 @@ export class RedisStore implements StateStore {
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     const res = await this.run('SET NX', () => this.redis.set(key, value, 'PX', ttlMs, 'NX'));
     return res === 'OK';
+  }
+
+  async extendIf(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const n = await this.run('lock renewal', () =>
+      (this.redis as unknown as { manaExtendIf(key: string, value: string, ttl: number): Promise<number> }).manaExtendIf(key, value, ttlMs),
+    );
+    return n === 1;
   }
 
   take(key: string) {

@@ -1,9 +1,37 @@
+import { connect } from 'node:net';
 import type { ProbeResult, Prober } from '../ports';
 
 const MAX_BODY = 64 * 1024;
 
-/** HTTP checks with Node's fetch: a hard timeout per probe, and at most 64 KiB of body read. */
-export class HttpProber implements Prober {
+/** Network checks: HTTP with Node's fetch (at most 64 KiB of body read) and raw TCP, each with a hard timeout. */
+export class NetProber implements Prober {
+  tcp(host: string, port: number, options: { timeoutMs: number; send?: Buffer; expect?: (reply: Buffer) => boolean | undefined }): Promise<ProbeResult> {
+    const started = performance.now();
+    const ms = () => Math.round(performance.now() - started);
+    return new Promise((resolve) => {
+      let reply = Buffer.alloc(0);
+      const socket = connect({ host, port });
+      const done = (result: ProbeResult) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done({ ok: false, ms: ms(), error: `no answer within ${options.timeoutMs} ms` }), options.timeoutMs);
+      socket.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, ms: ms(), error: err.code ?? err.message }));
+      socket.once('connect', () => {
+        if (!options.send) return done({ ok: true, ms: ms() });
+        socket.write(options.send);
+      });
+      socket.on('data', (chunk: Buffer) => {
+        reply = Buffer.concat([reply, chunk]).subarray(0, 4096);
+        const verdict = options.expect?.(reply);
+        if (verdict === true) done({ ok: true, ms: ms() });
+        else if (verdict === false) done({ ok: false, ms: ms(), error: `unexpected answer: ${JSON.stringify(reply.toString('latin1').slice(0, 60))}` });
+      });
+      socket.once('end', () => done({ ok: false, ms: ms(), error: 'closed without an answer' }));
+    });
+  }
+
   async http(url: string, options: { timeoutMs: number; expectStatus?: number; bodyContains?: string }): Promise<ProbeResult> {
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);

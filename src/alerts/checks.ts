@@ -1,0 +1,141 @@
+import type { Catalog } from '../config/catalog';
+import type { Service } from '../config/schema';
+import type { ContainerRuntime, ContainerSummary, DiskProbe, GpuHost, Prober, TunnelApi } from '../ops/ports';
+import { checkGpuBox } from './gpu-checks';
+import { checkTunnels } from './tunnel-checks';
+
+export interface CheckResult {
+  ok: boolean;
+  detail?: string;
+}
+
+/** One thing the monitor looks at on a schedule. */
+export interface CheckDef {
+  id: string;
+  /** The estate service it belongs to, for silences, dependencies and the buttons. */
+  service?: Service;
+  label: string;
+  intervalMs: number;
+  timeoutMs: number;
+  run(sweep: SweepContext): Promise<CheckResult>;
+}
+
+export interface CheckDeps {
+  catalog: Catalog;
+  prober: Prober;
+  disk: DiskProbe;
+  docker: (host: string) => ContainerRuntime | undefined;
+  gpu: GpuHost | undefined;
+  tunnels: TunnelApi | undefined;
+}
+
+/** Shared by the checks of one sweep: one container list per Docker host, whatever the number of services. */
+export class SweepContext {
+  private readonly lists = new Map<string, Promise<ContainerSummary[]>>();
+  constructor(readonly deps: CheckDeps) {}
+  containers(host: string): Promise<ContainerSummary[]> {
+    let list = this.lists.get(host);
+    if (!list) {
+      const runtime = this.deps.docker(host);
+      list = runtime ? runtime.list() : Promise.reject(new Error(`no Docker host "${host}"`));
+      this.lists.set(host, list);
+    }
+    return list;
+  }
+}
+
+const DEFAULT_INTERVAL = 60_000;
+// Redis answers +PONG to an inline PING; PostgreSQL answers an SSLRequest with one byte, S or N (pg_isready's round trip is no deeper).
+const REDIS_PING = Buffer.from('PING\r\n');
+const PG_SSL_REQUEST = Buffer.from([0, 0, 0, 8, 4, 210, 22, 47]);
+
+export function buildChecks(deps: CheckDeps): CheckDef[] {
+  const { catalog, prober } = deps;
+  const defs: CheckDef[] = [];
+  for (const service of catalog.services) {
+    service.checks.forEach((c, i) => {
+      const id = `${service.name}:${c.type}${service.checks.filter((x) => x.type === c.type).length > 1 ? `:${i}` : ''}`;
+      const intervalMs = c.interval ?? DEFAULT_INTERVAL;
+      switch (c.type) {
+        case 'http':
+          defs.push({
+            id, service, intervalMs, timeoutMs: c.timeout, label: `HTTP ${c.url}`,
+            run: async () => {
+              const r = await prober.http(c.url, { timeoutMs: c.timeout, expectStatus: c.expect_status, ...(c.body_contains !== undefined && { bodyContains: c.body_contains }) });
+              if (r.ok && c.max_latency !== undefined && r.ms > c.max_latency) return { ok: false, detail: `slow: ${r.ms} ms (limit ${c.max_latency} ms)` };
+              return r.ok ? { ok: true } : { ok: false, detail: r.error ?? 'failed' };
+            },
+          });
+          break;
+        case 'tcp':
+          defs.push({ id, service, intervalMs, timeoutMs: c.timeout, label: `TCP ${c.host}:${c.port}`, run: async () => toResult(await prober.tcp(c.host, c.port, { timeoutMs: c.timeout })) });
+          break;
+        case 'redis':
+          defs.push({
+            id, service, intervalMs, timeoutMs: 3_000, label: `Redis PING ${c.host}:${c.port}`,
+            run: async () => toResult(await prober.tcp(c.host, c.port, { timeoutMs: 3_000, send: REDIS_PING, expect: (b) => (b.includes(13) ? b.toString().startsWith('+PONG') || b.toString().startsWith('-NOAUTH') : undefined) })),
+          });
+          break;
+        case 'postgres':
+          defs.push({
+            id, service, intervalMs, timeoutMs: 3_000, label: `PostgreSQL ${c.host}:${c.port}`,
+            run: async () => toResult(await prober.tcp(c.host, c.port, { timeoutMs: 3_000, send: PG_SSL_REQUEST, expect: (b) => b[0] === 0x53 || b[0] === 0x4e })),
+          });
+          break;
+        case 'docker':
+          defs.push({
+            id, service, intervalMs, timeoutMs: 10_000, label: `container ${service.container ?? '?'}`,
+            run: async (sweep) => {
+              const list = await sweep.containers(service.host);
+              const c = list.find((x) => x.name === service.container);
+              if (!c) return { ok: false, detail: `no container ${service.container}` };
+              if (c.state !== 'running') return { ok: false, detail: `${c.state}${c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''} · ${c.status}` };
+              if (c.health === 'unhealthy') return { ok: false, detail: 'Docker healthcheck: unhealthy' };
+              return { ok: true };
+            },
+          });
+          break;
+      }
+    });
+  }
+  const { warn, critical } = catalog.estate.disk_thresholds;
+  for (const d of catalog.estate.disks) {
+    defs.push({
+      id: `disk:${d.label}`, intervalMs: 5 * 60_000, timeoutMs: 5_000, label: `disk ${d.label}`,
+      run: async () => {
+        const u = await deps.disk.usage(d.path);
+        const pct = u.totalBytes ? Math.round(((u.totalBytes - u.freeBytes) / u.totalBytes) * 100) : 0;
+        if (pct >= critical) return { ok: false, detail: `${pct}% full (critical at ${critical}%)` };
+        if (pct >= warn) return { ok: false, detail: `${pct}% full (warning at ${warn}%)` };
+        return { ok: true };
+      },
+    });
+  }
+  const gpu = deps.gpu;
+  const boxServices = catalog.services.filter((s) => s.host === 'gpu' && s.windows);
+  if (gpu && boxServices.length) {
+    const units = boxServices.map((s) => (s.windows && 'scheduled_task' in s.windows ? { kind: 'task' as const, name: s.windows.scheduled_task } : { kind: 'service' as const, name: (s.windows as { windows_service: string }).windows_service }));
+    defs.push({
+      id: 'gpu-box', intervalMs: DEFAULT_INTERVAL, timeoutMs: 15_000, label: 'the GPU box',
+      run: async () => {
+        const findings = await checkGpuBox(gpu, units, { vramRatio: 0.95, temperatureC: 85 });
+        return findings.length ? { ok: false, detail: findings.map((f) => f.message).join('; ') } : { ok: true };
+      },
+    });
+  }
+  const tunnels = deps.tunnels;
+  if (tunnels && catalog.estate.tunnels.length) {
+    defs.push({
+      id: 'tunnels', intervalMs: 5 * 60_000, timeoutMs: 20_000, label: 'Cloudflare tunnels',
+      run: async () => {
+        const findings = await checkTunnels(tunnels, catalog.estate.tunnels);
+        return findings.length ? { ok: false, detail: findings.map((f) => f.message).join('; ') } : { ok: true };
+      },
+    });
+  }
+  return defs;
+}
+
+function toResult(r: { ok: boolean; error?: string }): CheckResult {
+  return r.ok ? { ok: true } : { ok: false, detail: r.error ?? 'failed' };
+}

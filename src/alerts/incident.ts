@@ -1,0 +1,98 @@
+/**
+ * One check's incident as a state machine: ok -> pending (N failures) -> firing -> ok again after M
+ * successes. Flapping (many flips in a window) is reported once and then held until stable; reminders
+ * while firing come at a growing interval. Pure: time comes in as an argument.
+ */
+
+export type IncidentStatus = 'ok' | 'pending' | 'firing';
+
+export interface IncidentState {
+  status: IncidentStatus;
+  failures: number;
+  successes: number;
+  /** When the current status began (ms). */
+  since: number;
+  /** When it started failing this time (ms), while pending or firing. */
+  failingSince?: number;
+  detail?: string;
+  /** Times of the ok <-> firing flips inside the flap window. */
+  flips: number[];
+  flapping: boolean;
+  reminders: number;
+  nextReminderAt?: number;
+}
+
+export interface IncidentPolicy {
+  failuresToFire: number;
+  successesToResolve: number;
+  firstReminderMs: number;
+  reminderFactor: number;
+  maxReminderMs: number;
+  flapWindowMs: number;
+  flapFlips: number;
+}
+
+export const DEFAULT_POLICY: IncidentPolicy = {
+  failuresToFire: 2,
+  successesToResolve: 2,
+  firstReminderMs: 30 * 60_000,
+  reminderFactor: 2,
+  maxReminderMs: 12 * 3_600_000,
+  flapWindowMs: 60 * 60_000,
+  flapFlips: 4,
+};
+
+export type Transition = 'fired' | 'resolved' | 'remind' | 'flapping' | 'stable' | undefined;
+
+export function initialState(now: number): IncidentState {
+  return { status: 'ok', failures: 0, successes: 0, since: now, flips: [], flapping: false, reminders: 0 };
+}
+
+function flip(state: IncidentState, now: number, policy: IncidentPolicy): { flapping: boolean; started: boolean } {
+  state.flips = [...state.flips.filter((t) => now - t < policy.flapWindowMs), now];
+  const flapping = state.flips.length >= policy.flapFlips;
+  const started = flapping && !state.flapping;
+  state.flapping = state.flapping || flapping;
+  return { flapping: state.flapping, started };
+}
+
+export function step(previous: IncidentState, result: { ok: boolean; detail?: string }, now: number, policy: IncidentPolicy = DEFAULT_POLICY): { state: IncidentState; transition: Transition } {
+  const state: IncidentState = { ...previous, flips: [...previous.flips] };
+  // A flapping check is held until it has not flipped for a whole window, then reported as it is.
+  if (state.flapping && state.flips.every((t) => now - t >= policy.flapWindowMs)) {
+    state.flapping = false;
+    state.flips = [];
+    const settled = stepCore(state, result, now, policy);
+    return { state: settled.state, transition: 'stable' };
+  }
+  return stepCore(state, result, now, policy);
+}
+
+function stepCore(state: IncidentState, result: { ok: boolean; detail?: string }, now: number, policy: IncidentPolicy): { state: IncidentState; transition: Transition } {
+  if (result.ok) {
+    if (state.status === 'pending') return { state: { ...state, status: 'ok', failures: 0, successes: 0, since: now, failingSince: undefined }, transition: undefined };
+    if (state.status === 'ok') return { state: { ...state, failures: 0 }, transition: undefined };
+    state.successes += 1;
+    if (state.successes < policy.successesToResolve) return { state, transition: undefined };
+    const f = flip(state, now, policy);
+    const resolved: IncidentState = { ...state, status: 'ok', failures: 0, successes: 0, since: now, failingSince: undefined, reminders: 0, nextReminderAt: undefined };
+    return { state: resolved, transition: f.started ? 'flapping' : f.flapping ? undefined : 'resolved' };
+  }
+  if (result.detail !== undefined) state.detail = result.detail;
+  state.successes = 0;
+  if (state.status === 'firing') {
+    if (state.nextReminderAt !== undefined && now >= state.nextReminderAt && !state.flapping) {
+      state.reminders += 1;
+      const gap = Math.min(policy.firstReminderMs * policy.reminderFactor ** state.reminders, policy.maxReminderMs);
+      state.nextReminderAt = now + gap;
+      return { state, transition: 'remind' };
+    }
+    return { state, transition: undefined };
+  }
+  state.failures += 1;
+  state.failingSince ??= now;
+  if (state.failures < policy.failuresToFire) return { state: { ...state, status: 'pending' }, transition: undefined };
+  const f = flip(state, now, policy);
+  const firing: IncidentState = { ...state, status: 'firing', since: now, reminders: 0, nextReminderAt: now + policy.firstReminderMs };
+  return { state: firing, transition: f.started ? 'flapping' : f.flapping ? undefined : 'fired' };
+}

@@ -1,0 +1,301 @@
+import pLimit from 'p-limit';
+import type { Catalog } from '../config/catalog';
+import type { Notifier, StateStore } from '../ops/ports';
+import { formatDuration } from '../util/duration';
+import { escapeHtml } from '../util/html';
+import type { Logger } from '../util/logger';
+import { withTimeout } from '../util/with-timeout';
+import { SweepContext, type CheckDef, type CheckDeps, type CheckResult } from './checks';
+import { DEFAULT_POLICY, initialState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
+import { Silences } from './silences';
+
+type Buttons = { text: string; data: string }[][];
+
+/** What is kept per check, in the state store, so a restart of the bot neither repeats nor misses a message. */
+interface Tracked {
+  state: IncidentState;
+  /** The living message in each alert chat while the incident is told. */
+  messages: { chatId: number; messageId: number }[];
+  /** The text last shown, to edit only when something changed. */
+  shown?: string;
+  /** A recovery that could not be delivered yet. */
+  resolvePending?: boolean;
+  /** When the told incident started failing, for "recovered after …". */
+  failedAt?: number;
+}
+
+export interface OpenIncident {
+  check: string;
+  service?: string;
+  label: string;
+  status: 'pending' | 'firing';
+  since: number;
+  detail?: string;
+  silenced: boolean;
+  acked?: string;
+  flapping: boolean;
+}
+
+export interface MonitorOptions {
+  checks: CheckDef[];
+  deps: CheckDeps;
+  store: StateStore;
+  notifier: Notifier;
+  catalog: Catalog;
+  log: Logger;
+  now: () => number;
+  instanceId: string;
+  policy?: IncidentPolicy;
+  concurrency?: number;
+  /** Spread of the first run and of each interval, so checks do not all fire on the same second. */
+  jitterRatio?: number;
+}
+
+export const OPEN_KEY = 'incidents:open';
+export const ackKey = (checkId: string) => `ack:${checkId}`;
+const LEADER_KEY = 'leader:monitor';
+const LEADER_TTL = 30_000;
+
+/**
+ * Runs the checks on their schedule (bounded concurrency: one hanging endpoint delays nothing), moves each
+ * incident through its state machine, and keeps one living message per incident in every alert chat.
+ * Delivery is derived from state: a message that could not be sent is sent on the next sweep.
+ */
+export class Monitor {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly dueAt = new Map<string, number>();
+  private readonly silences: Silences;
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly policy: IncidentPolicy;
+  private leader = false;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly o: MonitorOptions) {
+    this.silences = new Silences(o.store, o.now);
+    this.limit = pLimit(o.concurrency ?? 16);
+    this.policy = o.policy ?? DEFAULT_POLICY;
+  }
+
+  get checks(): readonly CheckDef[] {
+    return this.o.checks;
+  }
+
+  /** Loads what the last run knew; a check without a record starts as ok. */
+  async load(): Promise<void> {
+    const now = this.o.now();
+    for (const def of this.o.checks) {
+      const raw = await this.o.store.get(`incident:${def.id}`).catch(() => null);
+      this.tracked.set(def.id, raw ? (JSON.parse(raw) as Tracked) : { state: initialState(now), messages: [] });
+      this.dueAt.set(def.id, now + Math.random() * (this.o.jitterRatio ?? 0) * def.intervalMs);
+    }
+  }
+
+  start(tickMs = 5_000): void {
+    const tick = () => {
+      this.running = this.sweep()
+        .catch((err: unknown) => this.o.log.error({ err: (err as Error).message }, 'monitor sweep failed'))
+        .finally(() => {
+          this.timer = setTimeout(tick, tickMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.running;
+    if (this.leader) await this.o.store.del(LEADER_KEY).catch(() => undefined);
+  }
+
+  /** One instance runs the checks; with the store down, whoever led keeps leading so nothing goes unwatched. */
+  private async isLeader(): Promise<boolean> {
+    try {
+      this.leader = this.leader
+        ? (await this.o.store.extendIf(LEADER_KEY, this.o.instanceId, LEADER_TTL)) || (await this.o.store.setIfAbsent(LEADER_KEY, this.o.instanceId, LEADER_TTL))
+        : await this.o.store.setIfAbsent(LEADER_KEY, this.o.instanceId, LEADER_TTL);
+    } catch {
+      // keep the last answer
+    }
+    return this.leader;
+  }
+
+  /** Runs the checks that are due, then delivers what changed. Tests call it directly with their own clock. */
+  async sweep(): Promise<void> {
+    if (!(await this.isLeader())) return;
+    const now = this.o.now();
+    const sweep = new SweepContext(this.o.deps);
+    const due = this.o.checks.filter((d) => (this.dueAt.get(d.id) ?? 0) <= now);
+    const results = await Promise.all(
+      due.map((def) =>
+        this.limit(async (): Promise<[CheckDef, CheckResult]> => {
+          try {
+            return [def, await withTimeout(def.run(sweep), def.timeoutMs + 1_000, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`))];
+          } catch (err) {
+            return [def, { ok: false, detail: (err as Error).message }];
+          }
+        }),
+      ),
+    );
+    const transitions = new Map<string, Transition>();
+    for (const [def, result] of results) {
+      const t = this.tracked.get(def.id) ?? { state: initialState(now), messages: [] };
+      const next = step(t.state, result, this.o.now(), this.policy);
+      this.tracked.set(def.id, { ...t, state: next.state });
+      transitions.set(def.id, next.transition);
+      const jitter = 1 + (Math.random() - 0.5) * (this.o.jitterRatio ?? 0);
+      this.dueAt.set(def.id, now + def.intervalMs * jitter);
+    }
+    const changed = new Set(due.map((d) => d.id));
+    for (const def of this.o.checks) {
+      const before = JSON.stringify(this.tracked.get(def.id));
+      await this.deliver(def, transitions.get(def.id));
+      if (JSON.stringify(this.tracked.get(def.id)) !== before) changed.add(def.id);
+    }
+    await this.persist([...changed]);
+  }
+
+  /** The failing service this one depends on, if any: its incident tells about this one too. */
+  private firingAncestor(def: CheckDef): CheckDef | undefined {
+    if (!def.service) return undefined;
+    const ancestors = new Set<string>();
+    const queue = [...def.service.depends_on];
+    while (queue.length) {
+      const name = queue.shift() as string;
+      if (ancestors.has(name)) continue;
+      ancestors.add(name);
+      queue.push(...(this.o.catalog.findService(name)?.depends_on ?? []));
+    }
+    return this.o.checks.find((c) => c.service && ancestors.has(c.service.name) && this.tracked.get(c.id)?.state.status === 'firing');
+  }
+
+  private folded(parent: CheckDef): string[] {
+    return this.o.checks
+      .filter((c) => c !== parent && this.tracked.get(c.id)?.state.status === 'firing' && this.firingAncestor(c) === parent)
+      .map((c) => c.service?.name ?? c.id);
+  }
+
+  private async deliver(def: CheckDef, transition: Transition): Promise<void> {
+    const t = this.tracked.get(def.id);
+    if (!t) return;
+    const { state } = t;
+    const silence = await this.silences.covering(def.service?.name, def.id).catch(() => undefined);
+    const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
+    if (state.status === 'firing' && !state.flapping) {
+      if (t.messages.length === 0) {
+        if (silence || this.firingAncestor(def)) return; // tracked quietly; told when the silence ends, or by the parent
+        await this.tell(def, t, this.render(def, t, ack), this.buttons(def));
+        return;
+      }
+      if (transition === 'remind' && !ack && !silence) await this.broadcast(`⏰ Still failing for ${formatDuration(this.o.now() - (state.failingSince ?? state.since))}: <b>${escapeHtml(def.service?.name ?? def.label)}</b> · ${escapeHtml(state.detail ?? '')}`);
+      await this.refresh(def, t, this.render(def, t, ack), this.buttons(def));
+      return;
+    }
+    if (transition === 'flapping' && !silence) await this.broadcast(`〰️ <b>${escapeHtml(def.service?.name ?? def.label)}</b> is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
+    if (state.status === 'ok' && (t.messages.length > 0 || t.resolvePending)) {
+      const after = t.failedAt !== undefined ? ` after ${formatDuration(this.o.now() - t.failedAt)}` : '';
+      const text = `✅ <b>${escapeHtml(def.service?.name ?? def.label)}</b> recovered${after} · ${escapeHtml(def.label)}${state.detail ? ` (was: ${escapeHtml(state.detail)})` : ''}`;
+      if (await this.refresh(def, t, text, [])) {
+        t.messages = [];
+        t.shown = undefined;
+        t.resolvePending = false;
+        t.failedAt = undefined;
+        await this.o.store.del(ackKey(def.id)).catch(() => undefined);
+      } else t.resolvePending = true;
+    }
+  }
+
+  private render(def: CheckDef, t: Tracked, ack: string | null): string {
+    const s = t.state;
+    const name = escapeHtml(def.service?.name ?? def.label);
+    const children = this.folded(def);
+    const since = new Date(s.failingSince ?? s.since).toISOString().slice(11, 16);
+    const lines = [
+      `🔴 <b>${name}</b> failing: ${escapeHtml(def.label)}`,
+      escapeHtml(s.detail ?? ''),
+      `since ${since} UTC`,
+    ];
+    const dependants = def.service ? this.o.catalog.dependantsOf(def.service.name).map((x) => x.name) : [];
+    if (children.length) lines.push(`Also failing because of it: ${escapeHtml(children.join(', '))}`);
+    else if (dependants.length) lines.push(`Affects: ${escapeHtml(dependants.join(', '))}`);
+    if (ack) lines.push(`👀 acknowledged by ${escapeHtml((JSON.parse(ack) as { by: string }).by)}`);
+    return lines.filter(Boolean).join('\n');
+  }
+
+  private buttons(def: CheckDef): Buttons {
+    const svc = def.service;
+    const target = svc?.name ?? def.id;
+    const row: { text: string; data: string }[] = [
+      { text: '👀 Ack', data: `s:/ack ${target}` },
+      { text: '🔕 Silence 1h', data: `s:/silence ${target} 1h` },
+    ];
+    if (svc?.container) row.push({ text: '🔁 Restart', data: `s:/restart ${svc.name}` }, { text: '📜 Logs', data: `s:/logs ${svc.name}` });
+    else if (svc?.windows) row.push({ text: '🔁 Restart', data: `s:/gpu restart ${svc.name}` });
+    return [row.filter((b) => Buffer.byteLength(b.data) <= 64)];
+  }
+
+  private async tell(def: CheckDef, t: Tracked, text: string, buttons: Buttons): Promise<void> {
+    const first = t.messages.length === 0;
+    for (const chatId of this.o.catalog.estate.chats.alerts) {
+      if (t.messages.some((m) => m.chatId === chatId)) continue;
+      try {
+        const messageId = await this.o.notifier.send(chatId, text, buttons);
+        t.messages.push({ chatId, messageId });
+        t.shown = text;
+        t.failedAt ??= t.state.failingSince ?? t.state.since;
+      } catch (err) {
+        this.o.log.warn({ check: def.id, chatId, err: (err as Error).message }, 'alert not delivered; retried next sweep');
+      }
+    }
+    // Reminders count from when the admin was told (after a silence, or after Telegram was away).
+    if (first && t.messages.length > 0) t.state = { ...t.state, reminders: 0, nextReminderAt: this.o.now() + this.policy.firstReminderMs };
+  }
+
+  /** Edits the living messages if the text changed; true when every chat shows it. */
+  private async refresh(def: CheckDef, t: Tracked, text: string, buttons: Buttons): Promise<boolean> {
+    if (t.shown === text) return true;
+    let all = true;
+    for (const m of t.messages) {
+      try {
+        await this.o.notifier.edit(m.chatId, m.messageId, text, buttons);
+      } catch (err) {
+        all = false;
+        this.o.log.warn({ check: def.id, err: (err as Error).message }, 'alert edit not delivered; retried next sweep');
+      }
+    }
+    if (all) t.shown = text;
+    return all;
+  }
+
+  private async broadcast(text: string): Promise<void> {
+    for (const chatId of this.o.catalog.estate.chats.alerts) await this.o.notifier.send(chatId, text).catch(() => undefined);
+  }
+
+  private async persist(ids: string[]): Promise<void> {
+    const open: OpenIncident[] = [];
+    for (const def of this.o.checks) {
+      const t = this.tracked.get(def.id);
+      if (!t || t.state.status === 'ok') continue;
+      const silence = await this.silences.covering(def.service?.name, def.id).catch(() => undefined);
+      const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
+      open.push({
+        check: def.id,
+        ...(def.service && { service: def.service.name }),
+        label: def.label,
+        status: t.state.status,
+        since: t.state.failingSince ?? t.state.since,
+        ...(t.state.detail !== undefined && { detail: t.state.detail }),
+        silenced: !!silence,
+        ...(ack && { acked: (JSON.parse(ack) as { by: string }).by }),
+        flapping: t.state.flapping,
+      });
+    }
+    try {
+      for (const id of ids) await this.o.store.set(`incident:${id}`, JSON.stringify(this.tracked.get(id)));
+      await this.o.store.set(OPEN_KEY, JSON.stringify(open.sort((a, b) => a.since - b.since)));
+    } catch (err) {
+      // Kept in memory; written when the store is back (every sweep writes the checks it ran).
+      this.o.log.warn({ err: (err as Error).message }, 'incident state not persisted: state store unavailable');
+    }
+  }
+}

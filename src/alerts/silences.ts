@@ -1,0 +1,71 @@
+import type { StateStore } from '../ops/ports';
+
+/** What a silence covers: one service (all its checks), one check, or everything. */
+export type SilenceTarget = { kind: 'service'; name: string } | { kind: 'check'; name: string } | { kind: 'all' };
+
+export interface Silence {
+  target: SilenceTarget;
+  by: string;
+  reason: string;
+  until: number;
+}
+
+export const silenceKey = (t: SilenceTarget) => (t.kind === 'all' ? 'silence:all' : `silence:${t.kind}:${t.name}`);
+const INDEX = 'silences:index';
+
+/** Silences live under their own keys with a TTL (so they end by themselves) and a small index for /silences. */
+export class Silences {
+  constructor(
+    private readonly store: StateStore,
+    private readonly now: () => number,
+  ) {}
+
+  async add(target: SilenceTarget, durationMs: number, by: string, reason: string): Promise<Silence> {
+    const silence: Silence = { target, by, reason, until: this.now() + durationMs };
+    await this.store.set(silenceKey(target), JSON.stringify(silence), durationMs);
+    const index = await this.keys();
+    if (!index.includes(silenceKey(target))) await this.store.set(INDEX, JSON.stringify([...index, silenceKey(target)]));
+    return silence;
+  }
+
+  async remove(target: SilenceTarget): Promise<boolean> {
+    const existed = (await this.store.take(silenceKey(target))) !== null;
+    await this.store.set(INDEX, JSON.stringify((await this.keys()).filter((k) => k !== silenceKey(target))));
+    return existed;
+  }
+
+  /** The silence that covers a check of a service, if any (all > service > check). */
+  async covering(service: string | undefined, checkId: string): Promise<Silence | undefined> {
+    const keys = [silenceKey({ kind: 'all' }), ...(service ? [silenceKey({ kind: 'service', name: service })] : []), silenceKey({ kind: 'check', name: checkId })];
+    for (const k of keys) {
+      const raw = await this.store.get(k);
+      const silence = raw ? parse(raw, k) : undefined;
+      // The key's TTL ends it in the store; `until` ends it for a clock that is not the store's.
+      if (silence && silence.until > this.now()) return silence;
+    }
+    return undefined;
+  }
+
+  async active(): Promise<Silence[]> {
+    const out: Silence[] = [];
+    for (const k of await this.keys()) {
+      const raw = await this.store.get(k);
+      const silence = raw ? parse(raw, k) : undefined;
+      if (silence && silence.until > this.now()) out.push(silence);
+    }
+    return out.sort((a, b) => a.until - b.until);
+  }
+
+  private async keys(): Promise<string[]> {
+    const raw = await this.store.get(INDEX);
+    return raw ? (JSON.parse(raw) as string[]) : [];
+  }
+}
+
+/** A silence written by /restart has no target in its body: the key says what it covers. */
+function parse(raw: string, key: string): Silence {
+  const body = JSON.parse(raw) as Partial<Silence>;
+  const [, kind, ...rest] = key.split(':');
+  const target: SilenceTarget = kind === 'all' ? { kind: 'all' } : { kind: kind === 'check' ? 'check' : 'service', name: rest.join(':') };
+  return { target, by: body.by ?? '?', reason: body.reason ?? '', until: body.until ?? 0 };
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { ackKey, OPEN_KEY, type OpenIncident } from '../alerts/monitor';
+import { Silences, type SilenceTarget } from '../alerts/silences';
+import { suggest } from '../config/catalog';
+import { formatDuration, parseDuration } from '../util/duration';
+import { bold, code, html, lines } from '../util/html';
+import { buttonRows, commandButton } from './buttons';
+import { defineCommand, type CommandEnv } from './types';
+
+const MAX_SILENCE = 7 * 86_400_000;
+
+/** all, a service (name or alias), or a check id (chat-web:http, disk:ManaData, gpu-box, tunnels). */
+function targetArg(env: CommandEnv) {
+  return z.string().transform((word, ctx): SilenceTarget => {
+    if (word.toLowerCase() === 'all') return { kind: 'all' };
+    const svc = env.catalog.findService(word);
+    if (svc) return { kind: 'service', name: svc.name };
+    const ids = env.checkIds();
+    if (ids.includes(word)) return { kind: 'check', name: word };
+    const guess = env.catalog.suggestService(word) ?? suggest(word, ids);
+    ctx.addIssue({ code: 'custom', message: `"${word}" is neither a service nor a check${guess ? `. Did you mean ${guess}?` : ''}` });
+    return z.NEVER;
+  });
+}
+
+const durationArg = z.string().transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (ms === undefined || ms < 60_000 || ms > MAX_SILENCE) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration between 1m and 7d (15m, 1h, 4h, 2d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const describe = (t: SilenceTarget) => (t.kind === 'all' ? 'all alerts' : t.kind === 'service' ? t.name : `check ${t.name}`);
+
+export const silence = defineCommand({
+  name: 'silence',
+  summary: 'Silence alerts of a service, a check or everything for a while (still tracked, resolved quietly)',
+  usage: '/silence <service|check|all> <duration> [reason]',
+  role: 'operator',
+  confirm: 'never',
+  params: [
+    { name: 'target', required: true, prompt: 'Silence which service?', guide: { kind: 'service' } },
+    { name: 'duration', required: true, prompt: 'For how long?', guide: { kind: 'duration', presets: ['15m', '1h', '4h'] } },
+    { name: 'reason', variadic: true },
+  ],
+  args: (env: CommandEnv) => z.object({ target: targetArg(env), duration: durationArg, reason: z.array(z.string()).optional() }),
+  async run({ args, env, user }) {
+    const reason = args.reason?.join(' ') ?? '';
+    const s = await new Silences(env.store, env.now).add(args.target, args.duration, user.name, reason);
+    const until = new Date(s.until).toISOString().slice(11, 16);
+    return {
+      html: html`🔕 ${bold(describe(args.target))} silenced for ${formatDuration(args.duration)} (until ${until} UTC)${reason ? `: ${reason}` : ''}. Failures are still tracked; you are told if it is still failing when the silence ends.`,
+      buttons: buttonRows([commandButton('🔔 Unsilence', `/unsilence ${args.target.kind === 'all' ? 'all' : args.target.name}`)]),
+    };
+  },
+});
+
+export const unsilence = defineCommand({
+  name: 'unsilence',
+  summary: 'End a silence',
+  usage: '/unsilence <service|check|all>',
+  role: 'operator',
+  confirm: 'never',
+  params: [{ name: 'target', required: true }],
+  args: (env: CommandEnv) => z.object({ target: targetArg(env) }),
+  async run({ args, env }) {
+    const existed = await new Silences(env.store, env.now).remove(args.target);
+    return { html: existed ? html`🔔 ${bold(describe(args.target))} is no longer silenced.` : html`${describe(args.target)} was not silenced.` };
+  },
+});
+
+export const silences = defineCommand({
+  name: 'silences',
+  summary: 'The silences in force',
+  usage: '/silences',
+  role: 'viewer',
+  confirm: 'never',
+  args: z.object({}),
+  async run({ env }) {
+    const list = await new Silences(env.store, env.now).active();
+    if (!list.length) return { html: html`No silences.` };
+    return {
+      html: lines([
+        bold(`${list.length} silence${list.length === 1 ? '' : 's'}`),
+        ...list.map((s) => html`🔕 ${describe(s.target)} · ${formatDuration(s.until - env.now())} left · by ${s.by}${s.reason ? ` · ${s.reason}` : ''}`),
+      ]),
+    };
+  },
+});
+
+async function openIncidents(env: CommandEnv): Promise<OpenIncident[]> {
+  const raw = await env.store.get(OPEN_KEY);
+  return raw ? (JSON.parse(raw) as OpenIncident[]) : [];
+}
+
+export const ack = defineCommand({
+  name: 'ack',
+  summary: "Acknowledge a failing service: no more reminders, and the alert says who is on it",
+  usage: '/ack <service|check>',
+  role: 'operator',
+  confirm: 'never',
+  params: [{ name: 'target', required: true }],
+  args: (env: CommandEnv) => z.object({ target: targetArg(env) }),
+  async run({ args, env, user }) {
+    const open = (await openIncidents(env)).filter((i) =>
+      args.target.kind === 'all' ? true : args.target.kind === 'service' ? i.service === args.target.name : i.check === args.target.name,
+    );
+    if (!open.length) return { html: html`Nothing is failing for ${describe(args.target)}.` };
+    for (const i of open) await env.store.set(ackKey(i.check), JSON.stringify({ by: user.name, at: env.now() }));
+    return { html: html`👀 Acknowledged by ${user.name}: ${open.map((i) => i.check).join(', ')}. No more reminders until it recovers.` };
+  },
+});
+
+export const alerts = defineCommand({
+  name: 'alerts',
+  summary: 'What is failing now (firing and pending), oldest first',
+  usage: '/alerts',
+  role: 'viewer',
+  confirm: 'never',
+  args: z.object({}),
+  async run({ env }) {
+    const open = await openIncidents(env);
+    if (!open.length) return { html: html`✅ Nothing is failing.` };
+    return {
+      html: lines([
+        bold(`${open.filter((i) => i.status === 'firing').length} firing, ${open.filter((i) => i.status === 'pending').length} pending`),
+        ...open.map(
+          (i) =>
+            html`${i.status === 'firing' ? '🔴' : '🟡'} ${bold(i.service ?? i.check)} ${code(i.check)} · ${formatDuration(env.now() - i.since)} · ${i.detail ?? ''}${i.silenced ? ' · 🔕 silenced' : ''}${i.acked ? ` · 👀 ${i.acked}` : ''}${i.flapping ? ' · 〰️ flapping' : ''}`,
+        ),
+      ]),
+      buttons: buttonRows([commandButton('🔄 Refresh', '/alerts', 'edit')]),
+    };
+  },
+});
