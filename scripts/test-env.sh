@@ -8,13 +8,14 @@ command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
 [ -x /bin/busybox ] || need_pkgs+=(busybox-static)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test-env: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
-# Debian starts redis-server as a system service on install; the tests run their own on free ports.
+# Debian starts redis-server and alertmanager as system services on install; the tests run their own on free ports.
 
 # Short path: unix socket paths must stay under 108 characters.
 MO_ENV_DIR=$(mktemp -d /tmp/mo-XXXX)

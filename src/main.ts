@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { AlertmanagerIntake } from './alerts/alertmanager';
 import { Monitor } from './alerts/monitor';
+import { startHttpServer } from './bot/http-server';
 import { buildApp } from './app';
 import { ConsoleNotifier, TelegramNotifier } from './bot/notifiers';
 import { runConsole } from './bot/console';
@@ -109,6 +111,15 @@ async function main(): Promise<number> {
   await monitor.load();
   if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
   log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
+  const http =
+    env.HTTP_PORT !== undefined
+      ? await startHttpServer({
+          port: env.HTTP_PORT,
+          log,
+          ...(env.ALERTMANAGER_TOKEN && { alertmanager: { intake: new AlertmanagerIntake(store, new TelegramNotifier(frontEnd.bot.api), app.catalog), token: env.ALERTMANAGER_TOKEN } }),
+        })
+      : undefined;
+  if (http) log.info({ port: http.port, alertmanager: !!env.ALERTMANAGER_TOKEN }, 'HTTP endpoint listening');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping: finishing running commands');
@@ -117,6 +128,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await http?.close();
   await monitor.stop();
   await frontEnd.stop();
   await shell?.close();

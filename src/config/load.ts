@@ -68,6 +68,10 @@ const envSchema = z.object({
   /** Another Cloudflare API root (the emulator in tests). */
   CLOUDFLARE_API_BASE: z.url({ message: 'invalid URL' }).optional(),
   GPU_SSH_KEY_PATH: z.string().min(1).optional(),
+  /** Port of the bot's HTTP endpoint (Alertmanager's webhook); off when unset. */
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The secret Alertmanager sends (bearer token, or the password of basic auth). */
+  ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MANA_OPS_MODE: z.enum(['auto', 'telegram', 'console']).default('auto'),
 });

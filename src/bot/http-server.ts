@@ -1,0 +1,87 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { webhookSchema, type AlertmanagerIntake } from '../alerts/alertmanager';
+import { describeIssues } from '../config/load';
+import type { Logger } from '../util/logger';
+
+const MAX_BODY = 1024 * 1024;
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Accepts `Authorization: Bearer <token>` or Basic with the token as password (Alertmanager can send either). */
+export function authorised(header: string | undefined, token: string): boolean {
+  if (!header) return false;
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return sameSecret(value, token);
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString();
+    return sameSecret(decoded.slice(decoded.indexOf(':') + 1), token);
+  }
+  return false;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new Error('body too large');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface HttpServerOptions {
+  port: number;
+  host?: string;
+  alertmanager?: { intake: AlertmanagerIntake; token: string };
+  log: Logger;
+}
+
+/** The bot's own HTTP endpoint: Alertmanager's webhook at POST /alertmanager. */
+export async function startHttpServer(o: HttpServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const reply = (status: number, text: string) => res.writeHead(status, { 'content-type': 'text/plain' }).end(`${text}\n`);
+    void (async () => {
+      if (req.method === 'POST' && req.url === '/alertmanager' && o.alertmanager) {
+        if (!authorised(req.headers.authorization, o.alertmanager.token)) {
+          o.log.warn({ from: req.socket.remoteAddress }, 'alertmanager webhook refused: bad credentials');
+          return reply(401, 'unauthorised');
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(await readBody(req));
+        } catch (err) {
+          return reply(400, `not JSON: ${(err as Error).message}`);
+        }
+        const hook = webhookSchema.safeParse(body);
+        if (!hook.success) return reply(400, describeIssues(hook.error).join('\n'));
+        try {
+          await o.alertmanager.intake.receive(hook.data);
+          return reply(200, 'ok');
+        } catch (err) {
+          // An error makes Alertmanager send the notification again later: nothing is lost.
+          o.log.warn({ err: (err as Error).message, groupKey: hook.data.groupKey }, 'alertmanager notification not delivered yet');
+          return reply(503, 'not delivered, retry');
+        }
+      }
+      if (req.method === 'GET' && req.url === '/healthz') return reply(200, 'ok');
+      reply(404, 'not found');
+    })().catch(() => reply(500, 'error'));
+  });
+  server.listen(o.port, o.host ?? '0.0.0.0');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
