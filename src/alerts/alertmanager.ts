@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Catalog } from '../config/catalog';
 import type { Notifier, StateStore } from '../ops/ports';
 import { escapeHtml } from '../util/html';
+import { fitLines } from '../util/fit-lines';
 
 /** Alertmanager's webhook body, version 4 (with or without notification_reason, which newer versions add). */
 export const webhookSchema = z.object({
@@ -67,15 +68,13 @@ export class AlertmanagerIntake {
     const firing = all.filter((a) => a.status === 'firing');
     const title = Object.entries(hook.groupLabels).map(([k, v]) => `${k}=${v}`).join(', ') || hook.receiver;
     const text = firing.length
-      ? [
+      ? fitLines([
           `🔥 <b>${escapeHtml(title)}</b> · ${firing.length} firing${all.length > firing.length ? `, ${all.length - firing.length} resolved` : ''} (Alertmanager)`,
+          ...(hook.truncatedAlerts ? [`(${hook.truncatedAlerts} more not sent by Alertmanager)`] : []),
           ...all
             .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
-            .slice(0, 40)
             .map((a) => `${a.status === 'firing' ? '🔴' : '✅'} ${escapeHtml(a.name)}${a.where ? ` · ${escapeHtml(a.where)}` : ''}${a.summary ? `: ${escapeHtml(a.summary)}` : ''}`),
-          ...(all.length > 40 ? [`… and ${all.length - 40} more`] : []),
-          ...(hook.truncatedAlerts ? [`(${hook.truncatedAlerts} more not sent by Alertmanager)`] : []),
-        ].join('\n')
+        ])
       : `✅ <b>${escapeHtml(title)}</b> resolved · ${all.length} alert${all.length === 1 ? '' : 's'} (Alertmanager)`;
     const service = this.catalog.findService(hook.commonLabels.service ?? hook.commonLabels.container ?? '');
     const buttons = firing.length && service?.container ? [[{ text: '📜 Logs', data: `s:/logs ${service.name}` }, { text: '🔁 Restart', data: `s:/restart ${service.name}` }]] : [];

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import type { Catalog } from '../config/catalog';
 import type { Notifier, StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
+import { fitLines } from '../util/fit-lines';
 import { escapeHtml } from '../util/html';
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/with-timeout';
@@ -22,6 +23,17 @@ interface Tracked {
   resolvePending?: boolean;
   /** When the told incident started failing, for "recovered after …". */
   failedAt?: number;
+  /** The storm summary this incident was told in, instead of a message of its own. */
+  stormId?: string;
+}
+
+/** Many incidents that began together, told as one summary message. */
+interface Storm {
+  id: string;
+  startedAt: number;
+  members: string[];
+  messages: { chatId: number; messageId: number }[];
+  shown?: string;
 }
 
 export interface OpenIncident {
@@ -53,9 +65,11 @@ export interface MonitorOptions {
 
 export const OPEN_KEY = 'incidents:open';
 export const ackKey = (checkId: string) => `ack:${checkId}`;
-const LEADER_KEY = 'leader:monitor';
-const LEADER_TTL = 30_000;
-
+const STORMS_KEY = 'storms:open';
+/** From this many incidents starting in one sweep, one summary is sent instead of one message each. */
+const STORM_SIZE = 5;
+/** When this share of all checks fails at once, the monitor's own reach is the likelier culprit. */
+const BLACKOUT_SHARE = 0.8;
 /**
  * Runs the checks on their schedule (bounded concurrency: one hanging endpoint delays nothing), moves each
  * incident through its state machine, and keeps one living message per incident in every alert chat.
@@ -63,6 +77,7 @@ const LEADER_TTL = 30_000;
  */
 export class Monitor {
   private readonly tracked = new Map<string, Tracked>();
+  private storms: Storm[] = [];
   private readonly dueAt = new Map<string, number>();
   private readonly silences: Silences;
   private readonly limit: ReturnType<typeof pLimit>;
@@ -89,6 +104,8 @@ export class Monitor {
       this.tracked.set(def.id, raw ? (JSON.parse(raw) as Tracked) : { state: initialState(now), messages: [] });
       this.dueAt.set(def.id, now + Math.random() * (this.o.jitterRatio ?? 0) * def.intervalMs);
     }
+    const storms = await this.o.store.get(STORMS_KEY).catch(() => null);
+    this.storms = storms ? (JSON.parse(storms) as Storm[]) : [];
   }
 
   start(tickMs = 5_000): void {
@@ -147,12 +164,79 @@ export class Monitor {
       this.dueAt.set(def.id, now + def.intervalMs * jitter);
     }
     const changed = new Set(due.map((d) => d.id));
+    await this.gatherStorm(changed);
     for (const def of this.o.checks) {
       const before = JSON.stringify(this.tracked.get(def.id));
       await this.deliver(def, transitions.get(def.id));
       if (JSON.stringify(this.tracked.get(def.id)) !== before) changed.add(def.id);
     }
+    await this.tellStorms();
     await this.persist([...changed]);
+  }
+
+  /** Incidents about to be told for the first time: not silenced, not folded under a parent, not told yet. */
+  private async untold(): Promise<CheckDef[]> {
+    const out: CheckDef[] = [];
+    for (const def of this.o.checks) {
+      const t = this.tracked.get(def.id);
+      if (!t || t.state.status !== 'firing' || t.state.flapping || t.messages.length || t.stormId || this.firingAncestor(def)) continue;
+      if (await this.silences.covering(def.service?.name, def.id).catch(() => undefined)) continue;
+      out.push(def);
+    }
+    return out;
+  }
+
+  private async gatherStorm(changed: Set<string>): Promise<void> {
+    const fresh = await this.untold();
+    if (fresh.length < STORM_SIZE) return;
+    const storm: Storm = { id: `storm-${this.o.now()}`, startedAt: this.o.now(), members: fresh.map((d) => d.id), messages: [] };
+    for (const def of fresh) {
+      (this.tracked.get(def.id) as Tracked).stormId = storm.id;
+      changed.add(def.id);
+    }
+    this.storms.push(storm);
+  }
+
+  private renderStorm(storm: Storm): { text: string; open: boolean } {
+    const members = storm.members.map((id) => ({ def: this.o.checks.find((c) => c.id === id), t: this.tracked.get(id) }));
+    const failing = members.filter((m) => m.t?.state.status !== 'ok');
+    const at = new Date(storm.startedAt).toISOString().slice(11, 16);
+    const name = (m: (typeof members)[number]) => escapeHtml(m.def?.service?.name ?? m.def?.label ?? '?');
+    if (failing.length === 0) {
+      return { text: `✅ All ${members.length} checks that failed together at ${at} UTC recovered after ${formatDuration(this.o.now() - storm.startedAt)}.`, open: false };
+    }
+    const blackout = storm.members.length >= BLACKOUT_SHARE * this.o.checks.length && this.o.checks.length >= 10;
+    const lines = [
+      `🔴 <b>${members.length} checks started failing together</b> at ${at} UTC · ${failing.length} still failing`,
+      ...(blackout ? ['Almost everything failed at once: the monitor itself may have lost its network, DNS or the Docker socket.'] : []),
+      ...members.map((m) => (m.t?.state.status === 'ok' ? `✅ ${name(m)}: recovered` : `⛔ ${name(m)}: ${escapeHtml(m.t?.state.detail ?? m.def?.label ?? '')}`)),
+    ];
+    return { text: fitLines(lines), open: true };
+  }
+
+  private async tellStorms(): Promise<void> {
+    for (const storm of this.storms) {
+      const { text, open } = this.renderStorm(storm);
+      if (storm.messages.length === 0) {
+        for (const chatId of this.o.catalog.estate.chats.alerts) {
+          if (storm.messages.some((m) => m.chatId === chatId)) continue;
+          const messageId = await this.o.notifier.send(chatId, text).catch(() => undefined);
+          if (messageId !== undefined) storm.messages.push({ chatId, messageId });
+        }
+        if (storm.messages.length) storm.shown = text;
+      } else if (storm.shown !== text) {
+        const results = await Promise.all(storm.messages.map((m) => this.o.notifier.edit(m.chatId, m.messageId, text).then(() => true, () => false)));
+        if (results.every(Boolean)) storm.shown = text;
+      }
+      if (!open && storm.shown === text) {
+        for (const id of storm.members) {
+          const t = this.tracked.get(id);
+          if (t?.stormId === storm.id) t.stormId = undefined;
+        }
+      }
+    }
+    this.storms = this.storms.filter((s) => this.renderStorm(s).open || s.shown !== this.renderStorm(s).text);
+    await this.o.store.set(STORMS_KEY, JSON.stringify(this.storms)).catch(() => undefined);
   }
 
   /** The failing service this one depends on, if any: its incident tells about this one too. */
@@ -181,6 +265,7 @@ export class Monitor {
     const { state } = t;
     const silence = await this.silences.covering(def.service?.name, def.id).catch(() => undefined);
     const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
+    if (t.stormId) return; // told, and resolved, in its storm's summary
     if (state.status === 'firing' && !state.flapping) {
       if (t.messages.length === 0) {
         if (silence || this.firingAncestor(def)) return; // tracked quietly; told when the silence ends, or by the parent
@@ -219,7 +304,7 @@ export class Monitor {
     if (children.length) lines.push(`Also failing because of it: ${escapeHtml(children.join(', '))}`);
     else if (dependants.length) lines.push(`Affects: ${escapeHtml(dependants.join(', '))}`);
     if (ack) lines.push(`👀 acknowledged by ${escapeHtml((JSON.parse(ack) as { by: string }).by)}`);
-    return lines.filter(Boolean).join('\n');
+    return fitLines(lines.filter(Boolean));
   }
 
   private buttons(def: CheckDef): Buttons {

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckDef } from '../../src/alerts/checks';
+import { Monitor } from '../../src/alerts/monitor';
+import { fitLines } from '../../src/util/fit-lines';
+import { Catalog } from '../../src/config/catalog';
+import { estateSchema } from '../../src/config/schema';
+import type { Notifier } from '../../src/ops/ports';
+import { MemoryStore } from '../../src/ops/state/memory-store';
+import { silentLogger } from '../support/fakes';
+
+/** Unit tests only: a notifier that keeps what it was asked to show. */
+class RecordingNotifier implements Notifier {
+  readonly shown = new Map<number, string>();
+  sent = 0;
+  async send(_chat: number, html: string): Promise<number> {
+    this.sent++;
+    this.shown.set(this.sent, html);
+    return this.sent;
+  }
+  async edit(_chat: number, id: number, html: string): Promise<void> {
+    this.shown.set(id, html);
+  }
+}
+
+function setup(n: number) {
+  const names = Array.from({ length: n }, (_, i) => `svc-${i}`);
+  const catalog = new Catalog(
+    estateSchema.parse({
+      version: 1,
+      docker_hosts: [{ name: 'mac-mini', endpoint: 'unix:///x.sock' }],
+      services: names.map((name) => ({ name, container: `mana-${name}`, category: 'web' })),
+      users: [{ id: 1, name: 'a', role: 'admin' }],
+      chats: { alerts: [1] },
+    }),
+  );
+  const failing = new Set<string>();
+  const checks: CheckDef[] = catalog.services.map((service) => ({
+    id: `${service.name}:http`, service, label: `HTTP ${service.name}`, intervalMs: 60_000, timeoutMs: 1_000,
+    run: async () => (failing.has(service.name) ? { ok: false, detail: 'HTTP 502' } : { ok: true }),
+  }));
+  let clock = 0;
+  const notifier = new RecordingNotifier();
+  const monitor = new Monitor({
+    checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined },
+    store: new MemoryStore(() => clock), notifier, catalog, log: silentLogger(), now: () => clock, instanceId: 'x',
+  });
+  const minutes = async (k: number) => {
+    for (let i = 0; i < k; i++) {
+      clock += 60_000;
+      await monitor.sweep();
+    }
+  };
+  return { monitor, notifier, failing, minutes, names };
+}
+
+describe('monitor storms', () => {
+  it('six services failing together are one summary, edited as they recover, closed when all have', async () => {
+    const { monitor, notifier, failing, minutes, names } = setup(20);
+    await monitor.load();
+    names.slice(0, 6).forEach((n) => failing.add(n));
+    await minutes(2);
+    expect(notifier.sent).toBe(1);
+    expect(notifier.shown.get(1)).toMatch(/^🔴 <b>6 checks started failing together<\/b> at .* · 6 still failing\n⛔ svc-0: HTTP 502/);
+    failing.delete('svc-0');
+    await minutes(2);
+    expect(notifier.shown.get(1)).toContain('· 5 still failing');
+    expect(notifier.shown.get(1)).toContain('✅ svc-0: recovered');
+    failing.clear();
+    await minutes(2);
+    expect(notifier.shown.get(1)).toMatch(/^✅ All 6 checks that failed together at .* UTC recovered after 4m\.$/);
+    expect(notifier.sent).toBe(1);
+    failing.add('svc-7');
+    await minutes(2);
+    expect(notifier.sent).toBe(2); // a lone failure afterwards gets its own message again
+    expect(notifier.shown.get(2)).toContain('🔴 <b>svc-7</b> failing');
+  });
+
+  it('almost everything failing at once points at the monitor itself', async () => {
+    const { monitor, notifier, failing, minutes, names } = setup(12);
+    await monitor.load();
+    names.forEach((n) => failing.add(n));
+    await minutes(2);
+    expect(notifier.sent).toBe(1);
+    expect(notifier.shown.get(1)).toContain('the monitor itself may have lost its network, DNS or the Docker socket');
+  });
+
+  it('never shows more than Telegram takes, cutting between lines', () => {
+    const text = fitLines(Array.from({ length: 500 }, (_, i) => `<b>alert ${i}</b>: something long enough to matter`));
+    expect(text.length).toBeLessThanOrEqual(4_000);
+    expect(text).toMatch(/<\/b>: something long enough to matter\n… and \d+ more$/);
+  });
+});
