@@ -70,6 +70,8 @@ const STORMS_KEY = 'storms:open';
 const STORM_SIZE = 5;
 /** When this share of all checks fails at once, the monitor's own reach is the likelier culprit. */
 const BLACKOUT_SHARE = 0.8;
+const LEADER_KEY = 'leader:monitor';
+const LEADER_TTL = 30_000;
 /**
  * Runs the checks on their schedule (bounded concurrency: one hanging endpoint delays nothing), moves each
  * incident through its state machine, and keeps one living message per incident in every alert chat.
