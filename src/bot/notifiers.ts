@@ -8,23 +8,60 @@ type Buttons = { text: string; data: string }[][];
 const markup = (buttons: Buttons | undefined) =>
   buttons?.length ? InlineKeyboard.from(buttons.map((row) => row.map((b) => InlineKeyboard.text(b.text, b.data)))) : undefined;
 
-/** Alerts as Telegram messages; errors (Telegram down, 429 beyond auto-retry's caps) reach the monitor, which retries. */
-export class TelegramNotifier implements Notifier {
-  constructor(private readonly api: Api) {}
+/** Telegram's limits: about one message a second per chat, and 20 a minute in a group. */
+export interface Pacing {
+  privateMs: number;
+  groupMs: number;
+}
+export const TELEGRAM_PACING: Pacing = { privateMs: 1_000, groupMs: 3_000 };
 
-  async send(chatId: number, html: string, buttons?: Buttons): Promise<number> {
-    const m = markup(buttons);
-    const msg = await this.api.sendMessage(chatId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
-    return msg.message_id;
+/**
+ * Alerts as Telegram messages, paced per chat and in order (one queue per chat), so a burst never runs
+ * into 429s. Errors (Telegram down, 429 beyond auto-retry's caps) reach the caller, which retries.
+ */
+export class TelegramNotifier implements Notifier {
+  private readonly queues = new Map<number, Promise<unknown>>();
+  private readonly last = new Map<number, number>();
+
+  constructor(
+    private readonly api: Api,
+    private readonly pacing: Pacing = TELEGRAM_PACING,
+  ) {}
+
+  /** Runs `call` after the calls queued before it for the same chat, and not sooner than the pacing allows. */
+  private paced<T>(chatId: number, call: () => Promise<T>): Promise<T> {
+    const gap = chatId < 0 ? this.pacing.groupMs : this.pacing.privateMs;
+    const run = async () => {
+      const wait = (this.last.get(chatId) ?? 0) + gap - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      try {
+        return await call();
+      } finally {
+        this.last.set(chatId, Date.now());
+      }
+    };
+    const next = (this.queues.get(chatId) ?? Promise.resolve()).then(run, run);
+    this.queues.set(chatId, next.catch(() => undefined));
+    return next;
   }
 
-  async edit(chatId: number, messageId: number, html: string, buttons?: Buttons): Promise<void> {
+  send(chatId: number, html: string, buttons?: Buttons): Promise<number> {
     const m = markup(buttons);
-    try {
-      await this.api.editMessageText(chatId, messageId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
-    } catch (err) {
-      if (!/message is not modified/.test((err as Error).message)) throw err;
-    }
+    return this.paced(chatId, async () => {
+      const msg = await this.api.sendMessage(chatId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
+      return msg.message_id;
+    });
+  }
+
+  edit(chatId: number, messageId: number, html: string, buttons?: Buttons): Promise<void> {
+    const m = markup(buttons);
+    return this.paced(chatId, async () => {
+      try {
+        await this.api.editMessageText(chatId, messageId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
+      } catch (err) {
+        if (!/message is not modified/.test((err as Error).message)) throw err;
+      }
+    });
   }
 }
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
       chats: { alerts: [ADMIN.id] },
     }),
   );
-  const notifier = new TelegramNotifier(new Bot(emu.token, { client: { apiRoot: emu.apiRoot } }).api);
+  const notifier = new TelegramNotifier(new Bot(emu.token, { client: { apiRoot: emu.apiRoot } }).api, { privateMs: 0, groupMs: 0 });
   http = await startHttpServer({ port: 0, host: '127.0.0.1', log: silentLogger(), alertmanager: { intake: new AlertmanagerIntake(store, notifier, catalog), token: TOKEN } });
   await am.start(`http://127.0.0.1:${http.port}/alertmanager`, TOKEN);
 }, 30_000);

@@ -43,7 +43,7 @@ function monitor(id = 'bot-1') {
     deps: { catalog: bot.app.catalog, prober: bot.app.env.prober, disk: bot.app.env.disk, docker: bot.app.env.docker, gpu: undefined, tunnels: undefined },
     store,
     // No auto-retry here: a failed send must surface at once so the monitor's own retry is what is tested.
-    notifier: new TelegramNotifier(new Bot(bot.emu.token, { client: { apiRoot: bot.emu.apiRoot } }).api),
+    notifier: new TelegramNotifier(new Bot(bot.emu.token, { client: { apiRoot: bot.emu.apiRoot } }).api, { privateMs: 0, groupMs: 0 }),
     catalog: bot.app.catalog,
     log: silentLogger(),
     now: () => clock,

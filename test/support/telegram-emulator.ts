@@ -93,6 +93,10 @@ export class TelegramEmulator {
   readonly messages: SentMessage[] = [];
   readonly commands = new Map<string, { command: string; description: string }[]>();
   readonly answeredQueries = new Map<string, Json>();
+  /** Telegram's flood control, when set: more than `max` sends or edits to one chat within `windowMs` get a 429. */
+  chatLimit: { max: number; windowMs: number } | undefined;
+  readonly chatHits = new Map<number, number[]>();
+  limited = 0;
   /** Emits 'message' with each SentMessage as soon as the bot sends it (for latency measurements). */
   readonly events = new EventEmitter();
   private readonly updates: Json[] = [];
@@ -280,6 +284,17 @@ export class TelegramEmulator {
         description: failure.description,
         ...(failure.retry_after !== undefined && { parameters: { retry_after: failure.retry_after } }),
       });
+    }
+    if (this.chatLimit && ['sendMessage', 'editMessageText', 'sendDocument'].includes(method)) {
+      const chat = Number(params.chat_id);
+      const now = Date.now();
+      const hits = (this.chatHits.get(chat) ?? []).filter((t) => now - t < (this.chatLimit as { windowMs: number }).windowMs);
+      if (hits.length >= this.chatLimit.max) {
+        this.limited++;
+        const retry = Math.ceil(((hits[0] as number) + this.chatLimit.windowMs - now) / 1000);
+        return reply(429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retry}`, parameters: { retry_after: retry } });
+      }
+      this.chatHits.set(chat, [...hits, now]);
     }
     try {
       const result = await this.dispatch(method, params, res);

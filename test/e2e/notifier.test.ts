@@ -1,0 +1,42 @@
+import { Bot } from 'grammy';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TelegramNotifier } from '../../src/bot/notifiers';
+import { TelegramEmulator } from '../support/telegram-emulator';
+
+/** Pacing against an emulator that enforces flood control with 429s, as Telegram does per chat. */
+const emu = new TelegramEmulator();
+const GROUP = -100_777;
+beforeAll(async () => {
+  await emu.start();
+  emu.chatLimit = { max: 5, windowMs: 1_000 };
+});
+afterAll(() => emu.stop());
+
+const api = () => new Bot(emu.token, { client: { apiRoot: emu.apiRoot } }).api;
+
+describe('alert delivery pacing', () => {
+  it('a burst to one group is delivered whole, in order, without a single 429', async () => {
+    const notifier = new TelegramNotifier(api(), { privateMs: 250, groupMs: 250 });
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => notifier.send(GROUP, `alert ${i}`)));
+    expect(emu.limited).toBe(0);
+    expect(emu.messagesTo(GROUP).map((m) => m.text)).toEqual(Array.from({ length: 12 }, (_, i) => `alert ${i}`));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it('the same burst unpaced runs into flood control (the emulator does enforce it)', async () => {
+    const notifier = new TelegramNotifier(api(), { privateMs: 0, groupMs: 0 });
+    emu.chatHits.clear();
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => notifier.send(GROUP - 1, `burst ${i}`)));
+    expect(emu.limited).toBeGreaterThan(0);
+    expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+  });
+
+  it('other chats are not held back by a busy one', async () => {
+    const notifier = new TelegramNotifier(api(), { privateMs: 300, groupMs: 300 });
+    const busy = Promise.all(Array.from({ length: 5 }, (_, i) => notifier.send(GROUP - 2, `busy ${i}`)));
+    const started = Date.now();
+    await notifier.send(4242, 'private alert');
+    expect(Date.now() - started).toBeLessThan(250);
+    await busy;
+  });
+});
