@@ -9,6 +9,7 @@ import { createTelegramFrontEnd } from './bot/telegram';
 import { ConfigError, loadEstateFile, readEnv } from './config/load';
 import type { Estate } from './config/schema';
 import { DockerRuntime } from './ops/docker/docker-runtime';
+import { NtfyChannel } from './ops/probes/ntfy';
 import { CloudflareApi } from './ops/cloudflare/cloudflare-api';
 import { WindowsGpuHost } from './ops/gpu/windows-gpu-host';
 import type { ContainerRuntime, GpuHost, StateStore } from './ops/ports';
@@ -79,6 +80,7 @@ async function main(): Promise<number> {
       now: Date.now,
       instanceId: randomUUID(),
       jitterRatio: 0.2,
+      ...(env.NTFY_URL && { fallback: { channel: new NtfyChannel(env.NTFY_URL), afterMs: estate.policy.fallback_after } }),
     });
 
   if (mode === 'console') {

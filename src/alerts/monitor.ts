@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Catalog } from '../config/catalog';
-import type { Notifier, StateStore } from '../ops/ports';
+import type { FallbackChannel, Notifier, StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
 import { fitLines } from '../util/fit-lines';
 import { escapeHtml } from '../util/html';
@@ -25,6 +25,8 @@ interface Tracked {
   failedAt?: number;
   /** The storm summary this incident was told in, instead of a message of its own. */
   stormId?: string;
+  /** Told through the fallback channel while Telegram was down. */
+  fallbackSent?: boolean;
 }
 
 /** Many incidents that began together, told as one summary message. */
@@ -61,6 +63,8 @@ export interface MonitorOptions {
   concurrency?: number;
   /** Spread of the first run and of each interval, so checks do not all fire on the same second. */
   jitterRatio?: number;
+  /** When Telegram has taken nothing for `afterMs`, firing incidents also go once to this channel. */
+  fallback?: { channel: FallbackChannel; afterMs: number };
 }
 
 export const OPEN_KEY = 'incidents:open';
@@ -85,6 +89,8 @@ export class Monitor {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly policy: IncidentPolicy;
   private leader = false;
+  /** Since when every send to Telegram has failed; undefined while it works. */
+  private telegramDownSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -279,6 +285,7 @@ export class Monitor {
       return;
     }
     if (transition === 'flapping' && !silence) await this.broadcast(`〰️ <b>${escapeHtml(def.service?.name ?? def.label)}</b> is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
+    if (state.status === 'ok' && t.messages.length === 0) t.fallbackSent = undefined;
     if (state.status === 'ok' && (t.messages.length > 0 || t.resolvePending)) {
       const after = t.failedAt !== undefined ? ` after ${formatDuration(this.o.now() - t.failedAt)}` : '';
       const text = `✅ <b>${escapeHtml(def.service?.name ?? def.label)}</b> recovered${after} · ${escapeHtml(def.label)}${state.detail ? ` (was: ${escapeHtml(state.detail)})` : ''}`;
@@ -287,6 +294,7 @@ export class Monitor {
         t.shown = undefined;
         t.resolvePending = false;
         t.failedAt = undefined;
+        t.fallbackSent = undefined;
         await this.o.store.del(ackKey(def.id)).catch(() => undefined);
       } else t.resolvePending = true;
     }
@@ -330,12 +338,29 @@ export class Monitor {
         t.messages.push({ chatId, messageId });
         t.shown = text;
         t.failedAt ??= t.state.failingSince ?? t.state.since;
+        this.telegramDownSince = undefined;
       } catch (err) {
+        this.telegramDownSince ??= this.o.now();
         this.o.log.warn({ check: def.id, chatId, err: (err as Error).message }, 'alert not delivered; retried next sweep');
       }
     }
+    await this.fallBack(def, t);
     // Reminders count from when the admin was told (after a silence, or after Telegram was away).
     if (first && t.messages.length > 0) t.state = { ...t.state, reminders: 0, nextReminderAt: this.o.now() + this.policy.firstReminderMs };
+  }
+
+  /** Telegram has taken nothing for a while: this incident goes once through the fallback channel. */
+  private async fallBack(def: CheckDef, t: Tracked): Promise<void> {
+    const fb = this.o.fallback;
+    if (!fb || t.messages.length > 0 || t.fallbackSent || this.telegramDownSince === undefined) return;
+    if (this.o.now() - this.telegramDownSince < fb.afterMs) return;
+    const name = def.service?.name ?? def.label;
+    try {
+      await fb.channel.notify(`mana-ops: ${name} failing`, `${name}: ${def.label}\n${t.state.detail ?? ''}\nTelegram has not been reachable for ${formatDuration(this.o.now() - this.telegramDownSince)}.`);
+      t.fallbackSent = true;
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message }, 'fallback channel failed too');
+    }
   }
 
   /** Edits the living messages if the text changed; true when every chat shows it. */

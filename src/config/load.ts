@@ -72,6 +72,8 @@ const envSchema = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** The secret Alertmanager sends (bearer token, or the password of basic auth). */
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** The handbook's ntfy topic (https://ntfy.sh/<topic>): where alerts go when Telegram is down. */
+  NTFY_URL: z.url({ message: 'invalid URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MANA_OPS_MODE: z.enum(['auto', 'telegram', 'console']).default('auto'),
 });

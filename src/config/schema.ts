@@ -176,6 +176,8 @@ export const estateSchema = z
           .default({ commands: 20, window: 60_000 }),
         stranger_reply: z.enum(['none', 'hourly']).default('none'),
         command_deadline: durationSchema.default(60_000),
+        /** How long Telegram may take nothing before firing incidents also go to NTFY_URL. */
+        fallback_after: durationSchema.default(300_000),
       })
       .default({
         max_command_age: 60_000,
@@ -183,6 +185,7 @@ export const estateSchema = z
         rate_limit: { commands: 20, window: 60_000 },
         stranger_reply: 'none',
         command_deadline: 60_000,
+        fallback_after: 300_000,
       }),
   })
   // Cross-references are checked even when other parts failed, so a broken file is reported in one go.

@@ -148,6 +148,11 @@ export interface Prober {
   tcp(host: string, port: number, options: { timeoutMs: number; send?: Buffer; expect?: (reply: Buffer) => boolean | undefined }): Promise<ProbeResult>;
 }
 
+/** A second way to reach the admin when Telegram itself is down (the handbook's ntfy topic). */
+export interface FallbackChannel {
+  notify(title: string, text: string): Promise<void>;
+}
+
 /** Where alerts go: a chat that can show a message and change it later. */
 export interface Notifier {
   /** Returns the message id, for later edits. */

@@ -7,6 +7,7 @@ import { DEFAULT_POLICY } from '../../src/alerts/incident';
 import { Monitor } from '../../src/alerts/monitor';
 import { TelegramNotifier } from '../../src/bot/notifiers';
 import { estateSchema } from '../../src/config/schema';
+import { NtfyChannel } from '../../src/ops/probes/ntfy';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBot, type RunningBot } from '../support/bot-harness';
 import { ADMIN, NO_RATE_LIMIT, OPERATOR, TEST_USERS } from '../support/estate';
@@ -37,6 +38,9 @@ async function openDb() {
   await once(db, 'listening');
 }
 
+const ntfyPosts: { title: string; body: string }[] = [];
+let ntfy: Server;
+
 function monitor(id = 'bot-1') {
   const m = new Monitor({
     checks: bot.app.checks,
@@ -49,6 +53,7 @@ function monitor(id = 'bot-1') {
     now: () => clock,
     instanceId: id,
     policy,
+    fallback: { channel: new NtfyChannel(`http://127.0.0.1:${(ntfy.address() as { port: number }).port}/mana-alerts`), afterMs: 5 * 60_000 },
   });
   monitors.push(m);
   return m;
@@ -73,6 +78,16 @@ beforeAll(async () => {
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const port = (http.address() as { port: number }).port;
+  ntfy = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      ntfyPosts.push({ title: String(req.headers.title), body });
+      res.writeHead(200).end('{}');
+    });
+  });
+  ntfy.listen(0, '127.0.0.1');
+  await once(ntfy, 'listening');
   dbPort = await freePort();
   await openDb();
   const estate = estateSchema.parse({
@@ -94,6 +109,7 @@ afterAll(async () => {
   for (const m of monitors) await m.stop();
   await bot?.stop();
   http?.close();
+  ntfy?.close();
   db?.close();
   await store?.close();
   await redis.dispose();
@@ -203,6 +219,26 @@ describe('alerting', () => {
     webStatus = 200;
     await minute(again, 2);
     expect(alert.text).toMatch(/^✅ <b>chat-web<\/b> recovered/);
+  });
+
+  it('Telegram down for longer than the fallback delay: the incident goes once to ntfy', async () => {
+    // postgres, not chat-web: chat-web has flipped often enough in this file to count as flapping.
+    const m = monitors.at(-1) as Monitor;
+    const count = alertsTo().length;
+    bot.emu.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' }, 12);
+    db?.close();
+    await minute(m, 5); // fired, Telegram refusing for 4 minutes: not yet
+    expect(ntfyPosts).toHaveLength(0);
+    await minute(m, 3);
+    expect(ntfyPosts).toEqual([{ title: 'mana-ops: postgres failing', body: expect.stringContaining('ECONNREFUSED') }]);
+    await minute(m, 3);
+    expect(ntfyPosts).toHaveLength(1);
+    await minute(m, 4); // Telegram takes messages again
+    expect(alertsTo().length).toBe(count + 1);
+    expect(alertsTo().at(-1)?.text).toContain('🔴 <b>postgres</b> failing');
+    await openDb();
+    await minute(m, 2);
+    expect(alertsTo().at(-1)?.text).toMatch(/^✅ <b>postgres<\/b> recovered/);
   });
 
   it('only one instance runs the checks', async () => {
