@@ -1,4 +1,4 @@
-import type { Catalog } from '../config/catalog';
+import { windowsUnitOf, type Catalog, type WindowsUnit } from '../config/catalog';
 import type { Service } from '../config/schema';
 import type { ContainerRuntime, ContainerSummary, DiskProbe, GpuHost, Prober, TunnelApi } from '../ops/ports';
 import { checkGpuBox } from './gpu-checks';
@@ -114,7 +114,7 @@ export function buildChecks(deps: CheckDeps): CheckDef[] {
   const gpu = deps.gpu;
   const boxServices = catalog.services.filter((s) => s.host === 'gpu' && s.windows);
   if (gpu && boxServices.length) {
-    const units = boxServices.map((s) => (s.windows && 'scheduled_task' in s.windows ? { kind: 'task' as const, name: s.windows.scheduled_task } : { kind: 'service' as const, name: (s.windows as { windows_service: string }).windows_service }));
+    const units = boxServices.map(windowsUnitOf).filter((u): u is WindowsUnit => u !== undefined);
     defs.push({
       id: 'gpu-box', intervalMs: DEFAULT_INTERVAL, timeoutMs: 15_000, label: 'the GPU box',
       run: async () => {

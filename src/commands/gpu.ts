@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { roleAllows } from '../auth/roles';
+import { windowsUnitOf } from '../config/catalog';
 import type { Service } from '../config/schema';
-import { OpsError, type WindowsUnitKind } from '../ops/ports';
+import { OpsError } from '../ops/ports';
 import { formatBytes } from '../util/bytes';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, lines, type Html } from '../util/html';
@@ -22,10 +23,6 @@ async function part<T>(work: () => Promise<T>, timeoutMs: number): Promise<Part<
   }
 }
 
-function unitOf(svc: Service): { kind: WindowsUnitKind; name: string } | undefined {
-  if (!svc.windows) return undefined;
-  return 'scheduled_task' in svc.windows ? { kind: 'task', name: svc.windows.scheduled_task } : { kind: 'service', name: svc.windows.windows_service };
-}
 
 function onGpuBox(svc: Service): string | undefined {
   if (svc.host !== 'gpu' || !svc.windows) return `${svc.name} does not run on the GPU box: use /restart for Docker services`;
@@ -42,7 +39,7 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
   if (!box) throw new OpsError('invalid', 'no GPU box is configured', 'add gpu_box to the estate file');
   if (!gpu) throw new OpsError('invalid', `the GPU box ${box.name} is in the estate file, but the bot has no SSH key for it`, 'set GPU_SSH_KEY_PATH to the private key');
   const services = env.catalog.services.filter((s) => s.host === 'gpu' && s.windows);
-  const units = services.map(unitOf).filter((u): u is NonNullable<typeof u> => u !== undefined);
+  const units = services.map(windowsUnitOf).filter((u): u is NonNullable<typeof u> => u !== undefined);
   const checks = services.flatMap((s) => s.checks.filter((c) => c.type === 'http').map((c) => ({ service: s, url: c.url, timeout: c.timeout })));
   // Every part at once, each with its own time limit: one slow part shows as "timed out", the rest arrive.
   const limit = box.query_timeout;
@@ -82,7 +79,7 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
   } else body.push(html`⚠️ Ollama: ${models.error}`);
   body.push(html``, bold('Services'));
   for (const svc of services) {
-    const unit = unitOf(svc);
+    const unit = windowsUnitOf(svc);
     const state = unitStates.ok ? unitStates.value.find((u) => u.kind === unit?.kind && u.name === unit?.name) : undefined;
     const probes = health.filter((h) => h.service === svc);
     const healthy = probes.every((p) => p.r.ok);
@@ -99,7 +96,7 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
     body.push(html`${fine ? '✅' : '⛔'} ${bold(svc.name)} (${unit?.name ?? '?'}): ${what}${probeText ? ` · ${probeText}` : ''}`);
   }
   const broken = services.filter((svc) => {
-    const unit = unitOf(svc);
+    const unit = windowsUnitOf(svc);
     const state = unitStates.ok ? unitStates.value.find((u) => u.name === unit?.name) : undefined;
     return !(state?.running && health.filter((h) => h.service === svc).every((p) => p.r.ok));
   });
@@ -114,7 +111,7 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
 
 async function restartOnBox(env: CommandEnv, svc: Service, signal: AbortSignal): Promise<{ html: Html }> {
   const gpu = env.gpu;
-  const unit = unitOf(svc);
+  const unit = windowsUnitOf(svc);
   if (!gpu || !unit) throw new OpsError('invalid', 'no GPU box is configured', 'add gpu_box to the estate file and set GPU_SSH_KEY_PATH');
   const started = env.now();
   await gpu.restartUnit(unit);
@@ -157,7 +154,7 @@ export const gpu = defineCommand({
   },
   deadline: ({ service }) => (service ? service.restart.verify_timeout + 75_000 : 30_000),
   preview: ({ service }) => {
-    const unit = service && unitOf(service);
+    const unit = service && windowsUnitOf(service);
     return html`Restart ${bold(service?.name ?? '?')} on the GPU box (${unit?.kind === 'task' ? 'Scheduled Task' : 'Windows Service'} ${code(unit?.name ?? '?')})?`;
   },
   progress: ({ service }) => html`⏳ Restarting ${bold(service?.name ?? '')} on the GPU box…`,

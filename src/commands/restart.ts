@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { roleAllows } from '../auth/roles';
+import { describeUnit, windowsUnitOf } from '../config/catalog';
 import type { Service } from '../config/schema';
 import { OpsError } from '../ops/ports';
 import { formatDuration } from '../util/duration';
@@ -11,7 +12,8 @@ import { verifyRecovery } from './verify-recovery';
 
 function dockerOnly(svc: Service): string | undefined {
   if (!svc.container) {
-    const unit = svc.windows && ('scheduled_task' in svc.windows ? `Scheduled Task ${svc.windows.scheduled_task}` : `Windows Service ${svc.windows.windows_service}`);
+    const w = windowsUnitOf(svc);
+    const unit = w && describeUnit(w);
     return `${svc.name} runs on the GPU box (${unit ?? 'not a container'}), not in Docker`;
   }
   if (!svc.restart.allowed) return `${svc.name} is marked as not restartable in the estate file`;

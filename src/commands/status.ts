@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Service } from '../config/schema';
-import { suggest } from '../config/catalog';
+import { describeUnit, suggest, windowsUnitOf, type WindowsUnit } from '../config/catalog';
 import { formatBytes } from '../util/bytes';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
@@ -101,7 +101,7 @@ async function gpuBoxLine(env: CommandEnv): Promise<Html | undefined> {
   const onBox = env.catalog.services.filter((s) => s.host === 'gpu' && s.windows);
   if (!box || onBox.length === 0) return undefined;
   if (!env.gpu) return html`🖥 GPU box: ${italic('not checked (no SSH key: GPU_SSH_KEY_PATH)')}`;
-  const units = onBox.map((s) => (s.windows && 'scheduled_task' in s.windows ? { kind: 'task' as const, name: s.windows.scheduled_task } : { kind: 'service' as const, name: (s.windows as { windows_service: string }).windows_service }));
+  const units = onBox.map(windowsUnitOf).filter((u): u is WindowsUnit => u !== undefined);
   try {
     const states = await withTimeout(env.gpu.units(units), GPU_STATUS_TIMEOUT_MS, () => new Error(`no answer within ${GPU_STATUS_TIMEOUT_MS / 1000} s`));
     const down = states.filter((u) => !u.running).map((u) => u.name);
@@ -117,7 +117,8 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
   const dependants = env.catalog.dependantsOf(service.name).map((s) => s.name);
   const head = html`${bold(service.name)} (${service.category})${service.description ? ` · ${service.description}` : ''}`;
   if (!service.container) {
-    const unit = service.windows && ('scheduled_task' in service.windows ? `Scheduled Task ${service.windows.scheduled_task}` : `Windows Service ${service.windows.windows_service}`);
+    const w = windowsUnitOf(service);
+    const unit = w && describeUnit(w);
     return { html: lines([head, html`Runs on the GPU box as ${unit ?? '?'}${service.port ? ` (port ${service.port})` : ''}: /gpu shows its state and health.`]), buttons: buttonRows([commandButton('🖥 /gpu', '/gpu')]) };
   }
   const runtime = env.docker(service.host);

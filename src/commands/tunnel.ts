@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { roleAllows } from '../auth/roles';
-import type { Tunnel } from '../config/catalog';
+import { windowsUnitOf, type Tunnel, type WindowsUnit } from '../config/catalog';
 import { OpsError, type DnsRecord, type TunnelInfo } from '../ops/ports';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
@@ -142,7 +142,7 @@ async function check(env: CommandEnv, hostname: string): Promise<Reply> {
   // 3. The origin
   if (!origin) skip(html`origin: no service in the estate file serves ${hostname}`);
   else if (origin.windows && env.gpu) {
-    const unit = 'scheduled_task' in origin.windows ? { kind: 'task' as const, name: origin.windows.scheduled_task } : { kind: 'service' as const, name: origin.windows.windows_service };
+    const unit = windowsUnitOf(origin) as WindowsUnit;
     const [state] = await env.gpu.units([unit]).catch((e: unknown) => [{ ...unit, state: 'unknown', running: false, error: (e as Error).message }]);
     if (state?.running) pass(html`origin ${origin.name}: ${unit.name} is running`);
     else fail(html`origin ${origin.name}: ${unit.name} is ${state?.error ?? state?.state ?? 'unknown'}`, commandButton(`🔁 Restart ${origin.name}`, `/gpu restart ${origin.name}`));

@@ -3,6 +3,22 @@ import type { Estate, Role, Service } from './schema';
 
 export type Tunnel = Estate['tunnels'][number];
 
+export interface WindowsUnit {
+  kind: 'task' | 'service';
+  name: string;
+}
+
+/** The Scheduled Task or Windows Service behind a GPU-box service. */
+export function windowsUnitOf(svc: Service): WindowsUnit | undefined {
+  if (!svc.windows) return undefined;
+  return 'scheduled_task' in svc.windows ? { kind: 'task', name: svc.windows.scheduled_task } : { kind: 'service', name: svc.windows.windows_service };
+}
+
+/** "Scheduled Task ManaSTT" / "Windows Service Cloudflared", for messages. */
+export function describeUnit(unit: WindowsUnit): string {
+  return `${unit.kind === 'task' ? 'Scheduled Task' : 'Windows Service'} ${unit.name}`;
+}
+
 export interface KnownUser {
   id: number;
   name: string;

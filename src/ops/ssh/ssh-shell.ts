@@ -22,7 +22,7 @@ export function fingerprintOf(key: Buffer): string {
 }
 
 /**
- * One SSH connection (node-ssh), reused and re-established when it drops. The host key is pinned: any
+ * One SSH connection (node-ssh), reused and re-established when it drops. The host key is pinned; every
  * other key refuses the connection. node-ssh has no timeout of its own, so each command gets a deadline
  * after which its channel is closed.
  */
