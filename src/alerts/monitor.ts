@@ -8,7 +8,8 @@ import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/with-timeout';
 import { SweepContext, type CheckDef, type CheckDeps, type CheckResult } from './checks';
 import { DEFAULT_POLICY, initialState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
-import { Silences } from './silences';
+import { maintenanceFor } from './maintenance';
+import { Silences, type Silence } from './silences';
 
 type Buttons = { text: string; data: string }[][];
 
@@ -182,13 +183,20 @@ export class Monitor {
     await this.persist([...changed]);
   }
 
+  /** A silence, or a maintenance window of the estate file, covering this check now. */
+  private async quieted(def: CheckDef): Promise<Silence | { maintenance: string } | undefined> {
+    const window = maintenanceFor(this.o.catalog.estate.maintenance, def.service?.name, this.o.now());
+    if (window) return { maintenance: window.name };
+    return this.silences.covering(def.service?.name, def.id).catch(() => undefined);
+  }
+
   /** Incidents about to be told for the first time: not silenced, not folded under a parent, not told yet. */
   private async untold(): Promise<CheckDef[]> {
     const out: CheckDef[] = [];
     for (const def of this.o.checks) {
       const t = this.tracked.get(def.id);
       if (!t || t.state.status !== 'firing' || t.state.flapping || t.messages.length || t.stormId || this.firingAncestor(def)) continue;
-      if (await this.silences.covering(def.service?.name, def.id).catch(() => undefined)) continue;
+      if (await this.quieted(def)) continue;
       out.push(def);
     }
     return out;
@@ -271,7 +279,7 @@ export class Monitor {
     const t = this.tracked.get(def.id);
     if (!t) return;
     const { state } = t;
-    const silence = await this.silences.covering(def.service?.name, def.id).catch(() => undefined);
+    const silence = await this.quieted(def);
     const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
     if (t.stormId) return; // told, and resolved, in its storm's summary
     if (state.status === 'firing' && !state.flapping) {
@@ -388,7 +396,7 @@ export class Monitor {
     for (const def of this.o.checks) {
       const t = this.tracked.get(def.id);
       if (!t || t.state.status === 'ok') continue;
-      const silence = await this.silences.covering(def.service?.name, def.id).catch(() => undefined);
+      const silence = await this.quieted(def);
       const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
       open.push({
         check: def.id,

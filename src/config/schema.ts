@@ -154,6 +154,22 @@ export const estateSchema = z
     disk_thresholds: z
       .strictObject({ warn: z.number().min(1).max(100).default(80), critical: z.number().min(1).max(100).default(90) })
       .default({ warn: 80, critical: 90 }),
+    /** Planned work: alerts of these services are silenced inside the window (times in UTC). */
+    maintenance: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          services: z.array(z.string()).min(1, 'name the services, or [all]'),
+          /** A recurring window: every day, or on the named weekdays. */
+          days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'daily'])).default(['daily']),
+          from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (UTC)').optional(),
+          to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (UTC)').optional(),
+          /** Or a one-off window. */
+          start: z.iso.datetime({ offset: true, message: 'use an ISO time like 2026-12-01T03:00:00Z' }).optional(),
+          end: z.iso.datetime({ offset: true, message: 'use an ISO time like 2026-12-01T05:00:00Z' }).optional(),
+        }).refine((m) => (m.from && m.to) || (m.start && m.end), { message: 'needs from/to (recurring) or start/end (one-off)' }),
+      )
+      .default([]),
     /** Memory budget per category (the handbook's table); /mem compares usage against it. */
     memory_budgets: z.partialRecord(z.enum(CATEGORIES), bytesSchema).default({}),
     services: z.array(serviceSchema).min(1),
@@ -202,6 +218,7 @@ interface LooseService {
   depends_on?: unknown;
 }
 interface LooseEstate {
+  maintenance?: unknown;
   services?: unknown;
   users?: unknown;
   tunnels?: unknown;
@@ -242,6 +259,11 @@ function crossCheck(estate: LooseEstate, ctx: z.RefinementCtx): void {
     if (ids.has(u?.id)) ctx.addIssue({ code: 'custom', path: ['users', i, 'id'], message: `duplicate user id ${String(u?.id)}` });
     ids.add(u?.id);
   });
+  list<{ services?: unknown }>(estate.maintenance).forEach((m, i) =>
+    strings(m?.services).forEach((name, j) => {
+      if (name !== 'all' && !serviceNames.has(name)) ctx.addIssue({ code: 'custom', path: ['maintenance', i, 'services', j], message: `unknown service "${name}"` });
+    }),
+  );
   list<{ runs_on?: unknown }>(estate.tunnels).forEach((t, i) => {
     if (!hostKnown(t?.runs_on)) ctx.addIssue({ code: 'custom', path: ['tunnels', i, 'runs_on'], message: `unknown host "${String(t?.runs_on)}"` });
   });

@@ -90,3 +90,46 @@ describe('monitor storms', () => {
     expect(text).toMatch(/<\/b>: something long enough to matter\n… and \d+ more$/);
   });
 });
+
+describe('maintenance windows', () => {
+  it('recurring windows, also past midnight, and one-off windows', async () => {
+    const { inWindow } = await import('../../src/alerts/maintenance');
+    const w = (x: object) => ({ name: 'w', services: ['all'], days: ['daily'] as ('daily' | 'sun')[], ...x });
+    const at = (iso: string) => Date.parse(iso);
+    expect(inWindow(w({ from: '01:58', to: '02:15' }), at('2026-11-27T02:00:00Z'))).toBe(true);
+    expect(inWindow(w({ from: '01:58', to: '02:15' }), at('2026-11-27T02:15:00Z'))).toBe(false);
+    const sundayNight = w({ days: ['sun'], from: '22:00', to: '02:00' });
+    expect(inWindow(sundayNight, at('2026-11-29T23:00:00Z'))).toBe(true); // Sunday evening
+    expect(inWindow(sundayNight, at('2026-11-30T01:00:00Z'))).toBe(true); // Monday morning, same window
+    expect(inWindow(sundayNight, at('2026-11-28T23:00:00Z'))).toBe(false); // Saturday
+    expect(inWindow(w({ start: '2026-12-01T03:00:00Z', end: '2026-12-01T05:00:00Z' }), at('2026-12-01T04:00:00Z'))).toBe(true);
+  });
+
+  it('a failure inside a maintenance window is not told', async () => {
+    const names = ['svc-0', 'svc-1'];
+    const catalog = new Catalog(
+      estateSchema.parse({
+        version: 1,
+        docker_hosts: [{ name: 'mac-mini', endpoint: 'unix:///x.sock' }],
+        services: names.map((name) => ({ name, container: `mana-${name}`, category: 'web' })),
+        users: [{ id: 1, name: 'a', role: 'admin' }],
+        chats: { alerts: [1] },
+        maintenance: [{ name: 'deploy', services: ['svc-0'], start: '2026-11-27T10:00:00Z', end: '2026-11-27T11:00:00Z' }],
+      }),
+    );
+    const checks: CheckDef[] = catalog.services.map((service) => ({ id: `${service.name}:x`, service, label: 'x', intervalMs: 60_000, timeoutMs: 1_000, run: async () => ({ ok: false, detail: 'down' }) }));
+    let clock = Date.parse('2026-11-27T10:00:00Z');
+    const notifier = new RecordingNotifier();
+    const monitor = new Monitor({ checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined }, store: new MemoryStore(() => clock), notifier, catalog, log: silentLogger(), now: () => clock, instanceId: 'x' });
+    await monitor.load();
+    for (let i = 0; i < 3; i++) {
+      clock += 60_000;
+      await monitor.sweep();
+    }
+    expect([...notifier.shown.values()].map((t) => t.split('\n')[0])).toEqual(['🔴 <b>svc-1</b> failing: x']);
+    clock = Date.parse('2026-11-27T11:00:30Z');
+    await monitor.sweep();
+    // The window closed with svc-0 still failing: now it is told (svc-1 gets its first reminder meanwhile).
+    expect([...notifier.shown.values()].filter((t) => t.startsWith('🔴 <b>svc-0</b> failing'))).toHaveLength(1);
+  });
+});
