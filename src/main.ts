@@ -109,7 +109,11 @@ async function main(): Promise<number> {
     await store.close();
     return 1;
   }
-  const monitor = monitorFor(new TelegramNotifier(frontEnd.bot.api));
+  const onMigrate = (from: number, to: number) =>
+    log.warn({ from, to }, `alert chat ${from} became supergroup ${to}: following it; put ${to} under chats.alerts in the estate file`);
+  // One notifier for the monitor and Alertmanager: one queue per chat, one pace.
+  const notifier = new TelegramNotifier(frontEnd.bot.api, undefined, onMigrate);
+  const monitor = monitorFor(notifier);
   await monitor.load();
   if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
   log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
@@ -118,7 +122,7 @@ async function main(): Promise<number> {
       ? await startHttpServer({
           port: env.HTTP_PORT,
           log,
-          ...(env.ALERTMANAGER_TOKEN && { alertmanager: { intake: new AlertmanagerIntake(store, new TelegramNotifier(frontEnd.bot.api), app.catalog), token: env.ALERTMANAGER_TOKEN } }),
+          ...(env.ALERTMANAGER_TOKEN && { alertmanager: { intake: new AlertmanagerIntake(store, notifier, app.catalog), token: env.ALERTMANAGER_TOKEN } }),
         })
       : undefined;
   if (http) log.info({ port: http.port, alertmanager: !!env.ALERTMANAGER_TOKEN }, 'HTTP endpoint listening');

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { InlineKeyboard, type Api } from 'grammy';
+import { GrammyError, InlineKeyboard, type Api } from 'grammy';
 import type { Notifier } from '../ops/ports';
 import { Html, htmlToPlain } from '../util/html';
 
@@ -22,11 +22,28 @@ export const TELEGRAM_PACING: Pacing = { privateMs: 1_000, groupMs: 3_000 };
 export class TelegramNotifier implements Notifier {
   private readonly queues = new Map<number, Promise<unknown>>();
   private readonly last = new Map<number, number>();
+  /** Groups that became supergroups: Telegram names the new id once, we follow it from then on. */
+  private readonly moved = new Map<number, number>();
 
   constructor(
     private readonly api: Api,
     private readonly pacing: Pacing = TELEGRAM_PACING,
+    private readonly onMigrate: (from: number, to: number) => void = () => {},
   ) {}
+
+  /** Calls with the chat's current id; when Telegram says the group moved, remembers it and tries there. */
+  private async followingMoves<T>(chatId: number, call: (chat: number) => Promise<T>): Promise<T> {
+    const chat = this.moved.get(chatId) ?? chatId;
+    try {
+      return await call(chat);
+    } catch (err) {
+      const to = err instanceof GrammyError ? err.parameters.migrate_to_chat_id : undefined;
+      if (to === undefined) throw err;
+      this.moved.set(chatId, to);
+      this.onMigrate(chatId, to);
+      return call(to);
+    }
+  }
 
   /** Runs `call` after the calls queued before it for the same chat, and not sooner than the pacing allows. */
   private paced<T>(chatId: number, call: () => Promise<T>): Promise<T> {
@@ -47,21 +64,25 @@ export class TelegramNotifier implements Notifier {
 
   send(chatId: number, html: string, buttons?: Buttons): Promise<number> {
     const m = markup(buttons);
-    return this.paced(chatId, async () => {
-      const msg = await this.api.sendMessage(chatId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
-      return msg.message_id;
-    });
+    return this.paced(chatId, () =>
+      this.followingMoves(chatId, async (chat) => {
+        const msg = await this.api.sendMessage(chat, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
+        return msg.message_id;
+      }),
+    );
   }
 
   edit(chatId: number, messageId: number, html: string, buttons?: Buttons): Promise<void> {
     const m = markup(buttons);
-    return this.paced(chatId, async () => {
-      try {
-        await this.api.editMessageText(chatId, messageId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
-      } catch (err) {
-        if (!/message is not modified/.test((err as Error).message)) throw err;
-      }
-    });
+    return this.paced(chatId, () =>
+      this.followingMoves(chatId, async (chat) => {
+        try {
+          await this.api.editMessageText(chat, messageId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
+        } catch (err) {
+          if (!/message is not modified/.test((err as Error).message)) throw err;
+        }
+      }),
+    );
   }
 }
 

@@ -31,6 +31,18 @@ describe('alert delivery pacing', () => {
     expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
   });
 
+  it('a group that became a supergroup is followed, and the admin is told to update the estate file', async () => {
+    emu.chatLimit = undefined;
+    const moves: [number, number][] = [];
+    emu.migrated.set(-4001, -1004001);
+    const notifier = new TelegramNotifier(api(), { privateMs: 0, groupMs: 0 }, (from, to) => moves.push([from, to]));
+    const id = await notifier.send(-4001, 'alert in the old group');
+    await notifier.edit(-4001, id, 'alert, edited');
+    expect(emu.messagesTo(-1004001).map((m) => m.text)).toEqual(['alert, edited']);
+    expect(moves).toEqual([[-4001, -1004001]]);
+    emu.chatLimit = { max: 5, windowMs: 1_000 };
+  });
+
   it('other chats are not held back by a busy one', async () => {
     const notifier = new TelegramNotifier(api(), { privateMs: 300, groupMs: 300 });
     const busy = Promise.all(Array.from({ length: 5 }, (_, i) => notifier.send(GROUP - 2, `busy ${i}`)));

@@ -96,6 +96,8 @@ export class TelegramEmulator {
   /** Telegram's flood control, when set: more than `max` sends or edits to one chat within `windowMs` get a 429. */
   chatLimit: { max: number; windowMs: number } | undefined;
   readonly chatHits = new Map<number, number[]>();
+  /** Groups upgraded to supergroups: old id -> new id, answered as Telegram does (400 with migrate_to_chat_id). */
+  readonly migrated = new Map<number, number>();
   limited = 0;
   /** Emits 'message' with each SentMessage as soon as the bot sends it (for latency measurements). */
   readonly events = new EventEmitter();
@@ -284,6 +286,10 @@ export class TelegramEmulator {
         description: failure.description,
         ...(failure.retry_after !== undefined && { parameters: { retry_after: failure.retry_after } }),
       });
+    }
+    const movedTo = this.migrated.get(Number(params.chat_id));
+    if (movedTo !== undefined && ['sendMessage', 'editMessageText', 'sendDocument'].includes(method)) {
+      return reply(400, { ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: movedTo } });
     }
     if (this.chatLimit && ['sendMessage', 'editMessageText', 'sendDocument'].includes(method)) {
       const chat = Number(params.chat_id);
