@@ -6,7 +6,7 @@ import { builtinCommands } from './commands/index';
 import { CommandRegistry } from './commands/registry';
 import { Dispatcher } from './commands/dispatcher';
 import type { CommandEnv, CommandSpec } from './commands/types';
-import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore, TunnelApi } from './ops/ports';
+import { NO_METRICS, type ContainerRuntime, type DiskProbe, type GpuHost, type Metrics, type Prober, type StateStore, type TunnelApi } from './ops/ports';
 import { StatfsDiskProbe } from './ops/probes/disk-probe';
 import { NetProber } from './ops/probes/net-prober';
 import type { Logger } from './util/logger';
@@ -19,6 +19,7 @@ export interface AppPorts {
   disk?: DiskProbe;
   gpu?: GpuHost;
   tunnels?: TunnelApi;
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -49,6 +50,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     prober,
     disk,
     checkIds: () => checks.map((c) => c.id),
+    metrics: ports.metrics ?? NO_METRICS,
     gpu: ports.gpu,
     tunnels: ports.tunnels,
     now,

@@ -10,6 +10,8 @@ import { ConfigError, loadEstateFile, readEnv } from './config/load';
 import type { Estate } from './config/schema';
 import { DockerRuntime } from './ops/docker/docker-runtime';
 import { NtfyChannel } from './ops/probes/ntfy';
+import { PrometheusMetrics } from './ops/prometheus-metrics';
+import { withTimeout } from './util/with-timeout';
 import { CloudflareApi } from './ops/cloudflare/cloudflare-api';
 import { WindowsGpuHost } from './ops/gpu/windows-gpu-host';
 import type { ContainerRuntime, GpuHost, StateStore } from './ops/ports';
@@ -66,7 +68,8 @@ async function main(): Promise<number> {
     cf && env.CLOUDFLARE_API_TOKEN
       ? new CloudflareApi({ token: env.CLOUDFLARE_API_TOKEN, zoneId: cf.zone_id, accountId: cf.account_id, ...(env.CLOUDFLARE_API_BASE && { baseUrl: env.CLOUDFLARE_API_BASE }) })
       : undefined;
-  const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
+  const metrics = new PrometheusMetrics();
+  const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
 
   const monitorFor = (notifier: ConstructorParameters<typeof Monitor>[0]['notifier']) =>
@@ -80,6 +83,7 @@ async function main(): Promise<number> {
       now: Date.now,
       instanceId: randomUUID(),
       jitterRatio: 0.2,
+      metrics,
       ...(env.NTFY_URL && { fallback: { channel: new NtfyChannel(env.NTFY_URL), afterMs: estate.policy.fallback_after } }),
     });
 
@@ -100,6 +104,7 @@ async function main(): Promise<number> {
     ...(env.TELEGRAM_API_ROOT && { apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, '') }),
     app,
     log,
+    onApiError: (code) => metrics.telegramError(code),
     ...(process.env.MANA_OPS_POLL_TIMEOUT && { pollTimeoutSeconds: Number(process.env.MANA_OPS_POLL_TIMEOUT) }),
   });
   try {
@@ -122,6 +127,12 @@ async function main(): Promise<number> {
       ? await startHttpServer({
           port: env.HTTP_PORT,
           log,
+          metrics: () => metrics.text(),
+          health: async () => {
+            const part = (p: Promise<unknown>) => withTimeout(p, 3_000, () => new Error('no answer within 3 s')).then(() => ({ ok: true }), (e: Error) => ({ ok: false, detail: e.message }));
+            const [telegram, redis] = await Promise.all([part(frontEnd.bot.api.getMe()), part(store.ping())]);
+            return { telegram, redis: store.kind === 'redis' ? redis : { ok: true, detail: 'in memory' }, monitor: { ok: true, detail: monitor.leading ? 'leader' : 'follower' } };
+          },
           ...(env.ALERTMANAGER_TOKEN && { alertmanager: { intake: new AlertmanagerIntake(store, notifier, app.catalog), token: env.ALERTMANAGER_TOKEN } }),
         })
       : undefined;

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Catalog } from '../config/catalog';
-import type { FallbackChannel, Notifier, StateStore } from '../ops/ports';
+import { NO_METRICS, type FallbackChannel, type Metrics, type Notifier, type StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
 import { fitLines } from '../util/fit-lines';
 import { escapeHtml } from '../util/html';
@@ -66,6 +66,7 @@ export interface MonitorOptions {
   jitterRatio?: number;
   /** When Telegram has taken nothing for `afterMs`, firing incidents also go once to this channel. */
   fallback?: { channel: FallbackChannel; afterMs: number };
+  metrics?: Metrics;
 }
 
 export const OPEN_KEY = 'incidents:open';
@@ -99,6 +100,11 @@ export class Monitor {
     this.silences = new Silences(o.store, o.now);
     this.limit = pLimit(o.concurrency ?? 16);
     this.policy = o.policy ?? DEFAULT_POLICY;
+  }
+
+  /** Whether this instance runs the checks (the other instances follow). */
+  get leading(): boolean {
+    return this.leader;
   }
 
   get checks(): readonly CheckDef[] {
@@ -155,11 +161,15 @@ export class Monitor {
     const results = await Promise.all(
       due.map((def) =>
         this.limit(async (): Promise<[CheckDef, CheckResult]> => {
+          const started = performance.now();
+          let result: CheckResult;
           try {
-            return [def, await withTimeout(def.run(sweep), def.timeoutMs + 1_000, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`))];
+            result = await withTimeout(def.run(sweep), def.timeoutMs + 1_000, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`));
           } catch (err) {
-            return [def, { ok: false, detail: (err as Error).message }];
+            result = { ok: false, detail: (err as Error).message };
           }
+          (this.o.metrics ?? NO_METRICS).check(def.id, result.ok, performance.now() - started);
+          return [def, result];
         }),
       ),
     );
@@ -410,6 +420,7 @@ export class Monitor {
         flapping: t.state.flapping,
       });
     }
+    (this.o.metrics ?? NO_METRICS).incidents(open.filter((o) => o.status === 'firing').length, open.filter((o) => o.status === 'pending').length);
     try {
       for (const id of ids) await this.o.store.set(`incident:${id}`, JSON.stringify(this.tracked.get(id)));
       await this.o.store.set(OPEN_KEY, JSON.stringify(open.sort((a, b) => a.since - b.since)));

@@ -36,10 +36,16 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+export type HealthReport = Record<string, { ok: boolean; detail?: string }>;
+
 export interface HttpServerOptions {
   port: number;
   host?: string;
   alertmanager?: { intake: AlertmanagerIntake; token: string };
+  /** Prometheus text for GET /metrics. */
+  metrics?: () => Promise<string>;
+  /** What GET /healthz reports; 503 when any part is not ok. */
+  health?: () => Promise<HealthReport>;
   log: Logger;
 }
 
@@ -70,7 +76,14 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ server: S
           return reply(503, 'not delivered, retry');
         }
       }
-      if (req.method === 'GET' && req.url === '/healthz') return reply(200, 'ok');
+      if (req.method === 'GET' && req.url === '/healthz') {
+        const report = o.health ? await o.health() : {};
+        const ok = Object.values(report).every((p) => p.ok);
+        return res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ok, ...report })}\n`);
+      }
+      if (req.method === 'GET' && req.url === '/metrics' && o.metrics) {
+        return res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await o.metrics());
+      }
       reply(404, 'not found');
     })().catch(() => reply(500, 'error'));
   });

@@ -26,6 +26,8 @@ export interface TelegramOptions {
   pollTimeoutSeconds?: number;
   /** How long a guided question waits for an answer (default 5 minutes). */
   guideWaitMs?: number;
+  /** Counts Telegram's errors by code. */
+  onApiError?: (code: number) => void;
 }
 
 export interface TelegramFrontEnd {
@@ -61,6 +63,14 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
     }),
   );
+  if (options.onApiError) {
+    const count = options.onApiError;
+    bot.api.config.use(async (prev, method, payload, signal) => {
+      const res = await prev(method, payload, signal);
+      if (!res.ok) count(res.error_code);
+      return res;
+    });
+  }
   const inFlight = new Set<Promise<unknown>>();
   let handle: RunnerHandle | undefined;
 

@@ -103,8 +103,9 @@ export class Dispatcher {
     if (line.mention && this.botUsername && line.mention.toLowerCase() !== this.botUsername.toLowerCase()) {
       return { kind: 'silent', reason: 'addressed to another bot' };
     }
-    const audit = (result: string, detail?: string, ref?: string) =>
-      this.env.audit.record({
+    const audit = (result: string, detail?: string, ref?: string) => {
+      this.env.metrics.command(line.name, result);
+      return this.env.audit.record({
         at: started,
         userId: envelope.userId,
         chatId: envelope.chatId,
@@ -115,6 +116,7 @@ export class Dispatcher {
         ms: this.env.now() - started,
         ...(ref !== undefined && { ref }),
       });
+    };
 
     const spec = this.registry.find(line.name);
     const admission = this.admit(envelope);
@@ -291,8 +293,9 @@ export class Dispatcher {
   /** A Confirm or Cancel press. Cheap: it only claims the nonce; the work is in the returned `execute`. */
   async press(envelope: Envelope, nonce: string, decision: 'confirm' | 'cancel'): Promise<PressOutcome> {
     const started = this.env.now();
-    const audit = (action: PendingAction | undefined, result: string, detail?: string, ref?: string) =>
-      this.env.audit.record({
+    const audit = (action: PendingAction | undefined, result: string, detail?: string, ref?: string) => {
+      this.env.metrics.command(`${decision}:${action?.command ?? '?'}`, result);
+      return this.env.audit.record({
         at: started,
         userId: envelope.userId,
         chatId: envelope.chatId,
@@ -303,6 +306,7 @@ export class Dispatcher {
         ms: this.env.now() - started,
         ...(ref !== undefined && { ref }),
       });
+    };
     // A press is fresh by definition; the envelope's other checks (anonymous, chat, allowlist) still apply.
     const admission = this.admit({ ...envelope, sentAt: this.env.now(), forwarded: false, edited: false });
     if (!admission.ok) {

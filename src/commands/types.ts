@@ -3,7 +3,7 @@ import type { AuditLog } from '../auth/audit';
 import type { Envelope } from '../auth/gate';
 import type { RequiredRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
-import type { ContainerRuntime, DiskProbe, GpuHost, Prober, StateStore, TunnelApi } from '../ops/ports';
+import type { ContainerRuntime, DiskProbe, GpuHost, Metrics, Prober, StateStore, TunnelApi } from '../ops/ports';
 import type { Service } from '../config/schema';
 import type { Html } from '../util/html';
 
@@ -54,6 +54,7 @@ export interface CommandEnv {
   disk: DiskProbe;
   /** The Windows GPU box, when the estate has one and the bot has its SSH key. */
   gpu: GpuHost | undefined;
+  metrics: Metrics;
   /** The ids of the monitor's checks (service:http, disk:ManaData, gpu-box, …), for /silence and /ack. */
   checkIds: () => string[];
   /** Cloudflare's DNS and tunnels, when the estate has a cloudflare section and the bot a token. */

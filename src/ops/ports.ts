@@ -271,3 +271,13 @@ export interface TunnelApi {
   tunnel(uuid: string): Promise<TunnelInfo>;
   ingress(uuid: string): Promise<TunnelIngress>;
 }
+
+/** What the bot counts about itself, for Prometheus. Adapters must never throw. */
+export interface Metrics {
+  command(name: string, result: string): void;
+  check(id: string, ok: boolean, ms: number): void;
+  incidents(firing: number, pending: number): void;
+  telegramError(code: number): void;
+}
+
+export const NO_METRICS: Metrics = { command() {}, check() {}, incidents() {}, telegramError() {} };

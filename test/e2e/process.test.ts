@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer } from '../support/redis';
+import { freePort, RedisServer } from '../support/redis';
 import { TelegramEmulator } from '../support/telegram-emulator';
 
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
@@ -80,7 +80,9 @@ describe('the mana-ops process', () => {
     it('answers through the Bot API, logs JSON without the token, and stops cleanly on SIGTERM', async () => {
       const file = join(dir, 'ok.yml');
       writeFileSync(file, ESTATE());
+      const httpPort = await freePort();
       const proc = start({
+        HTTP_PORT: String(httpPort),
         ESTATE_FILE: file,
         TELEGRAM_BOT_TOKEN: emu.token,
         TELEGRAM_API_ROOT: `${emu.apiRoot}/`,
@@ -91,6 +93,17 @@ describe('the mana-ops process', () => {
       emu.sendText({ id: 100, is_bot: false, first_name: 'Ada' }, '/ping');
       const reply = await emu.nextMessage(100, 0, 10_000);
       expect(reply.text).toMatch(/^pong · up .* · state store: redis ok/);
+      const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ ok: true, telegram: { ok: true }, redis: { ok: true }, monitor: { ok: true, detail: 'leader' } });
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      expect(metrics).toContain('mana_ops_commands_total{command="ping",result="ok"} 1');
+      expect(metrics).toContain('mana_ops_process_resident_memory_bytes');
+      await redis.stop();
+      const down = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+      expect(down.status).toBe(503);
+      expect(((await down.json()) as { redis: { ok: boolean } }).redis.ok).toBe(false);
+      await redis.start(redis.port);
       proc.child.kill('SIGTERM');
       const run = await proc.done;
       expect(run.code).toBe(0);
