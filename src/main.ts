@@ -122,6 +122,8 @@ async function main(): Promise<number> {
   await monitor.load();
   if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
   log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
+  const intake = env.ALERTMANAGER_TOKEN ? new AlertmanagerIntake({ store, notifier, catalog: app.catalog, log }) : undefined;
+  intake?.start();
   const http =
     env.HTTP_PORT !== undefined
       ? await startHttpServer({
@@ -133,7 +135,7 @@ async function main(): Promise<number> {
             const [telegram, redis] = await Promise.all([part(frontEnd.bot.api.getMe()), part(store.ping())]);
             return { telegram, redis: store.kind === 'redis' ? redis : { ok: true, detail: 'in memory' }, monitor: { ok: true, detail: monitor.leading ? 'leader' : 'follower' } };
           },
-          ...(env.ALERTMANAGER_TOKEN && { alertmanager: { intake: new AlertmanagerIntake(store, notifier, app.catalog), token: env.ALERTMANAGER_TOKEN } }),
+          ...(intake && env.ALERTMANAGER_TOKEN && { alertmanager: { intake, token: env.ALERTMANAGER_TOKEN } }),
         })
       : undefined;
   if (http) log.info({ port: http.port, alertmanager: !!env.ALERTMANAGER_TOKEN }, 'HTTP endpoint listening');
@@ -146,6 +148,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await http?.close();
+  await intake?.stop();
   await monitor.stop();
   await frontEnd.stop();
   await shell?.close();

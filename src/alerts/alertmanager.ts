@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Catalog } from '../config/catalog';
 import type { Notifier, StateStore } from '../ops/ports';
 import { escapeHtml } from '../util/html';
-import { fitLines } from '../util/fit-lines';
+import type { Logger } from '../util/logger';
 
 /** Alertmanager's webhook body, version 4 (with or without notification_reason, which newer versions add). */
 export const webhookSchema = z.object({
@@ -31,64 +31,236 @@ export const webhookSchema = z.object({
 });
 export type Webhook = z.infer<typeof webhookSchema>;
 
-interface GroupState {
-  messages: { chatId: number; messageId: number }[];
-  alerts: Record<string, { status: 'firing' | 'resolved'; name: string; where: string; summary: string; startsAt: string }>;
-  shown?: string;
+interface AlertRow {
+  status: 'firing' | 'resolved';
+  name: string;
+  where: string;
+  summary: string;
+  startsAt: string;
 }
 
-const groupKeyOf = (groupKey: string) => `am:group:${createHash('sha256').update(groupKey).digest('hex').slice(0, 24)}`;
+interface Told {
+  chatId: number;
+  page: number;
+  messageId: number;
+  shown: string;
+}
+
+interface Group {
+  key: string;
+  title: string;
+  service?: string;
+  alerts: Record<string, AlertRow>;
+  truncated: number;
+  firstSeen: number;
+  told: Told[];
+  storm?: string;
+}
+
+interface Storm {
+  id: string;
+  startedAt: number;
+  groups: string[];
+  told: Told[];
+}
+
+interface State {
+  groups: Record<string, Group>;
+  storms: Storm[];
+}
+
+const STATE_KEY = 'am:state';
+const PAGE_CHARS = 3_900;
+
+export interface IntakeOptions {
+  store: StateStore;
+  notifier: Notifier;
+  catalog: Catalog;
+  log: Logger;
+  now?: () => number;
+  /** How long a new group waits for others: several new groups within it are told as one storm digest. */
+  groupWaitMs?: number;
+  /** From this many new groups in one wait, a storm digest instead of a message each. */
+  stormGroups?: number;
+}
+
+/** Splits lines into pages that each fit a Telegram message; a line is never cut. */
+export function pages(header: (page: number, of: number) => string, lines: string[], max = PAGE_CHARS): string[] {
+  const chunks: string[][] = [[]];
+  let size = 0;
+  for (const line of lines) {
+    const l = line.length > max - 200 ? `${line.slice(0, max - 201)}…` : line;
+    if (size + l.length + 1 > max - 200 && (chunks.at(-1) as string[]).length) {
+      chunks.push([]);
+      size = 0;
+    }
+    (chunks.at(-1) as string[]).push(l);
+    size += l.length + 1;
+  }
+  return chunks.map((c, i) => [header(i + 1, chunks.length), ...c].join('\n'));
+}
+
+const row = (a: AlertRow) => `${a.status === 'firing' ? '🔴' : '✅'} ${escapeHtml(a.name)}${a.where ? ` · ${escapeHtml(a.where)}` : ''}${a.summary ? `: ${escapeHtml(a.summary)}` : ''}`;
 
 /**
- * Alertmanager's notifications as living messages: one per alert group (groupKey), edited as alerts of the
- * group fire and resolve, closed when all have resolved. Delivery failures are thrown so the HTTP answer is
- * an error and Alertmanager retries.
+ * Alertmanager's notifications as living messages. A webhook only updates the state in Redis (so it is
+ * answered at once, and nothing is lost while Telegram is away); a flush loop tells what changed: one
+ * message per alert group, edited as its alerts fire and resolve. Many new groups at once become one storm
+ * digest that names every alert over as many pages as it needs, paced within Telegram's limits.
  */
 export class AlertmanagerIntake {
-  constructor(
-    private readonly store: StateStore,
-    private readonly notifier: Notifier,
-    private readonly catalog: Catalog,
-  ) {}
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
 
-  async receive(hook: Webhook): Promise<void> {
-    const key = groupKeyOf(hook.groupKey);
-    const raw = await this.store.get(key);
-    const group: GroupState = raw ? (JSON.parse(raw) as GroupState) : { messages: [], alerts: {} };
-    for (const a of hook.alerts) {
-      group.alerts[a.fingerprint] = {
-        status: a.status,
-        name: a.labels.alertname ?? 'alert',
-        where: a.labels.instance ?? a.labels.service ?? a.labels.job ?? '',
-        summary: a.annotations.summary ?? a.annotations.description ?? '',
-        startsAt: a.startsAt,
+  constructor(private readonly o: IntakeOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Serialises webhook updates and flushes: both read and write the one state record. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async load(): Promise<State> {
+    const raw = await this.o.store.get(STATE_KEY);
+    return raw ? (JSON.parse(raw) as State) : { groups: {}, storms: [] };
+  }
+
+  private save(state: State): Promise<void> {
+    return this.o.store.set(STATE_KEY, JSON.stringify(state));
+  }
+
+  /** Records the notification; throws (so the webhook answers 503 and Alertmanager retries) only if it cannot be kept. */
+  receive(hook: Webhook): Promise<void> {
+    return this.exclusive(async () => {
+      const state = await this.load();
+      const key = createHash('sha256').update(hook.groupKey).digest('hex').slice(0, 24);
+      const group: Group = state.groups[key] ?? {
+        key,
+        title: Object.entries(hook.groupLabels).map(([k, v]) => `${k}=${v}`).join(', ') || hook.receiver,
+        alerts: {},
+        truncated: 0,
+        firstSeen: this.now(),
+        told: [],
       };
-    }
-    const all = Object.values(group.alerts);
-    const firing = all.filter((a) => a.status === 'firing');
-    const title = Object.entries(hook.groupLabels).map(([k, v]) => `${k}=${v}`).join(', ') || hook.receiver;
-    const text = firing.length
-      ? fitLines([
-          `🔥 <b>${escapeHtml(title)}</b> · ${firing.length} firing${all.length > firing.length ? `, ${all.length - firing.length} resolved` : ''} (Alertmanager)`,
-          ...(hook.truncatedAlerts ? [`(${hook.truncatedAlerts} more not sent by Alertmanager)`] : []),
-          ...all
-            .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
-            .map((a) => `${a.status === 'firing' ? '🔴' : '✅'} ${escapeHtml(a.name)}${a.where ? ` · ${escapeHtml(a.where)}` : ''}${a.summary ? `: ${escapeHtml(a.summary)}` : ''}`),
-        ])
-      : `✅ <b>${escapeHtml(title)}</b> resolved · ${all.length} alert${all.length === 1 ? '' : 's'} (Alertmanager)`;
-    const service = this.catalog.findService(hook.commonLabels.service ?? hook.commonLabels.container ?? '');
-    const buttons = firing.length && service?.container ? [[{ text: '📜 Logs', data: `s:/logs ${service.name}` }, { text: '🔁 Restart', data: `s:/restart ${service.name}` }]] : [];
-    if (group.messages.length === 0) {
-      if (!firing.length) return; // resolved before we ever told it
-      for (const chatId of this.catalog.estate.chats.alerts) {
-        group.messages.push({ chatId, messageId: await this.notifier.send(chatId, text, buttons) });
-        await this.store.set(key, JSON.stringify(group)); // a retry after a partial failure must not send twice
+      const service = hook.commonLabels.service ?? hook.commonLabels.container;
+      if (service) group.service = service;
+      group.truncated = hook.truncatedAlerts ?? 0;
+      for (const a of hook.alerts) {
+        group.alerts[a.fingerprint] = {
+          status: a.status,
+          name: a.labels.alertname ?? 'alert',
+          where: a.labels.instance ?? a.labels.service ?? a.labels.job ?? '',
+          summary: a.annotations.summary ?? a.annotations.description ?? '',
+          startsAt: a.startsAt,
+        };
       }
-    } else if (group.shown !== text) {
-      for (const m of group.messages) await this.notifier.edit(m.chatId, m.messageId, text, buttons);
+      state.groups[key] = group;
+      await this.save(state);
+    });
+  }
+
+  start(everyMs = 1_000): void {
+    const tick = () => {
+      void this.flush()
+        .catch((err: unknown) => this.o.log.warn({ err: (err as Error).message }, 'alertmanager flush failed; retried'))
+        .finally(() => {
+          this.timer = setTimeout(tick, everyMs);
+        });
+    };
+    this.timer = setTimeout(tick, everyMs);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.lock;
+  }
+
+  /** Tells what changed since the last flush; what Telegram refuses stays for the next one. */
+  flush(): Promise<void> {
+    return this.exclusive(async () => {
+      const state = await this.load();
+      const now = this.now();
+      const wait = this.o.groupWaitMs ?? 3_000;
+      const firing = (g: Group) => Object.values(g.alerts).some((a) => a.status === 'firing');
+      const fresh = Object.values(state.groups).filter((g) => g.told.length === 0 && !g.storm && firing(g));
+      // Hold new groups for the wait, unless the oldest has waited long enough: then tell them all, together if many.
+      if (fresh.length && fresh.some((g) => now - g.firstSeen >= wait)) {
+        if (fresh.length >= (this.o.stormGroups ?? 3)) {
+          const storm: Storm = { id: `storm-${now}`, startedAt: now, groups: fresh.map((g) => g.key), told: [] };
+          for (const g of fresh) g.storm = storm.id;
+          state.storms.push(storm);
+        }
+      }
+      for (const storm of state.storms) await this.tellStorm(state, storm);
+      for (const g of Object.values(state.groups)) {
+        if (g.storm) continue;
+        if (g.told.length === 0 && (!firing(g) || now - g.firstSeen < wait)) continue;
+        await this.tellGroup(g);
+      }
+      // Forget what is resolved and shown as such.
+      const closedStorms = new Set(state.storms.filter((s) => s.groups.every((k) => !firing(state.groups[k] as Group)) && s.told.every((t) => t.shown.startsWith('✅'))).map((s) => s.id));
+      state.storms = state.storms.filter((s) => !closedStorms.has(s.id));
+      for (const [key, g] of Object.entries(state.groups)) {
+        const done = !firing(g) && (g.storm ? closedStorms.has(g.storm) : g.told.every((t) => t.shown.startsWith('✅')));
+        if (done) delete state.groups[key];
+      }
+      await this.save(state);
+    });
+  }
+
+  private buttons(g: Group) {
+    const svc = g.service ? this.o.catalog.findService(g.service) : undefined;
+    return svc?.container ? [[{ text: '📜 Logs', data: `s:/logs ${svc.name}` }, { text: '🔁 Restart', data: `s:/restart ${svc.name}` }]] : [];
+  }
+
+  private async show(told: Told[], texts: string[], buttons: { text: string; data: string }[][]): Promise<void> {
+    for (const chatId of this.o.catalog.estate.chats.alerts) {
+      for (let page = 0; page < texts.length; page++) {
+        const text = texts[page] as string;
+        const existing = told.find((t) => t.chatId === chatId && t.page === page);
+        try {
+          if (!existing) told.push({ chatId, page, messageId: await this.o.notifier.send(chatId, text, page === 0 ? buttons : []), shown: text });
+          else if (existing.shown !== text) {
+            await this.o.notifier.edit(chatId, existing.messageId, text, page === 0 ? buttons : []);
+            existing.shown = text;
+          }
+        } catch (err) {
+          this.o.log.warn({ chatId, err: (err as Error).message }, 'alert not delivered yet; kept for the next flush');
+          return;
+        }
+      }
     }
-    group.shown = text;
-    if (!firing.length) await this.store.del(key);
-    else await this.store.set(key, JSON.stringify(group));
+  }
+
+  private async tellGroup(g: Group): Promise<void> {
+    const all = Object.values(g.alerts).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+    const firing = all.filter((a) => a.status === 'firing');
+    const title = escapeHtml(g.title);
+    const texts = firing.length
+      ? pages(
+          (p, of) => `🔥 <b>${title}</b> · ${firing.length} firing${all.length > firing.length ? `, ${all.length - firing.length} resolved` : ''} (Alertmanager)${of > 1 ? ` · ${p}/${of}` : ''}${g.truncated && p === 1 ? `\n(${g.truncated} more not sent by Alertmanager)` : ''}`,
+          all.map(row),
+        )
+      : [`✅ <b>${title}</b> resolved · ${all.length} alert${all.length === 1 ? '' : 's'} (Alertmanager)`];
+    // A page that is no longer needed says so rather than keep showing old alerts.
+    for (const t of g.told) if (t.page >= texts.length) texts[t.page] = texts[t.page] ?? `✅ <b>${title}</b> (continued): resolved`;
+    await this.show(g.told, texts, firing.length ? this.buttons(g) : []);
+  }
+
+  private async tellStorm(state: State, storm: Storm): Promise<void> {
+    const groups = storm.groups.map((k) => state.groups[k]).filter((g): g is Group => g !== undefined);
+    const alerts = groups.flatMap((g) => Object.values(g.alerts));
+    const firing = alerts.filter((a) => a.status === 'firing');
+    const at = new Date(storm.startedAt).toISOString().slice(11, 16);
+    const lines = [...firing, ...alerts.filter((a) => a.status !== 'firing')].map(row);
+    const texts = firing.length
+      ? pages((p, of) => `🌪 <b>Alert storm</b> since ${at} UTC · ${firing.length} firing, ${alerts.length - firing.length} resolved, in ${groups.length} groups (Alertmanager) · ${p}/${of}`, lines)
+      : [`✅ <b>Alert storm</b> of ${at} UTC resolved · all ${alerts.length} alerts (Alertmanager)`];
+    for (const t of storm.told) if (t.page >= texts.length) texts[t.page] = texts[t.page] ?? `✅ <b>Alert storm</b> of ${at} UTC (continued): resolved`;
+    await this.show(storm.told, texts, []);
   }
 }

@@ -19,6 +19,7 @@ const redis = new RedisServer();
 const am = new Alertmanager();
 let store: RedisStore;
 let http: Awaited<ReturnType<typeof startHttpServer>>;
+let intake: AlertmanagerIntake;
 
 beforeAll(async () => {
   await emu.start();
@@ -35,13 +36,16 @@ beforeAll(async () => {
     }),
   );
   const notifier = new TelegramNotifier(new Bot(emu.token, { client: { apiRoot: emu.apiRoot } }).api, { privateMs: 0, groupMs: 0 });
-  http = await startHttpServer({ port: 0, host: '127.0.0.1', log: silentLogger(), alertmanager: { intake: new AlertmanagerIntake(store, notifier, catalog), token: TOKEN } });
+  intake = new AlertmanagerIntake({ store, notifier, catalog, log: silentLogger(), groupWaitMs: 500 });
+  intake.start(200);
+  http = await startHttpServer({ port: 0, host: '127.0.0.1', log: silentLogger(), alertmanager: { intake, token: TOKEN } });
   await am.start(`http://127.0.0.1:${http.port}/alertmanager`, TOKEN);
 }, 30_000);
 
 afterAll(async () => {
   await am.stop();
   await http?.close();
+  await intake?.stop();
   await store?.close();
   await redis.dispose();
   await emu.stop();
@@ -50,12 +54,31 @@ afterAll(async () => {
 const alertsIn = () => emu.messagesTo(ADMIN.id);
 
 describe('Alertmanager webhook', () => {
+  it('many new groups at once are one storm digest that names every alert, resolved on the same messages', async () => {
+    const before = alertsIn().length;
+    await am.post(Array.from({ length: 120 }, (_, i) => ({ labels: { alertname: `Probe${i}`, instance: `svc-${i}:80` }, annotations: { summary: `probe ${i} failed with a reasonably long explanation` } })));
+    await emu.waitFor(() => alertsIn().length > before && alertsIn().at(-1)?.text.includes('Alert storm'), 20_000, 'the storm digest');
+    await new Promise((r) => setTimeout(r, 2_000));
+    const digest = alertsIn().slice(before);
+    expect(digest.length).toBeGreaterThan(1); // paged: 120 alerts do not fit one message
+    for (const m of digest) expect(m.text.length).toBeLessThanOrEqual(4_096);
+    const named = new Set(digest.flatMap((m) => [...m.text.matchAll(/Probe(\d+)/g)].map((x) => x[1])));
+    expect(named.size).toBe(120);
+    const past = new Date(Date.now() - 1_000).toISOString();
+    await am.post(Array.from({ length: 120 }, (_, i) => ({ labels: { alertname: `Probe${i}`, instance: `svc-${i}:80` }, annotations: { summary: `probe ${i} failed with a reasonably long explanation` }, endsAt: past })));
+    await emu.waitFor(() => digest.every((m) => m.text.startsWith('✅')), 30_000, 'every page resolved');
+    expect(digest[0]?.text).toMatch(/^✅ <b>Alert storm<\/b> of \d\d:\d\d UTC resolved · all 120 alerts \(Alertmanager\)$/);
+    expect(alertsIn().length).toBe(before + digest.length);
+  });
+
+
   it('a group of firing alerts is one message; resolving edits it; nothing is repeated', async () => {
+    const before = alertsIn().length;
     await am.post([
       { labels: { alertname: 'APIDown', instance: 'chat-backend:3002', service: 'chat-backend', severity: 'critical' }, annotations: { summary: 'probe failed for 1m' } },
       { labels: { alertname: 'APIDown', instance: 'todo-backend:3031', severity: 'critical' }, annotations: { summary: 'probe failed for 1m' } },
     ]);
-    const msg = await emu.waitFor(() => alertsIn()[0], 15_000, 'the Alertmanager alert');
+    const msg = await emu.waitFor(() => alertsIn()[before], 15_000, 'the Alertmanager alert');
     expect(msg.text).toContain('🔥 <b>alertname=APIDown</b> · 2 firing (Alertmanager)');
     expect(msg.text).toContain('🔴 APIDown · chat-backend:3002: probe failed for 1m');
     expect(msg.text).toContain('🔴 APIDown · todo-backend:3031: probe failed for 1m');
@@ -66,10 +89,10 @@ describe('Alertmanager webhook', () => {
     await am.post([{ labels: { alertname: 'APIDown', instance: 'chat-backend:3002', service: 'chat-backend', severity: 'critical' }, annotations: { summary: 'probe failed for 1m' }, endsAt: past }]);
     await emu.waitFor(() => msg.text.startsWith('✅'), 15_000, 'the resolve');
     expect(msg.text).toBe('✅ <b>alertname=APIDown</b> resolved · 2 alerts (Alertmanager)');
-    expect(alertsIn()).toHaveLength(1);
+    expect(alertsIn()).toHaveLength(before + 1);
   });
 
-  it('Telegram refusing: the bot answers 503, Alertmanager retries, the alert arrives once', async () => {
+  it('Telegram refusing: the alert is kept and arrives once Telegram takes it, once', async () => {
     emu.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' }, 2);
     const before = alertsIn().length;
     await am.post([{ labels: { alertname: 'DiskFull', instance: 'mac-mini' }, annotations: { summary: '91% used' } }]);
