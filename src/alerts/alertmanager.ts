@@ -100,6 +100,9 @@ export function pages(header: (page: number, of: number) => string, lines: strin
   return chunks.map((c, i) => [header(i + 1, chunks.length), ...c].join('\n'));
 }
 
+type Buttons = { text: string; data: string }[][];
+const isFiring = (g: Group | undefined) => !!g && Object.values(g.alerts).some((a) => a.status === 'firing');
+
 const row = (a: AlertRow) => `${a.status === 'firing' ? '🔴' : '✅'} ${escapeHtml(a.name)}${a.where ? ` · ${escapeHtml(a.where)}` : ''}${a.summary ? `: ${escapeHtml(a.summary)}` : ''}`;
 
 /**
@@ -110,6 +113,8 @@ const row = (a: AlertRow) => `${a.status === 'firing' ? '🔴' : '✅'} ${escape
  */
 export class AlertmanagerIntake {
   private lock: Promise<unknown> = Promise.resolve();
+  private flushing = false;
+  private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -168,7 +173,7 @@ export class AlertmanagerIntake {
       void this.flush()
         .catch((err: unknown) => this.o.log.warn({ err: (err as Error).message }, 'alertmanager flush failed; retried'))
         .finally(() => {
-          this.timer = setTimeout(tick, everyMs);
+          if (!this.stopped) this.timer = setTimeout(tick, everyMs);
         });
     };
     this.timer = setTimeout(tick, everyMs);
@@ -176,40 +181,57 @@ export class AlertmanagerIntake {
 
   async stop(): Promise<void> {
     clearTimeout(this.timer);
+    this.stopped = true;
     await this.lock;
   }
 
-  /** Tells what changed since the last flush; what Telegram refuses stays for the next one. */
-  flush(): Promise<void> {
-    return this.exclusive(async () => {
-      const state = await this.load();
-      const now = this.now();
-      const wait = this.o.groupWaitMs ?? 3_000;
-      const firing = (g: Group) => Object.values(g.alerts).some((a) => a.status === 'firing');
-      const fresh = Object.values(state.groups).filter((g) => g.told.length === 0 && !g.storm && firing(g));
-      // Hold new groups for the wait, unless the oldest has waited long enough: then tell them all, together if many.
-      if (fresh.length && fresh.some((g) => now - g.firstSeen >= wait)) {
-        if (fresh.length >= (this.o.stormGroups ?? 3)) {
+  /**
+   * Tells what changed since the last flush; what Telegram refuses stays for the next one. The state is only
+   * locked to plan and to record: the paced sending in between never holds up an incoming webhook.
+   */
+  async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      const plan = await this.exclusive(async () => {
+        const state = await this.load();
+        const now = this.now();
+        const wait = this.o.groupWaitMs ?? 3_000;
+        const fresh = Object.values(state.groups).filter((g) => g.told.length === 0 && !g.storm && isFiring(g));
+        // New groups wait; once the oldest has waited long enough they are told, together if there are many.
+        if (fresh.length >= (this.o.stormGroups ?? 3) && fresh.some((g) => now - g.firstSeen >= wait)) {
           const storm: Storm = { id: `storm-${now}`, startedAt: now, groups: fresh.map((g) => g.key), told: [] };
           for (const g of fresh) g.storm = storm.id;
           state.storms.push(storm);
         }
-      }
-      for (const storm of state.storms) await this.tellStorm(state, storm);
-      for (const g of Object.values(state.groups)) {
-        if (g.storm) continue;
-        if (g.told.length === 0 && (!firing(g) || now - g.firstSeen < wait)) continue;
-        await this.tellGroup(g);
-      }
-      // Forget what is resolved and shown as such.
-      const closedStorms = new Set(state.storms.filter((s) => s.groups.every((k) => !firing(state.groups[k] as Group)) && s.told.every((t) => t.shown.startsWith('✅'))).map((s) => s.id));
-      state.storms = state.storms.filter((s) => !closedStorms.has(s.id));
-      for (const [key, g] of Object.entries(state.groups)) {
-        const done = !firing(g) && (g.storm ? closedStorms.has(g.storm) : g.told.every((t) => t.shown.startsWith('✅')));
-        if (done) delete state.groups[key];
-      }
-      await this.save(state);
-    });
+        await this.save(state);
+        const work: { kind: 'group' | 'storm'; id: string; texts: string[]; buttons: Buttons; told: Told[] }[] = [];
+        for (const storm of state.storms) work.push({ kind: 'storm', id: storm.id, texts: this.stormTexts(state, storm), buttons: [], told: structuredClone(storm.told) });
+        for (const g of Object.values(state.groups)) {
+          if (g.storm || (g.told.length === 0 && (!isFiring(g) || now - g.firstSeen < wait))) continue;
+          work.push({ kind: 'group', id: g.key, texts: this.groupTexts(g), buttons: isFiring(g) ? this.buttons(g) : [], told: structuredClone(g.told) });
+        }
+        return work;
+      });
+      for (const w of plan) await this.show(w.told, w.texts, w.buttons);
+      await this.exclusive(async () => {
+        const state = await this.load();
+        for (const w of plan) {
+          const target = w.kind === 'storm' ? state.storms.find((x) => x.id === w.id) : state.groups[w.id];
+          if (target) target.told = w.told;
+        }
+        // Forget what is resolved and shown as such.
+        const shownResolved = (told: Told[]) => told.every((t) => t.shown.startsWith('✅'));
+        const closed = new Set(state.storms.filter((x) => x.groups.every((k) => !isFiring(state.groups[k])) && shownResolved(x.told)).map((x) => x.id));
+        state.storms = state.storms.filter((x) => !closed.has(x.id));
+        for (const [key, g] of Object.entries(state.groups)) {
+          if (!isFiring(g) && (g.storm ? closed.has(g.storm) : shownResolved(g.told))) delete state.groups[key];
+        }
+        await this.save(state);
+      });
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private buttons(g: Group) {
@@ -217,7 +239,7 @@ export class AlertmanagerIntake {
     return svc?.container ? [[{ text: '📜 Logs', data: `s:/logs ${svc.name}` }, { text: '🔁 Restart', data: `s:/restart ${svc.name}` }]] : [];
   }
 
-  private async show(told: Told[], texts: string[], buttons: { text: string; data: string }[][]): Promise<void> {
+  private async show(told: Told[], texts: string[], buttons: Buttons): Promise<void> {
     for (const chatId of this.o.catalog.estate.chats.alerts) {
       for (let page = 0; page < texts.length; page++) {
         const text = texts[page] as string;
@@ -236,7 +258,7 @@ export class AlertmanagerIntake {
     }
   }
 
-  private async tellGroup(g: Group): Promise<void> {
+  private groupTexts(g: Group): string[] {
     const all = Object.values(g.alerts).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
     const firing = all.filter((a) => a.status === 'firing');
     const title = escapeHtml(g.title);
@@ -247,11 +269,11 @@ export class AlertmanagerIntake {
         )
       : [`✅ <b>${title}</b> resolved · ${all.length} alert${all.length === 1 ? '' : 's'} (Alertmanager)`];
     // A page that is no longer needed says so rather than keep showing old alerts.
-    for (const t of g.told) if (t.page >= texts.length) texts[t.page] = texts[t.page] ?? `✅ <b>${title}</b> (continued): resolved`;
-    await this.show(g.told, texts, firing.length ? this.buttons(g) : []);
+    for (const t of g.told) if (t.page >= texts.length) texts[t.page] = `✅ <b>${title}</b> (continued): resolved`;
+    return texts;
   }
 
-  private async tellStorm(state: State, storm: Storm): Promise<void> {
+  private stormTexts(state: State, storm: Storm): string[] {
     const groups = storm.groups.map((k) => state.groups[k]).filter((g): g is Group => g !== undefined);
     const alerts = groups.flatMap((g) => Object.values(g.alerts));
     const firing = alerts.filter((a) => a.status === 'firing');
@@ -260,7 +282,7 @@ export class AlertmanagerIntake {
     const texts = firing.length
       ? pages((p, of) => `🌪 <b>Alert storm</b> since ${at} UTC · ${firing.length} firing, ${alerts.length - firing.length} resolved, in ${groups.length} groups (Alertmanager) · ${p}/${of}`, lines)
       : [`✅ <b>Alert storm</b> of ${at} UTC resolved · all ${alerts.length} alerts (Alertmanager)`];
-    for (const t of storm.told) if (t.page >= texts.length) texts[t.page] = texts[t.page] ?? `✅ <b>Alert storm</b> of ${at} UTC (continued): resolved`;
-    await this.show(storm.told, texts, []);
+    for (const t of storm.told) if (t.page >= texts.length) texts[t.page] = `✅ <b>Alert storm</b> of ${at} UTC (continued): resolved`;
+    return texts;
   }
 }
