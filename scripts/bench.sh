@@ -7,9 +7,10 @@ case "${1:-pipeline}" in
   pipeline) exec npx tsx bench/pipeline.bench.ts ;;
   gpu) exec npx tsx bench/gpu.bench.ts ;;
   checks) exec npx tsx bench/checks.bench.ts ;;
+  storm) exec npx tsx bench/storm.bench.ts ;;
   docker)
     source scripts/test-env.sh
     trap stop_test_env EXIT
     node --expose-gc --import tsx bench/docker.bench.ts ;;
-  *) echo "usage: scripts/bench.sh pipeline|docker|gpu|checks" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh pipeline|docker|gpu|checks|storm" >&2; exit 2 ;;
 esac

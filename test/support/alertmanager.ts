@@ -15,11 +15,8 @@ export class Alertmanager {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(webhookUrl: string, token: string): Promise<this> {
-    this.port = await freePort();
-    writeFileSync(
-      join(this.dir, 'alertmanager.yml'),
-      `route:
+  start(webhookUrl: string, token: string): Promise<this> {
+    return this.startWith(`route:
   receiver: bot
   group_by: ['alertname']
   group_wait: 1s
@@ -33,8 +30,13 @@ receivers:
         http_config:
           authorization:
             credentials: ${token}
-`,
-    );
+`);
+  }
+
+  /** Starts with a configuration of the caller's (the storm benchmark's telegram_configs peer). */
+  async startWith(config: string): Promise<this> {
+    this.port = await freePort();
+    writeFileSync(join(this.dir, 'alertmanager.yml'), config);
     this.proc = spawn('prometheus-alertmanager', [
       `--config.file=${join(this.dir, 'alertmanager.yml')}`,
       `--storage.path=${this.dir}`,

@@ -99,6 +99,9 @@ export class TelegramEmulator {
   /** Groups upgraded to supergroups: old id -> new id, answered as Telegram does (400 with migrate_to_chat_id). */
   readonly migrated = new Map<number, number>();
   limited = 0;
+  readonly limitedByChat = new Map<number, number>();
+  /** Every text a chat has shown, sends and edits alike (what a reader could have seen). */
+  readonly history: { chatId: number; text: string; at: number }[] = [];
   /** Emits 'message' with each SentMessage as soon as the bot sends it (for latency measurements). */
   readonly events = new EventEmitter();
   private readonly updates: Json[] = [];
@@ -297,6 +300,7 @@ export class TelegramEmulator {
       const hits = (this.chatHits.get(chat) ?? []).filter((t) => now - t < (this.chatLimit as { windowMs: number }).windowMs);
       if (hits.length >= this.chatLimit.max) {
         this.limited++;
+        this.limitedByChat.set(chat, (this.limitedByChat.get(chat) ?? 0) + 1);
         const retry = Math.ceil(((hits[0] as number) + this.chatLimit.windowMs - now) / 1000);
         return reply(429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retry}`, parameters: { retry_after: retry } });
       }
@@ -375,6 +379,7 @@ export class TelegramEmulator {
           edits: 0,
         };
         this.messages.push(msg);
+        this.history.push({ chatId: msg.chat.id, text, at: Date.now() });
         this.events.emit('message', msg);
         return { message_id: msg.message_id, chat: msg.chat, date: Math.floor(Date.now() / 1000), text, from: this.botUser };
       }
@@ -402,6 +407,7 @@ export class TelegramEmulator {
         if (reply_markup) msg.reply_markup = reply_markup;
         else delete msg.reply_markup;
         msg.edits++;
+        this.history.push({ chatId: msg.chat.id, text, at: Date.now() });
         return { message_id: msg.message_id, chat: msg.chat, date: Math.floor(Date.now() / 1000), text };
       }
       case 'editMessageReplyMarkup': {

@@ -1,0 +1,111 @@
+/**
+ * Alert storm: 500 distinct alerts posted to a real Alertmanager within 10 s and resolved two minutes later,
+ * into a group chat whose Bot API emulator enforces 20 messages a minute. The bot (the real process, bundled)
+ * receives Alertmanager's webhook; in the same run a second Alertmanager sends the same storm through its own
+ * telegram_configs receiver to another group of the same emulator, as the peer. Prints figures only.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Alertmanager } from '../test/support/alertmanager';
+import { freePort, RedisServer } from '../test/support/redis';
+import { TelegramEmulator } from '../test/support/telegram-emulator';
+
+const N = Number(process.env.STORM_ALERTS ?? 500);
+const RESOLVE_AFTER_MS = Number(process.env.STORM_RESOLVE_AFTER_MS ?? 120_000);
+const BOT_CHAT = -100_111;
+const PEER_CHAT = -100_222;
+const TOKEN = 'storm-bench-webhook-secret-000';
+
+const emu = await new TelegramEmulator().start();
+emu.chatLimit = { max: 20, windowMs: 60_000 };
+const redis = await new RedisServer().start();
+const dir = mkdtempSync(join(tmpdir(), 'mo-storm-'));
+const estateFile = join(dir, 'estate.yml');
+writeFileSync(estateFile, `version: 1
+docker_hosts: [{ name: mac-mini, endpoint: "unix:///tmp/mo-storm-no-docker.sock" }]
+services: [{ name: chat-web, container: mana-chat-web, category: web }]
+users: [{ id: 1, name: admin, role: admin }]
+chats: { alerts: [${BOT_CHAT}], commands: [] }
+`);
+const outfile = join(process.cwd(), 'dist', 'bench', 'mana-ops-storm.js');
+await build({ entryPoints: ['src/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'error' });
+const httpPort = await freePort();
+const bot = spawn(process.execPath, [outfile], {
+  env: { PATH: process.env.PATH ?? '', TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, HTTP_PORT: String(httpPort), ALERTMANAGER_TOKEN: TOKEN, ESTATE_FILE: estateFile, MANA_OPS_MONITOR: 'off', LOG_LEVEL: 'warn', MANA_OPS_POLL_TIMEOUT: '1' },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+let botErr = '';
+bot.stderr?.on('data', (d: Buffer) => (botErr = (botErr + d.toString()).slice(-4000)));
+bot.once('exit', (code) => code && console.error(`the bot exited with ${code}: ${botErr}`));
+await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 30_000, 'the bot to poll');
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${bot.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssStart = rss();
+let rssPeak = rssStart;
+const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 200);
+
+const ours = await new Alertmanager().start(`http://127.0.0.1:${httpPort}/alertmanager`, TOKEN);
+// The peer: Alertmanager's own Telegram receiver, pointed at the emulator.
+const peerAm = new Alertmanager();
+await peerAm.startWith(`route:
+  receiver: tg
+  group_by: ['alertname']
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: tg
+    telegram_configs:
+      - api_url: ${emu.apiRoot}
+        bot_token: ${emu.token}
+        chat_id: ${PEER_CHAT}
+        send_resolved: true
+`);
+
+const alert = (i: number, endsAt?: string) => ({ labels: { alertname: `Storm${i}`, instance: `svc-${i % 63}:80`, severity: 'critical' }, annotations: { summary: `probe ${i} failed` }, ...(endsAt && { endsAt }) });
+const t0 = Date.now();
+for (let b = 0; b < 10; b++) {
+  const batch = Array.from({ length: N / 10 }, (_, k) => alert(b * (N / 10) + k));
+  await Promise.all([ours.post(batch), peerAm.post(batch)]);
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+const named = (chat: number) => new Set(emu.history.filter((h) => h.chatId === chat).flatMap((h) => [...h.text.matchAll(/Storm(\d+)/g)].map((m) => m[1])));
+let allNamedAt: number | undefined;
+while (Date.now() - t0 < RESOLVE_AFTER_MS) {
+  if (allNamedAt === undefined && named(BOT_CHAT).size === N) allNamedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+const past = new Date(Date.now() - 1_000).toISOString();
+const tResolve = Date.now();
+for (let b = 0; b < 10; b++) {
+  const batch = Array.from({ length: N / 10 }, (_, k) => alert(b * (N / 10) + k, past));
+  await Promise.all([ours.post(batch), peerAm.post(batch)]);
+}
+const current = () => {
+  const msgs = emu.messagesTo(BOT_CHAT);
+  return msgs.length > 0 && msgs.every((m) => m.text.startsWith('✅'));
+};
+while (!current() && Date.now() - tResolve < 10 * 60_000) await new Promise((r) => setTimeout(r, 1_000));
+const currentAfter = Date.now() - tResolve;
+clearInterval(sampler);
+
+const report = (label: string, chat: number) => {
+  const sends = emu.messagesTo(chat).length;
+  const edits = emu.history.filter((h) => h.chatId === chat).length - sends;
+  const missing = N - named(chat).size;
+  console.log(`${label.padEnd(34)} messages ${String(sends).padStart(4)}  edits ${String(edits).padStart(4)}  429s ${String(emu.limitedByChat.get(chat) ?? 0).padStart(6)}  alerts never named ${String(missing).padStart(4)} of ${N}`);
+};
+console.log(`alert storm: ${N} alerts within 10 s, resolved after ${RESOLVE_AFTER_MS / 1000} s; each group chat limited to 20 messages a minute`);
+report('mana-ops (webhook, storm digest)', BOT_CHAT);
+report('Alertmanager telegram_configs', PEER_CHAT);
+console.log(`mana-ops: every alert named ${allNamedAt ? `${((allNamedAt - t0) / 1000).toFixed(0)} s after the first post` : 'never within the wait'}; chat current ${(currentAfter / 1000).toFixed(0)} s after the resolve`);
+console.log(`mana-ops RSS: ${rssStart.toFixed(1)} MiB at start, ${rssPeak.toFixed(1)} MiB at peak`);
+
+bot.kill('SIGTERM');
+await new Promise((r) => bot.once('exit', r));
+await ours.stop();
+await peerAm.stop();
+await redis.dispose();
+await emu.stop();
