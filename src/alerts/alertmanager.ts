@@ -69,7 +69,10 @@ interface State {
   storms: Storm[];
 }
 
-const STATE_KEY = 'am:state';
+// One record per group, so a webhook reads and writes only its own group, and a small index of them.
+const INDEX_KEY = 'am:index';
+const STORMS_KEY = 'am:storms';
+const groupKey = (key: string) => `am:g:${key}`;
 const PAGE_CHARS = 3_900;
 
 export interface IntakeOptions {
@@ -129,28 +132,47 @@ export class AlertmanagerIntake {
     return run;
   }
 
-  private async load(): Promise<State> {
-    const raw = await this.o.store.get(STATE_KEY);
-    return raw ? (JSON.parse(raw) as State) : { groups: {}, storms: [] };
+  private async index(): Promise<string[]> {
+    const raw = await this.o.store.get(INDEX_KEY);
+    return raw ? (JSON.parse(raw) as string[]) : [];
   }
 
-  private save(state: State): Promise<void> {
-    return this.o.store.set(STATE_KEY, JSON.stringify(state));
+  private async load(): Promise<State> {
+    const groups: Record<string, Group> = {};
+    for (const key of await this.index()) {
+      const raw = await this.o.store.get(groupKey(key));
+      if (raw) groups[key] = JSON.parse(raw) as Group;
+    }
+    const storms = await this.o.store.get(STORMS_KEY);
+    return { groups, storms: storms ? (JSON.parse(storms) as Storm[]) : [] };
+  }
+
+  /** Writes the given groups, forgets the removed ones, and the storms and the index. */
+  private async save(state: State, changed: Iterable<string>, removed: string[] = []): Promise<void> {
+    for (const key of changed) {
+      const g = state.groups[key];
+      if (g) await this.o.store.set(groupKey(key), JSON.stringify(g));
+    }
+    for (const key of removed) await this.o.store.del(groupKey(key));
+    await this.o.store.set(STORMS_KEY, JSON.stringify(state.storms));
+    if (removed.length) await this.o.store.set(INDEX_KEY, JSON.stringify(Object.keys(state.groups)));
   }
 
   /** Records the notification; throws (so the webhook answers 503 and Alertmanager retries) only if it cannot be kept. */
   receive(hook: Webhook): Promise<void> {
     return this.exclusive(async () => {
-      const state = await this.load();
       const key = createHash('sha256').update(hook.groupKey).digest('hex').slice(0, 24);
-      const group: Group = state.groups[key] ?? {
-        key,
-        title: Object.entries(hook.groupLabels).map(([k, v]) => `${k}=${v}`).join(', ') || hook.receiver,
-        alerts: {},
-        truncated: 0,
-        firstSeen: this.now(),
-        told: [],
-      };
+      const raw = await this.o.store.get(groupKey(key));
+      const group: Group = raw
+        ? (JSON.parse(raw) as Group)
+        : {
+            key,
+            title: Object.entries(hook.groupLabels).map(([k, v]) => `${k}=${v}`).join(', ') || hook.receiver,
+            alerts: {},
+            truncated: 0,
+            firstSeen: this.now(),
+            told: [],
+          };
       const service = hook.commonLabels.service ?? hook.commonLabels.container;
       if (service) group.service = service;
       group.truncated = hook.truncatedAlerts ?? 0;
@@ -163,8 +185,11 @@ export class AlertmanagerIntake {
           startsAt: a.startsAt,
         };
       }
-      state.groups[key] = group;
-      await this.save(state);
+      await this.o.store.set(groupKey(key), JSON.stringify(group));
+      if (!raw) {
+        const index = await this.index();
+        if (!index.includes(key)) await this.o.store.set(INDEX_KEY, JSON.stringify([...index, key]));
+      }
     });
   }
 
@@ -203,8 +228,8 @@ export class AlertmanagerIntake {
           const storm: Storm = { id: `storm-${now}`, startedAt: now, groups: fresh.map((g) => g.key), told: [] };
           for (const g of fresh) g.storm = storm.id;
           state.storms.push(storm);
+          await this.save(state, storm.groups);
         }
-        await this.save(state);
         const work: { kind: 'group' | 'storm'; id: string; texts: string[]; buttons: Buttons; told: Told[] }[] = [];
         for (const storm of state.storms) work.push({ kind: 'storm', id: storm.id, texts: this.stormTexts(state, storm), buttons: [], told: structuredClone(storm.told) });
         for (const g of Object.values(state.groups)) {
@@ -216,18 +241,24 @@ export class AlertmanagerIntake {
       for (const w of plan) await this.show(w.told, w.texts, w.buttons);
       await this.exclusive(async () => {
         const state = await this.load();
+        const changed = new Set<string>();
         for (const w of plan) {
           const target = w.kind === 'storm' ? state.storms.find((x) => x.id === w.id) : state.groups[w.id];
           if (target) target.told = w.told;
+          if (w.kind === 'group') changed.add(w.id);
         }
         // Forget what is resolved and shown as such.
         const shownResolved = (told: Told[]) => told.every((t) => t.shown.startsWith('✅'));
         const closed = new Set(state.storms.filter((x) => x.groups.every((k) => !isFiring(state.groups[k])) && shownResolved(x.told)).map((x) => x.id));
         state.storms = state.storms.filter((x) => !closed.has(x.id));
+        const removed: string[] = [];
         for (const [key, g] of Object.entries(state.groups)) {
-          if (!isFiring(g) && (g.storm ? closed.has(g.storm) : shownResolved(g.told))) delete state.groups[key];
+          if (!isFiring(g) && (g.storm ? closed.has(g.storm) : shownResolved(g.told))) {
+            delete state.groups[key];
+            removed.push(key);
+          }
         }
-        await this.save(state);
+        await this.save(state, [...changed].filter((k) => !removed.includes(k)), removed);
       });
     } finally {
       this.flushing = false;
