@@ -15,6 +15,8 @@ import { TelegramEmulator } from '../test/support/telegram-emulator';
 
 const N = Number(process.env.STORM_ALERTS ?? 500);
 const RESOLVE_AFTER_MS = Number(process.env.STORM_RESOLVE_AFTER_MS ?? 120_000);
+/** With STORM_OUTAGE_MS, Telegram is unreachable for that long from the first post on. */
+const OUTAGE_MS = Number(process.env.STORM_OUTAGE_MS ?? 0);
 const BOT_CHAT = -100_111;
 const PEER_CHAT = -100_222;
 const TOKEN = 'storm-bench-webhook-secret-000';
@@ -66,6 +68,10 @@ receivers:
 
 const alert = (i: number, endsAt?: string) => ({ labels: { alertname: `Storm${i}`, instance: `svc-${i % 63}:80`, severity: 'critical' }, annotations: { summary: `probe ${i} failed` }, ...(endsAt && { endsAt }) });
 const t0 = Date.now();
+if (OUTAGE_MS) {
+  emu.down = true;
+  setTimeout(() => (emu.down = false), OUTAGE_MS);
+}
 for (let b = 0; b < 10; b++) {
   const batch = Array.from({ length: N / 10 }, (_, k) => alert(b * (N / 10) + k));
   await Promise.all([ours.post(batch), peerAm.post(batch)]);
@@ -97,7 +103,13 @@ const report = (label: string, chat: number) => {
   const missing = N - named(chat).size;
   console.log(`${label.padEnd(34)} messages ${String(sends).padStart(4)}  edits ${String(edits).padStart(4)}  429s ${String(emu.limitedByChat.get(chat) ?? 0).padStart(6)}  alerts never named ${String(missing).padStart(4)} of ${N}`);
 };
-console.log(`alert storm: ${N} alerts within 10 s, resolved after ${RESOLVE_AFTER_MS / 1000} s; each group chat limited to 20 messages a minute`);
+console.log(`alert storm: ${N} alerts within 10 s, resolved after ${RESOLVE_AFTER_MS / 1000} s; each group chat limited to 20 messages a minute${OUTAGE_MS ? `; Telegram unreachable for the first ${OUTAGE_MS / 1000} s` : ''}`);
+{
+  // Each page of a digest is one message: a page sent twice would show up as two messages with the same header.
+  const headers = emu.messagesTo(BOT_CHAT).map((m) => m.text.split('\n')[0]?.replace(/^.*· (\d+\/\d+)$/, '$1') ?? '');
+  const first = emu.history.filter((h) => h.chatId === BOT_CHAT).map((h) => h.text.split('\n')[0] ?? '');
+  console.log(`mana-ops pages: ${emu.messagesTo(BOT_CHAT).length} messages for ${new Set(headers).size} distinct pages; first shown: ${first[0]?.slice(0, 60) ?? 'none'}`);
+}
 report('mana-ops (webhook, storm digest)', BOT_CHAT);
 report('Alertmanager telegram_configs', PEER_CHAT);
 console.log(`mana-ops: every alert named ${allNamedAt ? `${((allNamedAt - t0) / 1000).toFixed(0)} s after the first post` : 'never within the wait'}; chat current ${(currentAfter / 1000).toFixed(0)} s after the resolve`);

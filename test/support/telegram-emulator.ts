@@ -96,6 +96,8 @@ export class TelegramEmulator {
   /** Telegram's flood control, when set: more than `max` sends or edits to one chat within `windowMs` get a 429. */
   chatLimit: { max: number; windowMs: number } | undefined;
   readonly chatHits = new Map<number, number[]>();
+  /** Telegram unreachable: every method answers 502, getUpdates included. */
+  down = false;
   /** Groups upgraded to supergroups: old id -> new id, answered as Telegram does (400 with migrate_to_chat_id). */
   readonly migrated = new Map<number, number>();
   limited = 0;
@@ -281,6 +283,7 @@ export class TelegramEmulator {
       this.callWatchers.delete(w);
       w();
     }
+    if (this.down) return reply(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
     const failure = this.failures.get(method)?.shift();
     if (failure) {
       return reply(failure.error_code, {
