@@ -28,6 +28,8 @@ interface Tracked {
   stormId?: string;
   /** Told through the fallback channel while Telegram was down. */
   fallbackSent?: boolean;
+  /** Reminders and flapping notices not yet taken by every alert chat: kept with the incident, sent in order. */
+  notices?: { text: string; chats: number[] }[];
 }
 
 /** Many incidents that began together, told as one summary message. */
@@ -288,6 +290,7 @@ export class Monitor {
   private async deliver(def: CheckDef, transition: Transition): Promise<void> {
     const t = this.tracked.get(def.id);
     if (!t) return;
+    await this.sendNotices(t);
     const { state } = t;
     const silence = await this.quieted(def);
     const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
@@ -298,11 +301,11 @@ export class Monitor {
         await this.tell(def, t, this.render(def, t, ack), this.buttons(def));
         return;
       }
-      if (transition === 'remind' && !ack && !silence) await this.broadcast(`⏰ Still failing for ${formatDuration(this.o.now() - (state.failingSince ?? state.since))}: <b>${escapeHtml(def.service?.name ?? def.label)}</b> · ${escapeHtml(state.detail ?? '')}`);
+      if (transition === 'remind' && !ack && !silence) await this.notice(t, `⏰ Still failing for ${formatDuration(this.o.now() - (state.failingSince ?? state.since))}: <b>${escapeHtml(def.service?.name ?? def.label)}</b> · ${escapeHtml(state.detail ?? '')}`);
       await this.refresh(def, t, this.render(def, t, ack), this.buttons(def));
       return;
     }
-    if (transition === 'flapping' && !silence) await this.broadcast(`〰️ <b>${escapeHtml(def.service?.name ?? def.label)}</b> is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
+    if (transition === 'flapping' && !silence) await this.notice(t, `〰️ <b>${escapeHtml(def.service?.name ?? def.label)}</b> is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
     if (state.status === 'ok' && t.messages.length === 0) t.fallbackSent = undefined;
     if (state.status === 'ok' && (t.messages.length > 0 || t.resolvePending)) {
       const after = t.failedAt !== undefined ? ` after ${formatDuration(this.o.now() - t.failedAt)}` : '';
@@ -397,8 +400,27 @@ export class Monitor {
     return all;
   }
 
-  private async broadcast(text: string): Promise<void> {
-    for (const chatId of this.o.catalog.estate.chats.alerts) await this.o.notifier.send(chatId, text).catch(() => undefined);
+  /** Queues a notice with the incident (so it survives Telegram being away, and a restart) and tries it now. */
+  private async notice(t: Tracked, text: string): Promise<void> {
+    t.notices = [...(t.notices ?? []), { text, chats: [...this.o.catalog.estate.chats.alerts] }];
+    await this.sendNotices(t);
+  }
+
+  private async sendNotices(t: Tracked): Promise<void> {
+    for (const n of t.notices ?? []) {
+      for (const chatId of [...n.chats]) {
+        try {
+          await this.o.notifier.send(chatId, n.text);
+          n.chats = n.chats.filter((c) => c !== chatId);
+          this.telegramDownSince = undefined;
+        } catch {
+          this.telegramDownSince ??= this.o.now();
+          return; // keep the order: later notices wait for this one
+        }
+      }
+    }
+    t.notices = (t.notices ?? []).filter((n) => n.chats.length > 0);
+    if (t.notices.length === 0) delete t.notices;
   }
 
   private async persist(ids: string[]): Promise<void> {

@@ -190,13 +190,20 @@ describe('alerting', () => {
     await minute(m, 11);
     expect(alertsTo().length).toBe(count + 1);
     expect(alertsTo().at(-1)?.text).toMatch(/^⏰ Still failing for 1h \d+m: <b>chat-web<\/b>/);
+    // A reminder that Telegram refuses is kept with the incident and comes on the next sweep, once.
+    bot.emu.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' }, 1);
+    await minute(m, 19); // the second reminder is due 20 minutes after the first, and refused
+    expect(alertsTo().length).toBe(count + 1);
+    await minute(m);
+    expect(alertsTo().length).toBe(count + 2);
+    expect(alertsTo().at(-1)?.text).toMatch(/^⏰ Still failing/);
     const n = bot.emu.messagesTo(OPERATOR.id).length;
     bot.emu.sendText(OPERATOR, '/ack chat-web');
     expect((await bot.emu.nextMessage(OPERATOR.id, n)).text).toContain('👀 Acknowledged by otto: chat-web:http');
     await minute(m);
     expect(alert.text).toContain('👀 acknowledged by otto');
     await minute(m, 40);
-    expect(alertsTo().length).toBe(count + 1);
+    expect(alertsTo().length).toBe(count + 2);
   });
 
   it('Telegram down: the alert is sent once it is back, never twice; a restart of the bot repeats nothing', async () => {
