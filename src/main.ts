@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { AlertmanagerIntake } from './alerts/alertmanager';
 import { Monitor } from './alerts/monitor';
 import { startHttpServer } from './bot/http-server';

@@ -37,6 +37,8 @@ interface Storm {
   id: string;
   startedAt: number;
   members: string[];
+  /** What the canary said when the storm began. */
+  reach?: string;
   messages: { chatId: number; messageId: number }[];
   shown?: string;
 }
@@ -69,6 +71,8 @@ export interface MonitorOptions {
   /** When Telegram has taken nothing for `afterMs`, firing incidents also go once to this channel. */
   fallback?: { channel: FallbackChannel; afterMs: number };
   metrics?: Metrics;
+  /** The bot's own reach (Docker socket, DNS, …), asked when a storm begins: is it the estate, or the monitor? */
+  canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>;
 }
 
 export const OPEN_KEY = 'incidents:open';
@@ -218,6 +222,8 @@ export class Monitor {
     const fresh = await this.untold();
     if (fresh.length < STORM_SIZE) return;
     const storm: Storm = { id: `storm-${this.o.now()}`, startedAt: this.o.now(), members: fresh.map((d) => d.id), messages: [] };
+    const reach = await this.o.canary?.().catch((err: Error) => [{ name: 'canary', ok: false, detail: err.message }]);
+    if (reach?.length) storm.reach = reach.map((r) => `${r.ok ? '✅' : '❌'} ${r.name}${r.detail ? ` (${r.detail})` : ''}`).join(' · ');
     for (const def of fresh) {
       (this.tracked.get(def.id) as Tracked).stormId = storm.id;
       changed.add(def.id);
@@ -237,6 +243,7 @@ export class Monitor {
     const lines = [
       `🔴 <b>${members.length} checks started failing together</b> at ${at} UTC · ${failing.length} still failing`,
       ...(blackout ? ['Almost everything failed at once: the monitor itself may have lost its network, DNS or the Docker socket.'] : []),
+      ...(storm.reach ? [`The monitor's own reach: ${escapeHtml(storm.reach)}`] : []),
       ...members.map((m) => (m.t?.state.status === 'ok' ? `✅ ${name(m)}: recovered` : `⛔ ${name(m)}: ${escapeHtml(m.t?.state.detail ?? m.def?.label ?? '')}`)),
     ];
     return { text: fitLines(lines), open: true };

@@ -22,7 +22,7 @@ class RecordingNotifier implements Notifier {
   }
 }
 
-function setup(n: number) {
+function setup(n: number, canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>) {
   const names = Array.from({ length: n }, (_, i) => `svc-${i}`);
   const catalog = new Catalog(
     estateSchema.parse({
@@ -43,6 +43,7 @@ function setup(n: number) {
   const monitor = new Monitor({
     checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined },
     store: new MemoryStore(() => clock), notifier, catalog, log: silentLogger(), now: () => clock, instanceId: 'x',
+    ...(canary && { canary }),
   });
   const minutes = async (k: number) => {
     for (let i = 0; i < k; i++) {
@@ -75,13 +76,17 @@ describe('monitor storms', () => {
     expect(notifier.shown.get(2)).toContain('🔴 <b>svc-7</b> failing');
   });
 
-  it('almost everything failing at once points at the monitor itself', async () => {
-    const { monitor, notifier, failing, minutes, names } = setup(12);
+  it('almost everything failing at once points at the monitor itself, with what the canary saw', async () => {
+    const { monitor, notifier, failing, minutes, names } = setup(12, async () => [
+      { name: 'Docker socket', ok: true },
+      { name: 'DNS', ok: false, detail: 'EAI_AGAIN' },
+    ]);
     await monitor.load();
     names.forEach((n) => failing.add(n));
     await minutes(2);
     expect(notifier.sent).toBe(1);
     expect(notifier.shown.get(1)).toContain('the monitor itself may have lost its network, DNS or the Docker socket');
+    expect(notifier.shown.get(1)).toContain("The monitor's own reach: ✅ Docker socket · ❌ DNS (EAI_AGAIN)");
   });
 
   it('never shows more than Telegram takes, cutting between lines', () => {
