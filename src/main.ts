@@ -85,6 +85,21 @@ async function main(): Promise<number> {
       instanceId: randomUUID(),
       jitterRatio: 0.2,
       metrics,
+      // The bot's own reach, asked when a storm begins: its Docker sockets, and name resolution.
+      canary: async () => [
+        ...(await Promise.all(
+          [...docker].map(([name, runtime]) =>
+            runtime.ping().then(
+              () => ({ name: `Docker ${name}`, ok: true }),
+              (e: Error) => ({ name: `Docker ${name}`, ok: false, detail: e.message }),
+            ),
+          ),
+        )),
+        await lookup('api.telegram.org').then(
+          () => ({ name: 'DNS', ok: true }),
+          (e: NodeJS.ErrnoException) => ({ name: 'DNS', ok: false, detail: e.code ?? e.message }),
+        ),
+      ],
       ...(env.NTFY_URL && { fallback: { channel: new NtfyChannel(env.NTFY_URL), afterMs: estate.policy.fallback_after } }),
     });
 
