@@ -66,7 +66,9 @@ receivers:
         send_resolved: true
 `);
 
-const alert = (i: number, endsAt?: string) => ({ labels: { alertname: `Storm${i}`, instance: `svc-${i % 63}:80`, severity: 'critical' }, annotations: { summary: `probe ${i} failed` }, ...(endsAt && { endsAt }) });
+// Firing alerts carry an end an hour ahead, as vmalert's do while it keeps sending them: otherwise Alertmanager
+// would resolve them by itself after its resolve_timeout (5 minutes), in the middle of the outage run.
+const alert = (i: number, endsAt = new Date(Date.now() + 3_600_000).toISOString()) => ({ labels: { alertname: `Storm${i}`, instance: `svc-${i % 63}:80`, severity: 'critical' }, annotations: { summary: `probe ${i} failed` }, endsAt });
 const t0 = Date.now();
 if (OUTAGE_MS) {
   emu.down = true;
@@ -105,10 +107,13 @@ const report = (label: string, chat: number) => {
 };
 console.log(`alert storm: ${N} alerts within 10 s, resolved after ${RESOLVE_AFTER_MS / 1000} s; each group chat limited to 20 messages a minute${OUTAGE_MS ? `; Telegram unreachable for the first ${OUTAGE_MS / 1000} s` : ''}`);
 {
-  // Each page of a digest is one message: a page sent twice would show up as two messages with the same header.
-  const headers = emu.messagesTo(BOT_CHAT).map((m) => m.text.split('\n')[0]?.replace(/^.*· (\d+\/\d+)$/, '$1') ?? '');
-  const first = emu.history.filter((h) => h.chatId === BOT_CHAT).map((h) => h.text.split('\n')[0] ?? '');
-  console.log(`mana-ops pages: ${emu.messagesTo(BOT_CHAT).length} messages for ${new Set(headers).size} distinct pages; first shown: ${first[0]?.slice(0, 60) ?? 'none'}`);
+  // None twice: until the resolve (when lines may move between pages), every alert lives in exactly one message.
+  const homes = new Map<string, Set<number>>();
+  for (const h of emu.history.filter((x) => x.chatId === BOT_CHAT && x.at < tResolve)) {
+    for (const m of h.text.matchAll(/Storm(\d+)/g)) homes.set(m[1] as string, (homes.get(m[1] as string) ?? new Set()).add(h.messageId));
+  }
+  const twice = [...homes.values()].filter((ids) => ids.size > 1).length;
+  console.log(`mana-ops: alerts shown in more than one message: ${twice}`);
 }
 report('mana-ops (webhook, storm digest)', BOT_CHAT);
 report('Alertmanager telegram_configs', PEER_CHAT);

@@ -103,7 +103,7 @@ export class TelegramEmulator {
   limited = 0;
   readonly limitedByChat = new Map<number, number>();
   /** Every text a chat has shown, sends and edits alike (what a reader could have seen). */
-  readonly history: { chatId: number; text: string; at: number }[] = [];
+  readonly history: { chatId: number; messageId: number; text: string; at: number }[] = [];
   /** Emits 'message' with each SentMessage as soon as the bot sends it (for latency measurements). */
   readonly events = new EventEmitter();
   private readonly updates: Json[] = [];
@@ -382,7 +382,7 @@ export class TelegramEmulator {
           edits: 0,
         };
         this.messages.push(msg);
-        this.history.push({ chatId: msg.chat.id, text, at: Date.now() });
+        this.history.push({ chatId: msg.chat.id, messageId: msg.message_id, text, at: Date.now() });
         this.events.emit('message', msg);
         return { message_id: msg.message_id, chat: msg.chat, date: Math.floor(Date.now() / 1000), text, from: this.botUser };
       }
@@ -410,7 +410,7 @@ export class TelegramEmulator {
         if (reply_markup) msg.reply_markup = reply_markup;
         else delete msg.reply_markup;
         msg.edits++;
-        this.history.push({ chatId: msg.chat.id, text, at: Date.now() });
+        this.history.push({ chatId: msg.chat.id, messageId: msg.message_id, text, at: Date.now() });
         return { message_id: msg.message_id, chat: msg.chat, date: Math.floor(Date.now() / 1000), text };
       }
       case 'editMessageReplyMarkup': {
