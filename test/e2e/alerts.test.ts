@@ -248,6 +248,25 @@ describe('alerting', () => {
     expect(alertsTo().at(-1)?.text).toMatch(/^✅ <b>postgres<\/b> recovered/);
   });
 
+  it('Redis killed mid-incident: alerts still go out, and the state is written once Redis is back', async () => {
+    const m = monitors.at(-1) as Monitor;
+    const count = alertsTo().length;
+    await redis.stop();
+    backendStatus = 500;
+    await minute(m, 2);
+    expect(alertsTo().length).toBe(count + 1);
+    expect(alertsTo().at(-1)?.text).toContain('🔴 <b>chat-backend</b> failing');
+    await redis.start(redis.port);
+    await expect.poll(() => store.ping().then(() => 'up', () => 'down'), { timeout: 10_000 }).toBe('up');
+    await minute(m); // Redis is empty (no persistence in tests): the sweep writes what the monitor kept in memory
+    const saved = JSON.parse((await store.get('incident:chat-backend:http')) ?? '{}') as { state?: { status: string }; messages?: unknown[] };
+    expect(saved.state?.status).toBe('firing');
+    expect(saved.messages).toHaveLength(1);
+    backendStatus = 200;
+    await minute(m, 2);
+    expect(alertsTo().at(-1)?.text).toMatch(/^✅ <b>chat-backend<\/b> recovered/);
+  });
+
   it('only one instance runs the checks', async () => {
     const leader = monitors.at(-1) as Monitor;
     const other = monitor('bot-3');

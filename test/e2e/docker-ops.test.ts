@@ -316,6 +316,30 @@ describe('/logs', () => {
   });
 });
 
+describe('docker checks for the alerting, on the real containers', () => {
+  it('one container list per sweep judges every service: running, unhealthy, exited, missing', async () => {
+    const { buildChecks, SweepContext } = await import('../../src/alerts/checks');
+    const deps = { catalog: bot.app.catalog, prober: bot.app.env.prober, disk: bot.app.env.disk, docker: bot.app.env.docker, gpu: undefined, tunnels: undefined };
+    const { estateSchema: schema } = await import('../../src/config/schema');
+    const { Catalog } = await import('../../src/config/catalog');
+    const estate = schema.parse({
+      version: 1,
+      docker_hosts: [{ name: 'mac-mini', endpoint: `unix://${testDocker().socket}` }],
+      services: ['chat-web', 'chat-backend', 'quiet', 'minio'].map((n) => ({ name: n, container: `mana-${n}`, category: 'web', checks: [{ type: 'docker' }] })),
+      users: [{ id: 1, name: 'a', role: 'admin' }],
+    });
+    const catalog = new Catalog(estate);
+    await docker.getContainer('mana-quiet').kill();
+    const checks = buildChecks({ ...deps, catalog });
+    const sweep = new SweepContext({ ...deps, catalog });
+    const results = Object.fromEntries(await Promise.all(checks.map(async (c) => [c.id, await c.run(sweep)] as const)));
+    expect(results['chat-web:docker']).toEqual({ ok: true });
+    expect(results['chat-backend:docker']).toEqual({ ok: false, detail: 'Docker healthcheck: unhealthy' });
+    expect(results['quiet:docker']).toEqual({ ok: false, detail: expect.stringMatching(/^exited \(exit 137\) · Exited \(137\) /) });
+    expect(results['minio:docker']).toEqual({ ok: false, detail: 'no container mana-minio' });
+  });
+});
+
 describe('/mem and /disk', () => {
   it('/mem: per category against the budget, the top 10, and who is near the limit', async () => {
     const msg = await ask(VIEWER, '/mem');
