@@ -115,6 +115,16 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  if (!!env.TELEGRAM_WEBHOOK_URL !== !!env.TELEGRAM_WEBHOOK_SECRET) {
+    process.stderr.write('mana-ops: cannot start.\nTELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET go together (webhook mode), or neither (polling).\n');
+    await store.close();
+    return 2;
+  }
+  if (env.TELEGRAM_WEBHOOK_URL && env.HTTP_PORT === undefined) {
+    process.stderr.write('mana-ops: cannot start.\nTELEGRAM_WEBHOOK_URL needs HTTP_PORT: the port Telegram posts to.\n');
+    await store.close();
+    return 2;
+  }
   const frontEnd = createTelegramFrontEnd({
     token: env.TELEGRAM_BOT_TOKEN as string,
     ...(env.TELEGRAM_API_ROOT && { apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, '') }),
@@ -122,24 +132,15 @@ async function main(): Promise<number> {
     log,
     onApiError: (code) => metrics.telegramError(code),
     ...(process.env.MANA_OPS_POLL_TIMEOUT && { pollTimeoutSeconds: Number(process.env.MANA_OPS_POLL_TIMEOUT) }),
+    ...(env.TELEGRAM_WEBHOOK_URL && env.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: env.TELEGRAM_WEBHOOK_URL, secret: env.TELEGRAM_WEBHOOK_SECRET } }),
   });
-  try {
-    await frontEnd.start();
-  } catch (err) {
-    log.fatal({ err: (err as Error).message }, 'cannot reach Telegram: check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT');
-    await store.close();
-    return 1;
-  }
   const onMigrate = (from: number, to: number) =>
     log.warn({ from, to }, `alert chat ${from} became supergroup ${to}: following it; put ${to} under chats.alerts in the estate file`);
   // One notifier for the monitor and Alertmanager: one queue per chat, one pace.
   const notifier = new TelegramNotifier(frontEnd.bot.api, undefined, onMigrate);
   const monitor = monitorFor(notifier);
-  await monitor.load();
-  if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
-  log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
   const intake = env.ALERTMANAGER_TOKEN ? new AlertmanagerIntake({ store, notifier, catalog: app.catalog, log }) : undefined;
-  intake?.start();
+  // The HTTP endpoint comes first: in webhook mode Telegram may post as soon as the webhook is set.
   const http =
     env.HTTP_PORT !== undefined
       ? await startHttpServer({
@@ -152,9 +153,22 @@ async function main(): Promise<number> {
             return { telegram, redis: store.kind === 'redis' ? redis : { ok: true, detail: 'in memory' }, monitor: { ok: true, detail: monitor.leading ? 'leader' : 'follower' } };
           },
           ...(intake && env.ALERTMANAGER_TOKEN && { alertmanager: { intake, token: env.ALERTMANAGER_TOKEN } }),
+          ...(frontEnd.webhook && { telegram: frontEnd.webhook }),
         })
       : undefined;
-  if (http) log.info({ port: http.port, alertmanager: !!env.ALERTMANAGER_TOKEN }, 'HTTP endpoint listening');
+  if (http) log.info({ port: http.port, alertmanager: !!env.ALERTMANAGER_TOKEN, webhook: !!frontEnd.webhook }, 'HTTP endpoint listening');
+  try {
+    await frontEnd.start();
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'cannot reach Telegram: check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT');
+    await http?.close();
+    await store.close();
+    return 1;
+  }
+  await monitor.load();
+  if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
+  log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
+  intake?.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping: finishing running commands');

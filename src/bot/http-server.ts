@@ -1,17 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webhookSchema, type AlertmanagerIntake } from '../alerts/alertmanager';
 import { describeIssues } from '../config/load';
 import type { Logger } from '../util/logger';
+import { sameSecret } from './secrets';
 
 const MAX_BODY = 1024 * 1024;
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** Accepts `Authorization: Bearer <token>` or Basic with the token as password (Alertmanager can send either). */
 export function authorised(header: string | undefined, token: string): boolean {
@@ -44,6 +39,8 @@ export interface HttpServerOptions {
   alertmanager?: { intake: AlertmanagerIntake; token: string };
   /** Prometheus text for GET /metrics. */
   metrics?: () => Promise<string>;
+  /** Telegram's webhook deliveries at POST /telegram. */
+  telegram?: (secretHeader: string | undefined, body: unknown) => Promise<number>;
   /** What GET /healthz reports; 503 when any part is not ok. */
   health?: () => Promise<HealthReport>;
   log: Logger;
@@ -75,6 +72,18 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ server: S
           o.log.warn({ err: (err as Error).message, groupKey: hook.data.groupKey }, 'alertmanager notification not delivered yet');
           return reply(503, 'not delivered, retry');
         }
+      }
+      if (req.method === 'POST' && req.url === '/telegram' && o.telegram) {
+        let body: unknown;
+        try {
+          body = JSON.parse(await readBody(req));
+        } catch {
+          return reply(400, 'not JSON');
+        }
+        const secret = req.headers['x-telegram-bot-api-secret-token'];
+        const status = await o.telegram(typeof secret === 'string' ? secret : undefined, body);
+        if (status === 401) o.log.warn({ from: req.socket.remoteAddress }, 'telegram webhook refused: wrong secret token');
+        return reply(status, status === 200 ? 'ok' : 'refused');
       }
       if (req.method === 'GET' && req.url === '/healthz') {
         const report = o.health ? await o.health() : {};

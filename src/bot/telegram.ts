@@ -2,7 +2,8 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations, createConversation, type ConversationFlavor } from '@grammyjs/conversations';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Api, Bot, GrammyError, HttpError, InlineKeyboard, InputFile, type Context } from 'grammy';
-import type { BotCommand } from 'grammy/types';
+import type { BotCommand, Update } from 'grammy/types';
+import { sameSecret } from './secrets';
 import type { App } from '../app';
 import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
 import type { Button, Outcome } from '../commands/types';
@@ -28,12 +29,16 @@ export interface TelegramOptions {
   guideWaitMs?: number;
   /** Counts Telegram's errors by code. */
   onApiError?: (code: number) => void;
+  /** Webhook mode instead of long polling: Telegram posts to `url` with `secret` in its header. */
+  webhook?: { url: string; secret: string };
 }
 
 export interface TelegramFrontEnd {
   bot: Bot<BotContext>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** In webhook mode: one delivery from Telegram, judged by its secret token; undefined in polling mode. */
+  webhook?: (secretHeader: string | undefined, body: unknown) => Promise<number>;
 }
 
 const CONFIRM = 'cf:';
@@ -219,17 +224,40 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     if (failed) log.warn({ failed, total: calls.length }, 'some command menus were not published');
   };
 
+  const ALLOWED: ('message' | 'edited_message' | 'channel_post' | 'edited_channel_post' | 'callback_query')[] = ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'];
+  const hook = options.webhook;
+  const webhook = hook
+    ? async (secretHeader: string | undefined, body: unknown): Promise<number> => {
+        if (!sameSecret(secretHeader ?? '', hook.secret)) return 401;
+        const update = body as Update;
+        if (typeof update?.update_id !== 'number') return 400;
+        // Telegram redelivers what it thinks was not received: an update id runs once.
+        const first = await app.store.setIfAbsent(`update:${update.update_id}`, '1', 24 * 3_600_000).catch(() => true);
+        if (!first) return 200;
+        // Answer at once and work in the background (a restart takes longer than Telegram waits); the
+        // middleware keeps per-chat order and stop() waits for it.
+        void bot.handleUpdate(update).catch((err: unknown) => log.error({ err: (err as Error).message }, 'webhook update failed'));
+        return 200;
+      }
+    : undefined;
+
   return {
     bot,
+    ...(webhook && { webhook }),
     async start() {
       await bot.init();
       dispatcher.botUsername = bot.botInfo.username;
       await publishCommands();
+      if (hook) {
+        await bot.api.setWebhook(hook.url, { secret_token: hook.secret, allowed_updates: ALLOWED, drop_pending_updates: false });
+        log.info({ username: bot.botInfo.username, url: hook.url }, 'receiving Telegram by webhook');
+        return;
+      }
       handle = run(bot, {
         runner: {
           fetch: {
             timeout: options.pollTimeoutSeconds ?? 30,
-            allowed_updates: ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'],
+            allowed_updates: ALLOWED,
           },
           silent: true,
         },

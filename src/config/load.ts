@@ -72,6 +72,9 @@ const envSchema = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** The secret Alertmanager sends (bearer token, or the password of basic auth). */
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Webhook mode: the public https URL Telegram posts to (ending in /telegram), and the secret it sends. */
+  TELEGRAM_WEBHOOK_URL: z.url({ message: 'invalid URL' }).optional(),
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16 to 256 of A-Z a-z 0-9 _ -').optional(),
   /** The handbook's ntfy topic (https://ntfy.sh/<topic>): where alerts go when Telegram is down. */
   NTFY_URL: z.url({ message: 'invalid URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
