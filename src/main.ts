@@ -169,6 +169,18 @@ async function main(): Promise<number> {
   if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
   log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
   intake?.start();
+  // The bot watches itself: a notice when it starts and stops cleanly, and a dead man's switch while it runs.
+  const tell = (text: string) => Promise.all(estate.chats.alerts.map((chat) => notifier.send(chat, text).catch(() => undefined)));
+  await tell(`🟢 mana-ops started · ${app.checks.length} checks · ${estate.services.length} services · ${frontEnd.webhook ? 'webhook' : 'polling'}`);
+  const beat = () =>
+    env.HEARTBEAT_URL
+      ? fetch(env.HEARTBEAT_URL, { method: 'POST', body: 'mana-ops alive', signal: AbortSignal.timeout(10_000) }).then(
+          () => undefined,
+          (err: Error) => log.warn({ err: err.message }, 'heartbeat not delivered'),
+        )
+      : Promise.resolve();
+  void beat();
+  const heartbeat = env.HEARTBEAT_URL ? setInterval(() => void beat(), env.HEARTBEAT_INTERVAL) : undefined;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping: finishing running commands');
@@ -177,6 +189,8 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  clearInterval(heartbeat);
+  await tell('🔴 mana-ops stopping (clean shutdown): no alerts until it is back.');
   await http?.close();
   await intake?.stop();
   await monitor.stop();

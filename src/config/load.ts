@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { parseDuration } from '../util/duration';
 import { estateSchema, type Estate } from './schema';
 
 /** Start-up configuration problems: one readable line each, never a stack trace. */
@@ -75,6 +76,16 @@ const envSchema = z.object({
   /** Webhook mode: the public https URL Telegram posts to (ending in /telegram), and the secret it sends. */
   TELEGRAM_WEBHOOK_URL: z.url({ message: 'invalid URL' }).optional(),
   TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16 to 256 of A-Z a-z 0-9 _ -').optional(),
+  /** A dead man's switch (healthchecks-style URL): pinged every HEARTBEAT_INTERVAL while the bot runs. */
+  HEARTBEAT_URL: z.url({ message: 'invalid URL' }).optional(),
+  HEARTBEAT_INTERVAL: z.string().default('60s').transform((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === undefined || ms < 1_000) {
+      ctx.addIssue({ code: 'custom', message: 'a duration of at least 1s, like 60s' });
+      return z.NEVER;
+    }
+    return ms;
+  }),
   /** The handbook's ntfy topic (https://ntfy.sh/<topic>): where alerts go when Telegram is down. */
   NTFY_URL: z.url({ message: 'invalid URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,9 +81,18 @@ describe('the mana-ops process', () => {
 
     it('answers through the Bot API, logs JSON without the token, and stops cleanly on SIGTERM', async () => {
       const file = join(dir, 'ok.yml');
-      writeFileSync(file, ESTATE());
+      writeFileSync(file, ESTATE('chats: { alerts: [100] }'));
       const httpPort = await freePort();
+      const beats: number[] = [];
+      const heart = createServer((req, res) => {
+        beats.push(Date.now());
+        res.writeHead(200).end('OK');
+      });
+      heart.listen(0, '127.0.0.1');
+      await once(heart, 'listening');
       const proc = start({
+        HEARTBEAT_URL: `http://127.0.0.1:${(heart.address() as { port: number }).port}/ping/abc`,
+        HEARTBEAT_INTERVAL: '1s',
         HTTP_PORT: String(httpPort),
         ESTATE_FILE: file,
         TELEGRAM_BOT_TOKEN: emu.token,
@@ -90,8 +101,10 @@ describe('the mana-ops process', () => {
         MANA_OPS_POLL_TIMEOUT: '1',
       });
       await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 15_000, 'polling');
+      const started = await emu.nextMessage(100, 0, 10_000);
+      expect(started.text).toMatch(/^🟢 mana-ops started · 0 checks · 1 services · polling$/);
       emu.sendText({ id: 100, is_bot: false, first_name: 'Ada' }, '/ping');
-      const reply = await emu.nextMessage(100, 0, 10_000);
+      const reply = await emu.nextMessage(100, 1, 10_000);
       expect(reply.text).toMatch(/^pong · up .* · state store: redis ok/);
       const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
       expect(health.status).toBe(200);
@@ -104,9 +117,12 @@ describe('the mana-ops process', () => {
       expect(down.status).toBe(503);
       expect(((await down.json()) as { redis: { ok: boolean } }).redis.ok).toBe(false);
       await redis.start(redis.port);
+      await expect.poll(() => beats.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2); // one at start, then every second
       proc.child.kill('SIGTERM');
       const run = await proc.done;
       expect(run.code).toBe(0);
+      expect(emu.messagesTo(100).at(-1)?.text).toBe('🔴 mana-ops stopping (clean shutdown): no alerts until it is back.');
+      heart.close();
       const lines = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
       expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['mana-ops starting', 'polling Telegram', 'stopped']));
       expect(run.stderr).not.toContain(emu.token.split(':')[1]);
