@@ -22,7 +22,11 @@ class RecordingNotifier implements Notifier {
   }
 }
 
-function setup(n: number, canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>) {
+function setup(
+  n: number,
+  options: { canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>; maintenance?: unknown[]; start?: number } = {},
+) {
+  const { canary } = options;
   const names = Array.from({ length: n }, (_, i) => `svc-${i}`);
   const catalog = new Catalog(
     estateSchema.parse({
@@ -31,6 +35,7 @@ function setup(n: number, canary?: () => Promise<{ name: string; ok: boolean; de
       services: names.map((name) => ({ name, container: `mana-${name}`, category: 'web' })),
       users: [{ id: 1, name: 'a', role: 'admin' }],
       chats: { alerts: [1] },
+      maintenance: options.maintenance ?? [],
     }),
   );
   const failing = new Set<string>();
@@ -38,7 +43,7 @@ function setup(n: number, canary?: () => Promise<{ name: string; ok: boolean; de
     id: `${service.name}:http`, service, label: `HTTP ${service.name}`, intervalMs: 60_000, timeoutMs: 1_000,
     run: async () => (failing.has(service.name) ? { ok: false, detail: 'HTTP 502' } : { ok: true }),
   }));
-  let clock = 0;
+  let clock = options.start ?? 0;
   const notifier = new RecordingNotifier();
   const monitor = new Monitor({
     checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined },
@@ -51,7 +56,7 @@ function setup(n: number, canary?: () => Promise<{ name: string; ok: boolean; de
       await monitor.sweep();
     }
   };
-  return { monitor, notifier, failing, minutes, names };
+  return { monitor, notifier, failing, minutes, names, setClock: (t: number) => (clock = t) };
 }
 
 describe('monitor storms', () => {
@@ -77,10 +82,12 @@ describe('monitor storms', () => {
   });
 
   it('almost everything failing at once points at the monitor itself, with what the canary saw', async () => {
-    const { monitor, notifier, failing, minutes, names } = setup(12, async () => [
-      { name: 'Docker socket', ok: true },
-      { name: 'DNS', ok: false, detail: 'EAI_AGAIN' },
-    ]);
+    const { monitor, notifier, failing, minutes, names } = setup(12, {
+      canary: async () => [
+        { name: 'Docker socket', ok: true },
+        { name: 'DNS', ok: false, detail: 'EAI_AGAIN' },
+      ],
+    });
     await monitor.load();
     names.forEach((n) => failing.add(n));
     await minutes(2);
@@ -111,28 +118,15 @@ describe('maintenance windows', () => {
   });
 
   it('a failure inside a maintenance window is not told', async () => {
-    const names = ['svc-0', 'svc-1'];
-    const catalog = new Catalog(
-      estateSchema.parse({
-        version: 1,
-        docker_hosts: [{ name: 'mac-mini', endpoint: 'unix:///x.sock' }],
-        services: names.map((name) => ({ name, container: `mana-${name}`, category: 'web' })),
-        users: [{ id: 1, name: 'a', role: 'admin' }],
-        chats: { alerts: [1] },
-        maintenance: [{ name: 'deploy', services: ['svc-0'], start: '2026-11-27T10:00:00Z', end: '2026-11-27T11:00:00Z' }],
-      }),
-    );
-    const checks: CheckDef[] = catalog.services.map((service) => ({ id: `${service.name}:x`, service, label: 'x', intervalMs: 60_000, timeoutMs: 1_000, run: async () => ({ ok: false, detail: 'down' }) }));
-    let clock = Date.parse('2026-11-27T10:00:00Z');
-    const notifier = new RecordingNotifier();
-    const monitor = new Monitor({ checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined }, store: new MemoryStore(() => clock), notifier, catalog, log: silentLogger(), now: () => clock, instanceId: 'x' });
+    const { monitor, notifier, failing, minutes, names, setClock } = setup(2, {
+      maintenance: [{ name: 'deploy', services: ['svc-0'], start: '2026-11-27T10:00:00Z', end: '2026-11-27T11:00:00Z' }],
+      start: Date.parse('2026-11-27T10:00:00Z'),
+    });
     await monitor.load();
-    for (let i = 0; i < 3; i++) {
-      clock += 60_000;
-      await monitor.sweep();
-    }
-    expect([...notifier.shown.values()].map((t) => t.split('\n')[0])).toEqual(['🔴 <b>svc-1</b> failing: x']);
-    clock = Date.parse('2026-11-27T11:00:30Z');
+    names.forEach((n) => failing.add(n));
+    await minutes(3);
+    expect([...notifier.shown.values()].map((t) => t.split('\n')[0])).toEqual(['🔴 <b>svc-1</b> failing: HTTP svc-1']);
+    setClock(Date.parse('2026-11-27T11:00:30Z'));
     await monitor.sweep();
     // The window closed with svc-0 still failing: now it is told (svc-1 gets its first reminder meanwhile).
     expect([...notifier.shown.values()].filter((t) => t.startsWith('🔴 <b>svc-0</b> failing'))).toHaveLength(1);
