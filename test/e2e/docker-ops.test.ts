@@ -1,5 +1,11 @@
 import type Docker from 'dockerode';
+import { mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDockerSocketProxy } from '../../src/proxy/docker-socket-proxy';
 import { estateSchema } from '../../src/config/schema';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBot, type RunningBot } from '../support/bot-harness';
@@ -19,6 +25,8 @@ let docker: Docker;
 let store: RedisStore;
 let verify: RedisStore;
 let chatPort = 0;
+let proxySocket = '';
+let proxy: Server;
 let todoPort = 0;
 const NAMES = ['chat-web', 'todo-web', 'chat-backend', 'todo-backend', 'sync', 'biglog', 'tty', 'stubborn', 'memhog', 'secretive', 'quiet', 'ephemeral', 'slowpoke'].map((n) => `mana-${n}`);
 
@@ -70,6 +78,9 @@ beforeAll(async () => {
     // Its first health probe comes after 60 s: it stays "starting" far beyond its verify timeout.
     runContainer(docker, img, 'mana-slowpoke', { healthCmd: 'true', healthIntervalMs: 60_000 }),
   ]);
+  // The bot reaches Docker only through the socket proxy, as in production: the whole suite proves it needs no more.
+  proxySocket = join(mkdtempSync(join(tmpdir(), 'mo-px-')), 'docker.sock');
+  proxy = await startDockerSocketProxy({ upstreamSocket: env.socket, listen: { socketPath: proxySocket } });
   await redis.start();
   store = new RedisStore({ url: redis.url });
   verify = new RedisStore({ url: redis.url });
@@ -78,7 +89,7 @@ beforeAll(async () => {
   const estate = estateSchema.parse({
     version: 1,
     docker_hosts: [
-      { name: 'mac-mini', endpoint: `unix://${env.socket}` },
+      { name: 'mac-mini', endpoint: `unix://${proxySocket}` },
       { name: 'dead', endpoint: 'unix:///tmp/mo-docker-gone.sock' },
     ],
     disks: [
@@ -120,6 +131,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  proxy?.close();
   await bot?.stop();
   await store?.close();
   await verify?.close();
@@ -324,7 +336,7 @@ describe('docker checks for the alerting, on the real containers', () => {
     const { Catalog } = await import('../../src/config/catalog');
     const estate = schema.parse({
       version: 1,
-      docker_hosts: [{ name: 'mac-mini', endpoint: `unix://${testDocker().socket}` }],
+      docker_hosts: [{ name: 'mac-mini', endpoint: `unix://${proxySocket}` }],
       services: ['chat-web', 'chat-backend', 'quiet', 'minio'].map((n) => ({ name: n, container: `mana-${n}`, category: 'web', checks: [{ type: 'docker' }] })),
       users: [{ id: 1, name: 'a', role: 'admin' }],
     });
@@ -337,6 +349,21 @@ describe('docker checks for the alerting, on the real containers', () => {
     expect(results['chat-backend:docker']).toEqual({ ok: false, detail: 'Docker healthcheck: unhealthy' });
     expect(results['quiet:docker']).toEqual({ ok: false, detail: expect.stringMatching(/^exited \(exit 137\) · Exited \(137\) /) });
     expect(results['minio:docker']).toEqual({ ok: false, detail: 'no container mana-minio' });
+  });
+});
+
+describe('the Docker socket proxy', () => {
+  it('refuses what the bot never needs: create, exec, delete, images, and paths that try to escape', async () => {
+    const viaProxy = new Dockerode({ socketPath: proxySocket });
+    const refused = (p: Promise<unknown>) => p.then(() => 'allowed', (e: { statusCode?: number }) => e.statusCode);
+    expect(await refused(viaProxy.createContainer({ Image: testDocker().image, name: 'mana-evil', HostConfig: { Privileged: true } }))).toBe(403);
+    expect(await refused(viaProxy.getContainer('mana-chat-web').exec({ Cmd: ['sh'] }))).toBe(403);
+    expect(await refused(viaProxy.getContainer('mana-chat-web').remove({ force: true }))).toBe(403);
+    expect(await refused(viaProxy.getContainer('mana-chat-web').stop())).toBe(403);
+    expect(await refused(viaProxy.listImages())).toBe(403);
+    expect(await refused(viaProxy.getContainer('..%2F..%2Fimages%2Fcreate').restart())).toBe(403);
+    expect(await docker.listContainers({ all: true, filters: { name: ['mana-evil'] } })).toEqual([]);
+    expect((await docker.getContainer('mana-chat-web').inspect()).State.Running).toBe(true);
   });
 });
 
