@@ -113,10 +113,6 @@ export class Monitor {
     return this.leader;
   }
 
-  get checks(): readonly CheckDef[] {
-    return this.o.checks;
-  }
-
   /** Loads what the last run knew; a check without a record starts as ok. */
   async load(): Promise<void> {
     const now = this.o.now();
@@ -299,10 +295,15 @@ export class Monitor {
     if (!t) return;
     await this.sendNotices(t);
     const { state } = t;
-    const silence = await this.quieted(def);
-    const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
     if (t.stormId) return; // told, and resolved, in its storm's summary
-    if (state.status === 'firing' && !state.flapping) {
+    if (state.status === 'ok' && t.messages.length === 0) t.fallbackSent = undefined;
+    const firing = state.status === 'firing' && !state.flapping;
+    const resolving = state.status === 'ok' && (t.messages.length > 0 || t.resolvePending);
+    // Most checks are fine most of the time: no silence or ack to look up in Redis for them.
+    if (!firing && !resolving && transition !== 'flapping') return;
+    const silence = await this.quieted(def);
+    if (firing) {
+      const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
       if (t.messages.length === 0) {
         if (silence || this.firingAncestor(def)) return; // tracked quietly; told when the silence ends, or by the parent
         await this.tell(def, t, this.render(def, t, ack), this.buttons(def));
@@ -313,8 +314,7 @@ export class Monitor {
       return;
     }
     if (transition === 'flapping' && !silence) await this.notice(t, `〰️ <b>${escapeHtml(def.service?.name ?? def.label)}</b> is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
-    if (state.status === 'ok' && t.messages.length === 0) t.fallbackSent = undefined;
-    if (state.status === 'ok' && (t.messages.length > 0 || t.resolvePending)) {
+    if (resolving) {
       const after = t.failedAt !== undefined ? ` after ${formatDuration(this.o.now() - t.failedAt)}` : '';
       const text = `✅ <b>${escapeHtml(def.service?.name ?? def.label)}</b> recovered${after} · ${escapeHtml(def.label)}${state.detail ? ` (was: ${escapeHtml(state.detail)})` : ''}`;
       if (await this.refresh(def, t, text, [])) {
