@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { silenceKey } from '../alerts/silences';
 import { roleAllows } from '../auth/roles';
 import { describeUnit, windowsUnitOf } from '../config/catalog';
 import type { Service } from '../config/schema';
@@ -25,7 +26,7 @@ const windowOf = (svc: Service) => svc.restart.stop_timeout + svc.restart.verify
 
 export const restartLockKey = (svc: Service) => `lock:restart:${svc.name}`;
 /** Read by the alerting: a service restarted on purpose is not an incident while it comes back. */
-export const restartSilenceKey = (svc: Service) => `silence:service:${svc.name}`;
+const restartSilenceKey = (svc: Service) => silenceKey({ kind: 'service', name: svc.name });
 
 type Args = { services: Service[] };
 
