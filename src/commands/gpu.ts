@@ -10,6 +10,7 @@ import { serviceArg } from './args';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand, type CommandEnv } from './types';
 import { withTimeout } from '../util/with-timeout';
+import { ownChecks } from './verify-recovery';
 
 const POLL_MS = 1_000;
 
@@ -115,16 +116,13 @@ async function restartOnBox(env: CommandEnv, svc: Service, signal: AbortSignal):
   if (!gpu || !unit) throw new OpsError('invalid', 'no GPU box is configured', 'add gpu_box to the estate file and set GPU_SSH_KEY_PATH');
   const started = env.now();
   await gpu.restartUnit(unit);
-  const checks = svc.checks.filter((c) => c.type === 'http');
   const deadline = env.now() + svc.restart.verify_timeout;
   let reason = 'not checked yet';
   while (!signal.aborted) {
-    if (checks.length) {
-      const results = await Promise.all(checks.map((c) => env.prober.http(c.url, { timeoutMs: Math.min(c.timeout, 5_000), expectStatus: c.expect_status })));
-      const bad = results.findIndex((r) => !r.ok);
-      if (bad < 0) return { html: html`✅ ${bold(svc.name)} healthy after ${formatDuration(env.now() - started)} (its check ${checks[0]?.url}).` };
-      reason = `${checks[bad]?.url}: ${results[bad]?.error}`;
-    } else {
+    const own = await ownChecks(svc, env.prober);
+    if (own?.ok) return { html: html`✅ ${bold(svc.name)} healthy after ${formatDuration(env.now() - started)} (${own.how}).` };
+    if (own) reason = own.reason;
+    else {
       const [state] = await gpu.units([unit]).catch(() => []);
       if (state?.running) return { html: html`✅ ${bold(svc.name)} running again after ${formatDuration(env.now() - started)}.` };
       reason = state ? (state.error ?? state.state) : 'state unknown';

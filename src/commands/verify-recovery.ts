@@ -3,6 +3,17 @@ import type { ContainerRuntime, Prober } from '../ops/ports';
 
 export type Recovery = { ok: true; how: string } | { ok: false; reason: string };
 
+/** Runs a service's own HTTP checks from the estate file once; undefined when it has none. */
+export async function ownChecks(service: Service, prober: Prober): Promise<Recovery | undefined> {
+  const checks = service.checks.filter((c) => c.type === 'http');
+  if (checks.length === 0) return undefined;
+  const results = await Promise.all(
+    checks.map((c) => prober.http(c.url, { timeoutMs: Math.min(c.timeout, 5_000), expectStatus: c.expect_status, ...(c.body_contains !== undefined && { bodyContains: c.body_contains }) })),
+  );
+  const failed = results.findIndex((r) => !r.ok);
+  return failed < 0 ? { ok: true, how: `its check ${checks[0]?.url}` } : { ok: false, reason: `${checks[failed]?.url}: ${results[failed]?.error}` };
+}
+
 const POLL_MS = 500;
 const STABLE_MS = 2_000; // without a healthcheck of any kind, running this long counts as recovered
 
@@ -28,7 +39,6 @@ export async function verifyRecovery(options: {
 }): Promise<Recovery> {
   const { service, runtime, prober, now, signal } = options;
   const container = service.container as string;
-  const httpChecks = service.checks.filter((c) => c.type === 'http');
   let reason = 'not checked yet';
   let runningSince: number | undefined;
   let downSince: number | undefined;
@@ -45,15 +55,13 @@ export async function verifyRecovery(options: {
         return { ok: false, reason: `Docker healthcheck says unhealthy${info.lastHealthProbe?.output ? `: ${info.lastHealthProbe.output.slice(0, 200)}` : ''}` };
       }
       if (info.health === 'starting') reason = 'Docker healthcheck still starting';
-      else if (httpChecks.length > 0) {
-        const results = await Promise.all(
-          httpChecks.map((c) => prober.http(c.url, { timeoutMs: Math.min(c.timeout, 5_000), expectStatus: c.expect_status, ...(c.body_contains !== undefined && { bodyContains: c.body_contains }) })),
-        );
-        const failed = results.findIndex((r) => !r.ok);
-        if (failed < 0) return { ok: true, how: `its check ${httpChecks[0]?.url}` };
-        reason = `${httpChecks[failed]?.url}: ${results[failed]?.error}`;
-      } else if (now() - runningSince >= STABLE_MS) return { ok: true, how: 'running' };
-      else reason = 'just started';
+      else {
+        const own = await ownChecks(service, prober);
+        if (own?.ok) return own;
+        if (own) reason = own.reason;
+        else if (now() - runningSince >= STABLE_MS) return { ok: true, how: 'running' };
+        else reason = 'just started';
+      }
     } else if (info) {
       runningSince = undefined;
       reason = `${info.state}${info.exitCode !== undefined ? ` (exit ${info.exitCode}${info.oomKilled ? ', OOM killed' : ''})` : ''}`;
