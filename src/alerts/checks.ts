@@ -1,6 +1,7 @@
 import { windowsUnitOf, type Catalog, type WindowsUnit } from '../config/catalog';
 import type { Service } from '../config/schema';
 import type { ContainerRuntime, ContainerSummary, DiskProbe, GpuHost, Prober, TunnelApi } from '../ops/ports';
+import { diskLevel, usedPercent } from '../util/disk';
 import { checkGpuBox } from './gpu-checks';
 import { checkTunnels } from './tunnel-checks';
 
@@ -104,10 +105,10 @@ export function buildChecks(deps: CheckDeps): CheckDef[] {
       id: `disk:${d.label}`, intervalMs: 5 * 60_000, timeoutMs: 5_000, label: `disk ${d.label}`,
       run: async () => {
         const u = await deps.disk.usage(d.path);
-        const pct = u.totalBytes ? Math.round(((u.totalBytes - u.freeBytes) / u.totalBytes) * 100) : 0;
-        if (pct >= critical) return { ok: false, detail: `${pct}% full (critical at ${critical}%)` };
-        if (pct >= warn) return { ok: false, detail: `${pct}% full (warning at ${warn}%)` };
-        return { ok: true };
+        const pct = usedPercent(u);
+        const level = diskLevel(pct, { warn, critical });
+        if (level === 'ok') return { ok: true };
+        return { ok: false, detail: `${pct}% full (${level} at ${level === 'critical' ? critical : warn}%)` };
       },
     });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OpsError } from '../ops/ports';
 import { formatBytes } from '../util/bytes';
+import { diskLevel, usedPercent } from '../util/disk';
 import { bold, html, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand } from './types';
@@ -18,9 +19,8 @@ export const disk = defineCommand({
       env.catalog.estate.disks.map(async (d): Promise<Html> => {
         try {
           const u = await env.disk.usage(d.path);
-          const used = u.totalBytes - u.freeBytes;
-          const p = u.totalBytes ? Math.round((used / u.totalBytes) * 100) : 0;
-          const mark = p >= critical ? '🔴 critical' : p >= warn ? '🟠 warning' : '🟢';
+          const p = usedPercent(u);
+          const mark = { critical: '🔴 critical', warning: '🟠 warning', ok: '🟢' }[diskLevel(p, { warn, critical })];
           return html`${mark} ${bold(d.label)}: ${p}% used · ${formatBytes(u.freeBytes)} free of ${formatBytes(u.totalBytes)}`;
         } catch (err) {
           return html`❓ ${bold(d.label)}: ${err instanceof OpsError ? `${err.message}. ${err.hint ?? ''}` : String(err)}`;

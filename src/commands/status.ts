@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Service } from '../config/schema';
 import { describeUnit, suggest, windowsUnitOf, type WindowsUnit } from '../config/catalog';
 import { formatBytes } from '../util/bytes';
+import { diskLevel, usedPercent } from '../util/disk';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
@@ -53,9 +54,9 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
     env.catalog.estate.disks.map(async (d) => {
       const u = await env.disk.usage(d.path).catch(() => undefined);
       if (!u || u.totalBytes === 0) return `${d.label} ?`;
-      const pct = Math.round(((u.totalBytes - u.freeBytes) / u.totalBytes) * 100);
-      const { warn, critical } = env.catalog.estate.disk_thresholds;
-      return `${pct >= critical ? '🔴' : pct >= warn ? '🟠' : ''}${d.label} ${pct}%`;
+      const pct = usedPercent(u);
+      const level = diskLevel(pct, env.catalog.estate.disk_thresholds);
+      return `${level === 'critical' ? '🔴' : level === 'warning' ? '🟠' : ''}${d.label} ${pct}%`;
     }),
   );
   const gpuLine = await gpuBoxLine(env);
