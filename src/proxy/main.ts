@@ -1,12 +1,26 @@
+import { chmod, rm } from 'node:fs/promises';
 import { createLogger } from '../util/logger';
 import { startDockerSocketProxy } from './docker-socket-proxy';
 
-// The socket proxy as its own small process (a container next to the bot in production).
+// The socket proxy as its own small process (a container next to the bot in production). It listens on a
+// unix socket (PROXY_SOCKET, in a volume only the bot shares: no network at all) or on a TCP port.
 const log = createLogger(process.env.LOG_LEVEL ?? 'info');
 const upstreamSocket = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
-const port = Number(process.env.PROXY_PORT ?? 2375);
-const server = await startDockerSocketProxy({ upstreamSocket, listen: { port }, log });
-log.info({ port, upstreamSocket }, 'docker socket proxy listening');
-const stop = () => server.close(() => process.exit(0));
+const socketPath = process.env.PROXY_SOCKET;
+let listen: { socketPath: string } | { port: number; host: string };
+if (socketPath) {
+  await rm(socketPath, { force: true }); // left behind by a killed predecessor, it would fail the listen
+  listen = { socketPath };
+} else {
+  listen = { port: Number(process.env.PROXY_PORT ?? 2375), host: process.env.PROXY_HOST ?? '127.0.0.1' };
+}
+const server = await startDockerSocketProxy({ upstreamSocket, listen, log });
+// Owner and group only: the bot reaches it through the group the proxy runs with (docker-compose.bot.yml).
+if (socketPath) await chmod(socketPath, 0o660);
+log.info({ ...listen, upstreamSocket }, 'docker socket proxy listening');
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections(); // the bot's event stream never ends by itself
+};
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -1,0 +1,47 @@
+# mana-ops container image. Three stages: the build (all dependencies, esbuild bundle), the production
+# dependencies, and the runtime (node, tini, the bundle, production node_modules; a non-root user).
+#
+# BASE_IMAGE is any Debian-based image with Node.js >= 20.11 on PATH. The default is the official one; where no
+# registry is reachable, `scripts/image.sh base` makes one from Debian packages (debootstrap + nodejs + tini).
+ARG BASE_IMAGE=node:20-bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
+# A base with node but without npm (Debian's nodejs package) gets Debian's npm for the build only.
+RUN command -v npm >/dev/null || (apt-get update -qq \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null \
+      && rm -rf /var/lib/apt/lists/*)
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build --silent
+
+# Production dependencies only, installed afresh (npm prune leaves optional dev packages behind).
+FROM build AS deps
+RUN rm -rf node_modules && npm ci --omit=dev --no-audit --no-fund --loglevel=error && rm -rf node_modules/.cache
+
+FROM ${BASE_IMAGE} AS runtime
+# tini as PID 1: signals reach node, and zombies are reaped. Installed only where the base lacks it.
+RUN command -v tini >/dev/null || (apt-get update -qq \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tini >/dev/null \
+      && rm -rf /var/lib/apt/lists/*)
+RUN groupadd --system --gid 10001 manaops \
+    && useradd --system --uid 10001 --gid manaops --home-dir /app --no-create-home --shell /usr/sbin/nologin manaops
+WORKDIR /app
+COPY --from=build /src/package.json ./
+COPY --from=deps /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY config/estate.example.yml ./config/estate.example.yml
+COPY docker/healthcheck.sh /usr/local/bin/mana-ops-healthcheck
+# Telegram mode: a container without a token must say so and stop, not open the console on a closed stdin.
+# A small young generation keeps RSS well inside the 128 MB limit (measured in bench/image.bench.ts).
+ENV NODE_ENV=production \
+    MANA_OPS_MODE=telegram \
+    HTTP_PORT=8080 \
+    ESTATE_FILE=/app/config/estate.yml
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/usr/local/bin/mana-ops-healthcheck"]
+ENTRYPOINT ["tini", "--", "node", "--enable-source-maps", "--max-semi-space-size=2"]
+CMD ["dist/main.js"]
