@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) and starts what the tests need, once: a private dockerd with a busybox image
-# built offline. Sourced by scripts/test.sh; exports MO_DOCKER_SOCK and MO_TEST_IMAGE for the tests.
+# built offline (build_bot_image adds the bot's own image). Sourced by scripts/test.sh; exports MO_DOCKER_SOCK and MO_TEST_IMAGE for the tests.
 set -euo pipefail
 
 need_pkgs=()
@@ -9,6 +9,8 @@ command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
 [ -x /bin/busybox ] || need_pkgs+=(busybox-static)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
+command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
+command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test-env: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -47,6 +49,12 @@ echo 'root:x:0:0:root:/:/bin/sh' >"$rootfs/etc/passwd"
 tar -C "$rootfs" -c . | DOCKER_HOST="unix://$MO_DOCKER_SOCK" docker import \
   -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - "$MO_TEST_IMAGE" >/dev/null
 echo "test-env: dockerd ready at $MO_DOCKER_SOCK with $MO_TEST_IMAGE"
+
+# The bot's image from the Dockerfile, on a Debian base made here (scripts/image.sh): MO_BOT_IMAGE.
+build_bot_image() {
+  export MO_BOT_IMAGE="mana-ops:test"
+  DOCKER_HOST="unix://$MO_DOCKER_SOCK" bash scripts/image.sh all "$MO_BOT_IMAGE"
+}
 
 stop_test_env() {
   if [ -f "$MO_ENV_DIR/dockerd.pid" ]; then

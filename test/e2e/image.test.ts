@@ -1,0 +1,246 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesOf, composeConfig, createFromCompose } from '../support/compose';
+import { removeContainers, runContainer, testDocker } from '../support/docker';
+import { ADMIN, NO_RATE_LIMIT, OPS_GROUP, TEST_USERS } from '../support/estate';
+import { freePort, RedisServer } from '../support/redis';
+import { makeKeys } from '../support/sshd';
+import { TelegramEmulator, type SentMessage, type TgUser } from '../support/telegram-emulator';
+import { WindowsBox } from '../support/windows-box';
+
+/**
+ * The container image as docker-compose.bot.yml runs it: the bot and the socket proxy built from the Dockerfile
+ * (scripts/test.sh builds it on a Debian base made offline and exports MO_BOT_IMAGE), each created with its
+ * compose service's settings (user, network, read-only root, capabilities, memory, logging, volumes), against
+ * the test dockerd, Redis, the Bot API emulator and the emulated GPU box.
+ */
+const { docker, socket, image: busybox } = testDocker();
+const image = process.env.MO_BOT_IMAGE ?? '';
+const { config: compose, dir: composeDir } = composeConfig();
+const BOT = 'mo-img-bot';
+const PROXY = 'mo-img-docker-proxy';
+const TARGET = 'mo-img-chat-web';
+const volume = `mo-img-proxy-${process.pid}`;
+const emu = new TelegramEmulator();
+const redis = new RedisServer();
+const keys = makeKeys();
+const box = new WindowsBox(keys);
+const dir = mkdtempSync(join(tmpdir(), 'mo-img-'));
+let bot: Docker.Container;
+let httpPort = 0;
+const key = join(dir, 'gpu_ssh_key');
+// The compose file's host paths, as `docker-compose config` resolved them, mapped into this test.
+const mapSource = (source: string) =>
+  ({
+    [`${composeDir}/config/estate.yml`]: join(dir, 'estate.yml'),
+    [`${composeDir}/secrets/gpu_ssh_key`]: key,
+    '/home/admin': dir,
+    '/Volumes/ManaData': dir,
+    '/var/run/docker.sock': socket,
+    'docker-proxy': volume,
+  })[source] ?? `/nonexistent${source}`;
+
+const service = (name: string) => {
+  const s = compose.services[name];
+  if (!s) throw new Error(`docker-compose.bot.yml has no service ${name}`);
+  return s;
+};
+const inspect = (name: string) => docker.getContainer(name).inspect();
+const dockerCli = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${socket}` }, encoding: 'utf8' });
+
+async function ask(user: TgUser, text: string, timeoutMs = 15_000): Promise<SentMessage> {
+  const before = emu.messagesTo(user.id).length;
+  emu.sendText(user, text);
+  return emu.nextMessage(user.id, before, timeoutMs);
+}
+
+beforeAll(async () => {
+  if (!image) throw new Error('MO_BOT_IMAGE is not set: run the tests with `npm test` (scripts/test.sh builds the image)');
+  await Promise.all([emu.start(), redis.start(), box.start()]);
+  box.tasks.set('ManaSTT', { state: 4, lastRunTime: Date.now() - 3_600_000, lastTaskResult: 267009 });
+  // The README's instruction for the mounted key: readable by group 10001, the bot's.
+  copyFileSync(keys.clientKeyPath, key);
+  chownSync(key, 0, 10001);
+  chmodSync(key, 0o640);
+  writeFileSync(
+    join(dir, 'estate.yml'),
+    `version: 1
+docker_hosts: [{ name: mac-mini, endpoint: "unix:///run/docker-proxy/docker.sock" }]
+gpu_box: { name: mana-gpu, host: 127.0.0.1, port: ${box.port}, user: mana, host_key_fingerprint: "${keys.hostFingerprint}", ollama_url: "http://127.0.0.1:9" }
+disks: [{ path: /host/root, label: "Mac Mini internal SSD" }]
+services:
+  - { name: chat-web, container: ${TARGET}, category: web, checks: [{ type: docker }] }
+  - { name: gpu-stt, host: gpu, windows: { scheduled_task: ManaSTT }, category: gpu }
+users: ${JSON.stringify(TEST_USERS)}
+chats: { alerts: [${OPS_GROUP.id}], commands: [] }
+policy: ${JSON.stringify(NO_RATE_LIMIT)}
+`,
+  );
+  await runContainer(docker, busybox, TARGET, { healthCmd: 'true' });
+  const proxy = await createFromCompose(docker, service('docker-proxy'), { name: PROXY, image, mapSource });
+  await proxy.start();
+  httpPort = await freePort();
+  bot = await createFromCompose(docker, service('bot'), {
+    name: BOT,
+    image,
+    mapSource,
+    healthIntervalMs: 1_000,
+    env: { TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, HTTP_PORT: String(httpPort), MANA_OPS_POLL_TIMEOUT: '1' },
+  });
+  await bot.start();
+  await emu.waitFor(() => emu.messagesTo(OPS_GROUP.id).length > 0, 30_000, 'the start notice').catch(async (err: Error) => {
+    throw new Error(`${err.message}\nthe bot's log:\n${(await bot.logs({ stdout: true, stderr: true, tail: 30 })).toString()}`);
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await removeContainers(docker, [BOT, PROXY, TARGET]);
+  await docker.getVolume(volume).remove().catch(() => undefined);
+  await Promise.all([emu.stop(), redis.dispose(), box.stop()]);
+});
+
+describe('the image under docker-compose.bot.yml', () => {
+  it('starts as uid 10001 in its read-only, 128 MB container and says so in the alert chat', async () => {
+    expect(emu.messagesTo(OPS_GROUP.id)[0]?.text).toMatch(/^🟢 mana-ops started · 3 checks · 2 services · polling$/);
+    const info = await inspect(BOT);
+    // tini is PID 1 of the container; the bot is its child, not root.
+    const children = readFileSync(`/proc/${info.State.Pid}/task/${info.State.Pid}/children`, 'utf8').trim().split(' ');
+    expect(children).toHaveLength(1);
+    const status = readFileSync(`/proc/${children[0]}/status`, 'utf8');
+    expect(status).toMatch(/^Uid:\s+10001\s+10001\s+10001\s+10001$/m);
+    expect(status).toMatch(/^CapEff:\s+0+$/m);
+    expect(readFileSync(`/proc/${children[0]}/cmdline`, 'utf8').split('\0')).toContain('dist/main.js');
+  });
+
+  it('/status and /restart reach Docker only through the proxy container', async () => {
+    const status = await ask(ADMIN, '/status chat-web');
+    expect(status.text).toContain('chat-web');
+    expect(status.text).toMatch(/running/);
+    const before = (await inspect(TARGET)).State.StartedAt;
+    const prompt = await ask(ADMIN, '/restart chat-web');
+    emu.press(ADMIN, prompt, prompt.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data ?? 'none');
+    await emu.waitFor(() => /healthy after|still failing|Failed/.test(prompt.text) && prompt, 30_000, 'the restart outcome');
+    expect(prompt.text).toMatch(/^✅ <b>chat-web<\/b> healthy after [\d.]+ m?s \(Docker healthcheck\)/);
+    expect((await inspect(TARGET)).State.StartedAt).not.toBe(before);
+  });
+
+  it('/gpu reaches the GPU box over SSH with the key mounted read-only', async () => {
+    const msg = await ask(ADMIN, '/gpu');
+    expect(msg.text).toContain('NVIDIA GeForce RTX 3090');
+    expect(msg.text).toMatch(/gpu-stt<\/b> \(ManaSTT\): Running/);
+  });
+
+  it('/disk reads the disk mounted at /host/root', async () => {
+    const msg = await ask(ADMIN, '/disk');
+    expect(msg.text).toContain('Mac Mini internal SSD');
+    expect(msg.text).toMatch(/\d+ ?%/);
+  });
+
+  it('code run inside the bot container gets no Docker socket, no writable root and no create through the proxy', () => {
+    const probe = `
+      const http = require('node:http'); const fs = require('node:fs');
+      const call = (method, path) => new Promise((resolve) => {
+        const req = http.request({ socketPath: '/run/docker-proxy/docker.sock', method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+          let body = ''; res.on('data', (d) => (body += d)); res.on('end', () => resolve({ status: res.statusCode, body }));
+        });
+        req.on('error', (e) => resolve({ error: e.code }));
+        req.end(method === 'POST' ? JSON.stringify({ Image: '${busybox}' }) : undefined);
+      });
+      (async () => {
+        let write; try { fs.writeFileSync('/app/dist/evil.js', 'x'); write = 'written'; } catch (e) { write = e.code; }
+        const out = {
+          uid: process.getuid(), socket: fs.existsSync('/var/run/docker.sock'), write,
+          list: (await call('GET', '/v1.41/containers/json')).status,
+          create: await call('POST', '/v1.41/containers/create?name=mo-img-evil'),
+          exec: (await call('POST', '/v1.41/containers/${TARGET}/exec')).status,
+        };
+        console.log(JSON.stringify(out));
+      })();`;
+    const out = JSON.parse(dockerCli('exec', BOT, 'node', '-e', probe)) as Record<string, unknown> & { create: { status: number; body: string } };
+    expect(out).toMatchObject({ uid: 10001, socket: false, write: 'EROFS', list: 200, exec: 403 });
+    expect(out.create.status).toBe(403);
+    expect(out.create.body).toContain('refused by the mana-ops socket proxy');
+    expect(dockerCli('ps', '-a', '--format', '{{.Names}}')).not.toContain('mo-img-evil');
+  });
+
+  it("Docker's health check runs the image's HEALTHCHECK: healthy, then unhealthy naming Redis while it is down", async () => {
+    const health = async () => (await inspect(BOT)).State.Health;
+    await expect.poll(async () => (await health())?.Status, { timeout: 20_000, interval: 500 }).toBe('healthy');
+    expect((await health())?.Log.at(-1)?.Output).toContain('"telegram":{"ok":true}');
+    await redis.stop();
+    try {
+      await expect.poll(async () => (await health())?.Status, { timeout: 30_000, interval: 500 }).toBe('unhealthy');
+      expect((await health())?.Log.at(-1)?.Output).toMatch(/"redis":\{"ok":false,"detail":"[^"]+"\}/);
+    } finally {
+      await redis.start(redis.port);
+    }
+    await expect.poll(async () => (await health())?.Status, { timeout: 30_000, interval: 500 }).toBe('healthy');
+  });
+
+  it('docker stop: tini hands SIGTERM to the bot, which says so in the alert chat and exits 0', async () => {
+    await bot.stop({ t: 15 });
+    const info = await inspect(BOT);
+    expect(info.State.ExitCode).toBe(0);
+    expect(emu.messagesTo(OPS_GROUP.id).at(-1)?.text).toBe('🔴 mana-ops stopping (clean shutdown): no alerts until it is back.');
+  });
+
+  it('without a token the container stops at once with a sentence, not a console on a closed stdin', async () => {
+    const name = 'mo-img-no-token';
+    const c = await createFromCompose(docker, service('bot'), { name, image, mapSource });
+    await c.start();
+    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    const logs = (await c.logs({ stdout: true, stderr: true })).toString();
+    await removeContainers(docker, [name]);
+    expect(StatusCode).toBe(2);
+    expect(logs).toContain('TELEGRAM_BOT_TOKEN is required in telegram mode');
+  });
+});
+
+describe('docker-compose.bot.yml', () => {
+  const services = Object.entries(compose.services);
+
+  it('has the bot, its Redis and the socket proxy, each restarting unless stopped, logs rotated like the estate', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['bot', 'docker-proxy', 'redis']);
+    for (const [, s] of services) {
+      expect(s.restart).toBe('unless-stopped');
+      expect(s.logging).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+      expect(s.read_only).toBe(true);
+      expect(s.security_opt).toContain('no-new-privileges:true');
+    }
+  });
+
+  it('keeps the bot within 128 MB without swap, and the stack within 256 MB', () => {
+    const limit = (s: { mem_limit?: string }) => bytesOf(s.mem_limit ?? '0');
+    expect(limit(service('bot'))).toBeLessThanOrEqual(128 * 1024 ** 2);
+    for (const [, s] of services) expect(s.memswap_limit).toBe(s.mem_limit);
+    expect(services.reduce((sum, [, s]) => sum + limit(s), 0)).toBeLessThanOrEqual(256 * 1024 ** 2);
+  });
+
+  it('gives the Docker socket to the proxy alone, which has no network and no capabilities', () => {
+    const withSocket = services.filter(([, s]) => (s.volumes ?? []).some((v) => v.startsWith('/var/run/docker.sock:'))).map(([n]) => n);
+    expect(withSocket).toEqual(['docker-proxy']);
+    expect(service('docker-proxy').network_mode).toBe('none');
+    expect(service('docker-proxy').cap_drop).toEqual(['ALL']);
+    expect(service('bot').cap_drop).toEqual(['ALL']);
+  });
+
+  it('mounts the estate file and the SSH key read-only, and reads secrets from .env', () => {
+    const vols = service('bot').volumes ?? [];
+    expect(vols).toContain(`${composeDir}/config/estate.yml:/app/config/estate.yml:ro`);
+    expect(vols).toContain(`${composeDir}/secrets/gpu_ssh_key:/run/secrets/gpu_ssh_key:ro`);
+    expect(Object.keys(service('bot').environment ?? {})).toEqual(expect.arrayContaining(['TELEGRAM_BOT_TOKEN', 'ALERTMANAGER_TOKEN', 'CLOUDFLARE_API_TOKEN']));
+    expect(readFileSync('docker-compose.bot.yml', 'utf8')).not.toMatch(/TOKEN:\s*\S/);
+  });
+
+  it('keeps Redis append-only on a named volume', () => {
+    const redisService = service('redis');
+    expect(String(redisService.command)).toContain('--appendonly yes');
+    expect(redisService.volumes).toContain('redis-data:/data:rw');
+    expect(compose.volumes).toHaveProperty('redis-data');
+  });
+});
+
