@@ -50,9 +50,9 @@ tar -C "$rootfs" -c . | DOCKER_HOST="unix://$MO_DOCKER_SOCK" docker import \
   -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - "$MO_TEST_IMAGE" >/dev/null
 echo "test-env: dockerd ready at $MO_DOCKER_SOCK with $MO_TEST_IMAGE"
 
-# The bot's image from the Dockerfile, on a Debian base made here (scripts/image.sh): MO_BOT_IMAGE.
+# The bot's image from the Dockerfile, on a Debian base made here (scripts/image.sh).
+export MO_BOT_IMAGE="mana-ops:test"
 build_bot_image() {
-  export MO_BOT_IMAGE="mana-ops:test"
   DOCKER_HOST="unix://$MO_DOCKER_SOCK" bash scripts/image.sh all "$MO_BOT_IMAGE"
 }
 

@@ -21,7 +21,7 @@ export interface ComposeService {
   environment?: Record<string, string>;
   volumes?: string[];
   logging?: { driver: string; options?: Record<string, string> };
-  healthcheck?: { test?: string[]; disable?: boolean };
+  healthcheck?: { test?: string[] };
   depends_on?: Record<string, unknown>;
 }
 export interface ComposeConfig {
@@ -79,11 +79,10 @@ export async function createFromCompose(
     ...(command && { Cmd: command }),
     ...(service.user && { User: service.user }),
     Env: Object.entries(env).filter(([, v]) => v !== '').map(([k, v]) => `${k}=${v}`),
-    ...(o.healthIntervalMs && !service.healthcheck?.disable && {
-      // An empty test inherits the image's HEALTHCHECK; only its pace changes for the test.
-      Healthcheck: { Test: [], Interval: o.healthIntervalMs * 1_000_000, StartPeriod: 0, Retries: 2, Timeout: 5_000_000_000 },
-    }),
-    ...(service.healthcheck?.disable && { Healthcheck: { Test: ['NONE'] } }),
+    // `disable: true` comes out of `config` as test [NONE]; an empty test inherits the image's HEALTHCHECK.
+    ...(service.healthcheck?.test
+      ? { Healthcheck: { Test: service.healthcheck.test } }
+      : o.healthIntervalMs && { Healthcheck: { Test: [], Interval: o.healthIntervalMs * 1_000_000, StartPeriod: 0, Retries: 2, Timeout: 5_000_000_000 } }),
     HostConfig: {
       ...(service.network_mode && { NetworkMode: service.network_mode }),
       ReadonlyRootfs: service.read_only ?? false,
