@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import { Alertmanager } from '../test/support/alertmanager';
 import { freePort, RedisServer } from '../test/support/redis';
 import { TelegramEmulator } from '../test/support/telegram-emulator';
+import { namedIn, playStorm } from './support/storm';
 
 const N = Number(process.env.STORM_ALERTS ?? 500);
 const RESOLVE_AFTER_MS = Number(process.env.STORM_RESOLVE_AFTER_MS ?? 120_000);
@@ -66,37 +67,19 @@ receivers:
         send_resolved: true
 `);
 
-// Firing alerts carry an end an hour ahead, as vmalert's do while it keeps sending them: otherwise Alertmanager
-// would resolve them by itself after its resolve_timeout (5 minutes), in the middle of the outage run.
-const alert = (i: number, endsAt = new Date(Date.now() + 3_600_000).toISOString()) => ({ labels: { alertname: `Storm${i}`, instance: `svc-${i % 63}:80`, severity: 'critical' }, annotations: { summary: `probe ${i} failed` }, endsAt });
-const t0 = Date.now();
-if (OUTAGE_MS) {
-  emu.down = true;
-  setTimeout(() => (emu.down = false), OUTAGE_MS);
-}
-for (let b = 0; b < 10; b++) {
-  const batch = Array.from({ length: N / 10 }, (_, k) => alert(b * (N / 10) + k));
-  await Promise.all([ours.post(batch), peerAm.post(batch)]);
-  await new Promise((r) => setTimeout(r, 1_000));
-}
-const named = (chat: number) => new Set(emu.history.filter((h) => h.chatId === chat).flatMap((h) => [...h.text.matchAll(/Storm(\d+)/g)].map((m) => m[1])));
-let allNamedAt: number | undefined;
-while (Date.now() - t0 < RESOLVE_AFTER_MS) {
-  if (allNamedAt === undefined && named(BOT_CHAT).size === N) allNamedAt = Date.now();
-  await new Promise((r) => setTimeout(r, 1_000));
-}
-const past = new Date(Date.now() - 1_000).toISOString();
-const tResolve = Date.now();
-for (let b = 0; b < 10; b++) {
-  const batch = Array.from({ length: N / 10 }, (_, k) => alert(b * (N / 10) + k, past));
-  await Promise.all([ours.post(batch), peerAm.post(batch)]);
-}
-const current = () => {
-  const msgs = emu.messagesTo(BOT_CHAT);
-  return msgs.length > 0 && msgs.every((m) => m.text.startsWith('✅'));
-};
-while (!current() && Date.now() - tResolve < 10 * 60_000) await new Promise((r) => setTimeout(r, 1_000));
-const currentAfter = Date.now() - tResolve;
+const { t0, tResolve, allNamedAt, currentAfterMs: currentAfter } = await playStorm({
+  emu,
+  botChat: BOT_CHAT,
+  alertmanagers: [ours, peerAm],
+  n: N,
+  resolveAfterMs: RESOLVE_AFTER_MS,
+  onStart: () => {
+    if (!OUTAGE_MS) return;
+    emu.down = true;
+    setTimeout(() => (emu.down = false), OUTAGE_MS);
+  },
+});
+const named = (chat: number) => namedIn(emu, chat);
 clearInterval(sampler);
 
 const report = (label: string, chat: number) => {
