@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs a benchmark: `scripts/bench.sh pipeline` (Bot API emulator), `docker` (starts dockerd) or `gpu` (emulated box).
+# Runs a benchmark: `scripts/bench.sh pipeline` (Bot API emulator), `docker` (starts dockerd), `gpu` (emulated box),
+# `checks`, `storm` (real Alertmanager) or `image` (builds the container image; starts dockerd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -12,5 +13,10 @@ case "${1:-pipeline}" in
     source scripts/test-env.sh
     trap stop_test_env EXIT
     node --expose-gc --import tsx bench/docker.bench.ts ;;
-  *) echo "usage: scripts/bench.sh pipeline|docker|gpu|checks|storm" >&2; exit 2 ;;
+  image)
+    source scripts/test-env.sh
+    trap stop_test_env EXIT
+    build_bot_image
+    npx tsx bench/image.bench.ts ;;
+  *) echo "usage: scripts/bench.sh pipeline|docker|gpu|checks|storm|image" >&2; exit 2 ;;
 esac
