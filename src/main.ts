@@ -12,6 +12,7 @@ import type { Estate } from './config/schema';
 import { DockerRuntime } from './ops/docker/docker-runtime';
 import { NtfyChannel } from './ops/probes/ntfy';
 import { PrometheusMetrics } from './ops/prometheus-metrics';
+import { timed } from './ops/timed';
 import { withTimeout } from './util/with-timeout';
 import { CloudflareApi } from './ops/cloudflare/cloudflare-api';
 import { WindowsGpuHost } from './ops/gpu/windows-gpu-host';
@@ -57,19 +58,20 @@ async function main(): Promise<number> {
     }
     store = redis;
   }
-  const docker = new Map<string, ContainerRuntime>(estate.docker_hosts.map((h) => [h.name, new DockerRuntime(h.endpoint)]));
+  const metrics = new PrometheusMetrics();
+  const observed = (target: string) => (op: string, ok: boolean, ms: number) => metrics.call(target, op, ok, ms);
+  const docker = new Map<string, ContainerRuntime>(estate.docker_hosts.map((h) => [h.name, timed(new DockerRuntime(h.endpoint), observed('docker'))]));
   const box = estate.gpu_box;
   const shell =
     box && env.GPU_SSH_KEY_PATH
       ? new SshShell({ host: box.host, port: box.port, username: box.user, privateKeyPath: env.GPU_SSH_KEY_PATH, hostKeyFingerprint: box.host_key_fingerprint })
       : undefined;
-  const gpu: GpuHost | undefined = shell && new WindowsGpuHost({ shell, ...(box?.ollama_url && { ollamaUrl: box.ollama_url }) });
+  const gpu: GpuHost | undefined = shell && new WindowsGpuHost({ shell: timed(shell, observed('ssh')), ...(box?.ollama_url && { ollamaUrl: box.ollama_url }) });
   const cf = estate.cloudflare;
   const tunnels =
     cf && env.CLOUDFLARE_API_TOKEN
-      ? new CloudflareApi({ token: env.CLOUDFLARE_API_TOKEN, zoneId: cf.zone_id, accountId: cf.account_id, ...(env.CLOUDFLARE_API_BASE && { baseUrl: env.CLOUDFLARE_API_BASE }) })
+      ? timed(new CloudflareApi({ token: env.CLOUDFLARE_API_TOKEN, zoneId: cf.zone_id, accountId: cf.account_id, ...(env.CLOUDFLARE_API_BASE && { baseUrl: env.CLOUDFLARE_API_BASE }) }), observed('cloudflare'))
       : undefined;
-  const metrics = new PrometheusMetrics();
   const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
 
@@ -138,6 +140,7 @@ async function main(): Promise<number> {
     log.warn({ from, to }, `alert chat ${from} became supergroup ${to}: following it; put ${to} under chats.alerts in the estate file`);
   // One notifier for the monitor and Alertmanager: one queue per chat, one pace.
   const notifier = new TelegramNotifier(frontEnd.bot.api, undefined, onMigrate);
+  metrics.measureOutbox(() => notifier.depth);
   const monitor = monitorFor(notifier);
   const intake = env.ALERTMANAGER_TOKEN ? new AlertmanagerIntake({ store, notifier, catalog: app.catalog, log }) : undefined;
   // The HTTP endpoint comes first: in webhook mode Telegram may post as soon as the webhook is set.

@@ -22,6 +22,7 @@ export const TELEGRAM_PACING: Pacing = { privateMs: 1_000, groupMs: 3_000 };
 export class TelegramNotifier implements Notifier {
   private readonly queues = new Map<number, Promise<unknown>>();
   private readonly last = new Map<number, number>();
+  private waiting = 0;
   /** Groups that became supergroups: Telegram names the new id once, we follow it from then on. */
   private readonly moved = new Map<number, number>();
 
@@ -48,6 +49,7 @@ export class TelegramNotifier implements Notifier {
   /** Runs `call` after the calls queued before it for the same chat, and not sooner than the pacing allows. */
   private paced<T>(chatId: number, call: () => Promise<T>): Promise<T> {
     const gap = chatId < 0 ? this.pacing.groupMs : this.pacing.privateMs;
+    this.waiting++;
     const run = async () => {
       const wait = (this.last.get(chatId) ?? 0) + gap - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -55,11 +57,17 @@ export class TelegramNotifier implements Notifier {
         return await call();
       } finally {
         this.last.set(chatId, Date.now());
+        this.waiting--;
       }
     };
     const next = (this.queues.get(chatId) ?? Promise.resolve()).then(run, run);
     this.queues.set(chatId, next.catch(() => undefined));
     return next;
+  }
+
+  /** Sends and edits queued, or waiting for their turn, across all chats. */
+  get depth(): number {
+    return this.waiting;
   }
 
   send(chatId: number, html: string, buttons?: Buttons): Promise<number> {

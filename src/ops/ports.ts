@@ -278,6 +278,8 @@ export interface Metrics {
   check(id: string, ok: boolean, ms: number): void;
   incidents(firing: number, pending: number): void;
   telegramError(code: number): void;
+  /** One call to the outside (target: docker, ssh, cloudflare; op: the adapter's method). */
+  call(target: string, op: string, ok: boolean, ms: number): void;
 }
 
-export const NO_METRICS: Metrics = { command() {}, check() {}, incidents() {}, telegramError() {} };
+export const NO_METRICS: Metrics = { command() {}, check() {}, incidents() {}, telegramError() {}, call() {} };

@@ -8,9 +8,26 @@ export class PrometheusMetrics implements Metrics {
   private readonly checks = new Histogram({ name: 'mana_ops_check_duration_seconds', help: 'Check duration by check and result', labelNames: ['check', 'result'], buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10], registers: [this.registry] });
   private readonly open = new Gauge({ name: 'mana_ops_incidents', help: 'Open incidents by state', labelNames: ['state'], registers: [this.registry] });
   private readonly tgErrors = new Counter({ name: 'mana_ops_telegram_errors_total', help: 'Telegram Bot API errors by code', labelNames: ['code'], registers: [this.registry] });
+  private readonly calls = new Histogram({ name: 'mana_ops_call_duration_seconds', help: 'Calls to Docker, the GPU box over SSH and Cloudflare by target, operation and result', labelNames: ['target', 'op', 'result'], buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10, 30], registers: [this.registry] });
+
+  private outboxDepth: () => number = () => 0;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mana_ops_' });
+    const depth = () => this.outboxDepth();
+    new Gauge({
+      name: 'mana_ops_outbox_depth',
+      help: 'Alert messages and edits queued for Telegram, not yet sent',
+      registers: [this.registry],
+      collect() {
+        this.set(depth());
+      },
+    });
+  }
+
+  /** Where the outbox depth is read at each scrape: the notifier, made after the metrics. */
+  measureOutbox(depth: () => number): void {
+    this.outboxDepth = depth;
   }
 
   command(name: string, result: string): void {
@@ -28,6 +45,10 @@ export class PrometheusMetrics implements Metrics {
 
   telegramError(code: number): void {
     this.tgErrors.inc({ code: String(code) });
+  }
+
+  call(target: string, op: string, ok: boolean, ms: number): void {
+    this.calls.observe({ target, op, result: ok ? 'ok' : 'fail' }, ms / 1000);
   }
 
   text(): Promise<string> {

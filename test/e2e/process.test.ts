@@ -106,12 +106,17 @@ describe('the mana-ops process', () => {
       emu.sendText({ id: 100, is_bot: false, first_name: 'Ada' }, '/ping');
       const reply = await emu.nextMessage(100, 1, 10_000);
       expect(reply.text).toMatch(/^pong · up .* · state store: redis ok/);
+      emu.sendText({ id: 100, is_bot: false, first_name: 'Ada' }, '/status');
+      expect((await emu.nextMessage(100, 2, 10_000)).text).toContain('unreachable');
       const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ ok: true, telegram: { ok: true }, redis: { ok: true }, monitor: { ok: true, detail: 'leader' } });
       const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
       expect(metrics).toContain('mana_ops_commands_total{command="ping",result="ok"} 1');
       expect(metrics).toContain('mana_ops_process_resident_memory_bytes');
+      // The Docker host of this estate does not exist: the failed list call is counted with its latency.
+      expect(metrics).toMatch(/^mana_ops_call_duration_seconds_count\{target="docker",op="list",result="fail"\} [1-9]/m);
+      expect(metrics).toMatch(/^mana_ops_outbox_depth 0$/m);
       await redis.stop();
       const down = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
       expect(down.status).toBe(503);
