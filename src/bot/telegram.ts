@@ -3,7 +3,6 @@ import { conversations, createConversation, type ConversationFlavor } from '@gra
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Api, Bot, GrammyError, HttpError, InlineKeyboard, InputFile, type Context } from 'grammy';
 import type { BotCommand, Update } from 'grammy/types';
-import { nativeFetch } from './native-fetch';
 import { sameSecret } from './secrets';
 import type { App } from '../app';
 import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
@@ -62,9 +61,7 @@ function clamp(html: Html): string {
 export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontEnd {
   const { app, log } = options;
   const { dispatcher } = app;
-  const bot = new Bot<BotContext>(options.token, {
-    client: { fetch: nativeFetch, ...(options.apiRoot && { apiRoot: options.apiRoot }) },
-  });
+  const bot = new Bot<BotContext>(options.token, { client: { ...(options.apiRoot && { apiRoot: options.apiRoot }) } });
   bot.api.config.use(
     autoRetry({
       maxRetryAttempts: options.retry?.maxAttempts ?? 3,

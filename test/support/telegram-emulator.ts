@@ -266,8 +266,10 @@ export class TelegramEmulator {
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url?.split('?')[0] ?? '');
     const reply = (status: number, body: Json) => {
       if (res.destroyed) return;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
+      // As the Bot API's nginx answers: a Content-Length, not a chunked body.
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
     };
     if (!m) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
     if (m[1] !== this.token) return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
