@@ -82,7 +82,7 @@ interface Bot {
   stop(): Promise<void>;
 }
 
-function botEnv(alertChat: number, httpPort: number, estateFile: string): Record<string, string> {
+function botEnv(httpPort: number, estateFile: string): Record<string, string> {
   return { TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, HTTP_PORT: String(httpPort), ALERTMANAGER_TOKEN: TOKEN, ESTATE_FILE: estateFile, LOG_LEVEL: 'warn', MANA_OPS_POLL_TIMEOUT: '1', MANA_OPS_MODE: 'telegram' };
 }
 
@@ -92,7 +92,7 @@ async function startContainer(alertChat: number, httpPort: number): Promise<Bot>
     name: 'mo-bench-bot',
     image,
     mapSource: (s) => (s.endsWith('/config/estate.yml') ? file : s === 'docker-proxy' ? volume : dir),
-    env: { ...botEnv(alertChat, httpPort, '/app/config/estate.yml') },
+    env: botEnv(httpPort, '/app/config/estate.yml'),
   });
   await c.start();
   const info = await c.inspect();
@@ -120,7 +120,7 @@ async function startContainer(alertChat: number, httpPort: number): Promise<Bot>
 
 async function startProcess(alertChat: number, httpPort: number): Promise<Bot> {
   const child: ChildProcess = spawn(process.execPath, [...nodeFlags, outfile], {
-    env: { PATH: process.env.PATH ?? '', ...botEnv(alertChat, httpPort, estate(proxySocket, alertChat)) },
+    env: { PATH: process.env.PATH ?? '', ...botEnv(httpPort, estate(proxySocket, alertChat)) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return {
