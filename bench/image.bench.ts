@@ -15,6 +15,7 @@ import { composeConfig, createFromCompose } from '../test/support/compose';
 import { removeContainers, runContainer } from '../test/support/docker';
 import { freePort, RedisServer } from '../test/support/redis';
 import { TelegramEmulator } from '../test/support/telegram-emulator';
+import { rssMiB } from './support/proc';
 import { namedIn, playStorm } from './support/storm';
 
 const socket = process.env.MO_DOCKER_SOCK ?? '';
@@ -133,7 +134,7 @@ async function startProcess(alertChat: number, httpPort: number): Promise<Bot> {
   };
 }
 
-const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const rss = (pid: number) => rssMiB(pid) * 1024 ** 2;
 const firstPollAfter = (t: number) => emu.waitFor(() => emu.calls.find((c) => c.method === 'getUpdates' && c.at >= t)?.at, 60_000, 'the first poll');
 
 async function startUp(kind: 'container' | 'process'): Promise<number[]> {

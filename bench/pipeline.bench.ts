@@ -4,12 +4,13 @@
  * Prints figures and ratios; asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { RedisServer } from '../test/support/redis';
 import { TelegramEmulator, type SentMessage } from '../test/support/telegram-emulator';
+import { rssMiB } from './support/proc';
 
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1_000);
@@ -36,11 +37,6 @@ async function bundle(entry: string, name: string): Promise<string> {
   const outfile = join(process.cwd(), 'dist', 'bench', `${name}.js`);
   await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'error' });
   return outfile;
-}
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -5,13 +5,14 @@
  * telegram_configs receiver to another group of the same emulator, as the peer. Prints figures only.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Alertmanager } from '../test/support/alertmanager';
 import { freePort, RedisServer } from '../test/support/redis';
 import { TelegramEmulator } from '../test/support/telegram-emulator';
+import { rssMiB } from './support/proc';
 import { namedIn, playStorm } from './support/storm';
 
 const N = Number(process.env.STORM_ALERTS ?? 500);
@@ -44,7 +45,7 @@ let botErr = '';
 bot.stderr?.on('data', (d: Buffer) => (botErr = (botErr + d.toString()).slice(-4000)));
 bot.once('exit', (code) => code && console.error(`the bot exited with ${code}: ${botErr}`));
 await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 30_000, 'the bot to poll');
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${bot.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rss = () => rssMiB(bot.pid ?? 0);
 const rssStart = rss();
 let rssPeak = rssStart;
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 200);
