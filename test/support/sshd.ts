@@ -14,12 +14,23 @@ export interface KeyFiles {
   hostFingerprint: string;
 }
 
+/**
+ * An ed25519 key pair that OpenSSH and ssh2 both read. ssh2 strips leading zero bytes from the public key, so
+ * about 1 pair in 256 comes out malformed (mscdex/ssh2#1513) and sshd refuses it ("error in libcrypto"); such a
+ * pair is drawn again. ssh2 is CommonJS: its named exports are reached through the default export under ESM.
+ */
+function ed25519Pair(): { public: string; private: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    if (!(ssh2.utils.parseKey(pair.public) instanceof Error) && !(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+}
+
 /** Fresh ed25519 keys for a test: the bot's client key on disk, a host key with its SHA256 fingerprint. */
 export function makeKeys(): KeyFiles {
   const dir = mkdtempSync(join(tmpdir(), 'mo-ssh-'));
-  // ssh2 is CommonJS: its named exports are reached through the default export under plain Node ESM.
-  const client = ssh2.utils.generateKeyPairSync('ed25519');
-  const host = ssh2.utils.generateKeyPairSync('ed25519');
+  const client = ed25519Pair();
+  const host = ed25519Pair();
   const clientKeyPath = join(dir, 'id_ed25519');
   writeFileSync(clientKeyPath, client.private, { mode: 0o600 });
   const blob = Buffer.from(host.public.split(' ')[1] as string, 'base64');
