@@ -1,5 +1,6 @@
 import { buildChecks, type CheckDef } from './alerts/checks';
 import { AuditLog } from './auth/audit';
+import { Restarter } from './estate/restart';
 import { Catalog, type KnownUser } from './config/catalog';
 import type { Estate } from './config/schema';
 import { builtinCommands } from './commands/index';
@@ -42,6 +43,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
   const disk = ports.disk ?? new StatfsDiskProbe();
   const docker = (host: string) => ports.docker.get(host);
   const checks = buildChecks({ catalog, prober, disk, docker, gpu: ports.gpu, tunnels: ports.tunnels });
+  const restarts = new Restarter({ catalog, docker, gpu: ports.gpu, prober, store: ports.store, now });
   const env: CommandEnv = {
     catalog,
     store: ports.store,
@@ -52,6 +54,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     checkIds: () => checks.map((c) => c.id),
     metrics: ports.metrics ?? NO_METRICS,
     gpu: ports.gpu,
+    restarts,
     tunnels: ports.tunnels,
     now,
     help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),

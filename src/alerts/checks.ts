@@ -2,6 +2,8 @@ import { windowsUnitOf, type Catalog, type WindowsUnit } from '../config/catalog
 import type { Service } from '../config/schema';
 import type { ContainerRuntime, ContainerSummary, DiskProbe, GpuHost, Prober, TunnelApi } from '../ops/ports';
 import { diskLevel, usedPercent } from '../util/disk';
+import { probeHttp, type Verdict } from '../estate/health';
+import { judgeListed } from '../estate/service-state';
 import { checkGpuBox } from './gpu-checks';
 import { checkTunnels } from './tunnel-checks';
 
@@ -61,11 +63,7 @@ export function buildChecks(deps: CheckDeps): CheckDef[] {
         case 'http':
           defs.push({
             id, service, intervalMs, timeoutMs: c.timeout, label: `HTTP ${c.url}`,
-            run: async () => {
-              const r = await prober.http(c.url, { timeoutMs: c.timeout, expectStatus: c.expect_status, ...(c.body_contains !== undefined && { bodyContains: c.body_contains }) });
-              if (r.ok && c.max_latency !== undefined && r.ms > c.max_latency) return { ok: false, detail: `slow: ${r.ms} ms (limit ${c.max_latency} ms)` };
-              return r.ok ? { ok: true } : { ok: false, detail: r.error ?? 'failed' };
-            },
+            run: async () => fromVerdict(await probeHttp(c, prober)),
           });
           break;
         case 'tcp':
@@ -87,12 +85,8 @@ export function buildChecks(deps: CheckDeps): CheckDef[] {
           defs.push({
             id, service, intervalMs, timeoutMs: 10_000, label: `container ${service.container ?? '?'}`,
             run: async (sweep) => {
-              const list = await sweep.containers(service.host);
-              const c = list.find((x) => x.name === service.container);
-              if (!c) return { ok: false, detail: `no container ${service.container}` };
-              if (c.state !== 'running') return { ok: false, detail: `${c.state}${c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''} · ${c.status}` };
-              if (c.health === 'unhealthy') return { ok: false, detail: 'Docker healthcheck: unhealthy' };
-              return { ok: true };
+              const judged = judgeListed(service, await sweep.containers(service.host));
+              return judged.verdict.ok ? { ok: true } : { ok: false, detail: judged.problem ?? judged.verdict.reason ?? 'failed' };
             },
           });
           break;
@@ -135,6 +129,10 @@ export function buildChecks(deps: CheckDeps): CheckDef[] {
     });
   }
   return defs;
+}
+
+function fromVerdict(v: Verdict): CheckResult {
+  return v.ok ? { ok: true } : { ok: false, detail: v.reason ?? 'failed' };
 }
 
 function toResult(r: { ok: boolean; error?: string }): CheckResult {

@@ -9,7 +9,9 @@ import { withTimeout } from '../util/with-timeout';
 import { SweepContext, type CheckDef, type CheckDeps, type CheckResult } from './checks';
 import { DEFAULT_POLICY, initialState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
 import { maintenanceFor } from './maintenance';
-import { Silences, type Silence } from './silences';
+import { Acks, type Ack } from '../estate/acks';
+import { OpenIncidents, type OpenIncident } from '../estate/open-incidents';
+import { Silences, type Silence } from '../estate/silences';
 
 type Buttons = { text: string; data: string }[][];
 
@@ -43,18 +45,6 @@ interface Storm {
   shown?: string;
 }
 
-export interface OpenIncident {
-  check: string;
-  service?: string;
-  label: string;
-  status: 'pending' | 'firing';
-  since: number;
-  detail?: string;
-  silenced: boolean;
-  acked?: string;
-  flapping: boolean;
-}
-
 export interface MonitorOptions {
   checks: CheckDef[];
   deps: CheckDeps;
@@ -75,8 +65,6 @@ export interface MonitorOptions {
   canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>;
 }
 
-export const OPEN_KEY = 'incidents:open';
-export const ackKey = (checkId: string) => `ack:${checkId}`;
 const STORMS_KEY = 'storms:open';
 /** From this many incidents starting in one sweep, one summary is sent instead of one message each. */
 const STORM_SIZE = 5;
@@ -94,6 +82,8 @@ export class Monitor {
   private storms: Storm[] = [];
   private readonly dueAt = new Map<string, number>();
   private readonly silences: Silences;
+  private readonly acks: Acks;
+  private readonly openIncidents: OpenIncidents;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly policy: IncidentPolicy;
   private leader = false;
@@ -104,6 +94,8 @@ export class Monitor {
 
   constructor(private readonly o: MonitorOptions) {
     this.silences = new Silences(o.store, o.now);
+    this.acks = new Acks(o.store);
+    this.openIncidents = new OpenIncidents(o.store);
     this.limit = pLimit(o.concurrency ?? 16);
     this.policy = o.policy ?? DEFAULT_POLICY;
   }
@@ -303,7 +295,7 @@ export class Monitor {
     if (!firing && !resolving && transition !== 'flapping') return;
     const silence = await this.quieted(def);
     if (firing) {
-      const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
+      const ack = await this.acks.get(def.id).catch(() => undefined);
       if (t.messages.length === 0) {
         if (silence || this.firingAncestor(def)) return; // tracked quietly; told when the silence ends, or by the parent
         await this.tell(def, t, this.render(def, t, ack), this.buttons(def));
@@ -323,12 +315,12 @@ export class Monitor {
         t.resolvePending = false;
         t.failedAt = undefined;
         t.fallbackSent = undefined;
-        await this.o.store.del(ackKey(def.id)).catch(() => undefined);
+        await this.acks.clear(def.id).catch(() => undefined);
       } else t.resolvePending = true;
     }
   }
 
-  private render(def: CheckDef, t: Tracked, ack: string | null): string {
+  private render(def: CheckDef, t: Tracked, ack: Ack | undefined): string {
     const s = t.state;
     const name = escapeHtml(def.service?.name ?? def.label);
     const children = this.folded(def);
@@ -341,7 +333,7 @@ export class Monitor {
     const dependants = def.service ? this.o.catalog.dependantsOf(def.service.name).map((x) => x.name) : [];
     if (children.length) lines.push(`Also failing because of it: ${escapeHtml(children.join(', '))}`);
     else if (dependants.length) lines.push(`Affects: ${escapeHtml(dependants.join(', '))}`);
-    if (ack) lines.push(`👀 acknowledged by ${escapeHtml((JSON.parse(ack) as { by: string }).by)}`);
+    if (ack) lines.push(`👀 acknowledged by ${escapeHtml(ack.by)}`);
     return fitLines(lines.filter(Boolean));
   }
 
@@ -436,7 +428,7 @@ export class Monitor {
       const t = this.tracked.get(def.id);
       if (!t || t.state.status === 'ok') continue;
       const silence = await this.quieted(def);
-      const ack = await this.o.store.get(ackKey(def.id)).catch(() => null);
+      const ack = await this.acks.get(def.id).catch(() => undefined);
       open.push({
         check: def.id,
         ...(def.service && { service: def.service.name }),
@@ -445,14 +437,14 @@ export class Monitor {
         since: t.state.failingSince ?? t.state.since,
         ...(t.state.detail !== undefined && { detail: t.state.detail }),
         silenced: !!silence,
-        ...(ack && { acked: (JSON.parse(ack) as { by: string }).by }),
+        ...(ack && { acked: ack.by }),
         flapping: t.state.flapping,
       });
     }
     (this.o.metrics ?? NO_METRICS).incidents(open.filter((o) => o.status === 'firing').length, open.filter((o) => o.status === 'pending').length);
     try {
       for (const id of ids) await this.o.store.set(`incident:${id}`, JSON.stringify(this.tracked.get(id)));
-      await this.o.store.set(OPEN_KEY, JSON.stringify(open.sort((a, b) => a.since - b.since)));
+      await this.openIncidents.write(open);
     } catch (err) {
       // Kept in memory; written when the store is back (every sweep writes the checks it ran).
       this.o.log.warn({ err: (err as Error).message }, 'incident state not persisted: state store unavailable');

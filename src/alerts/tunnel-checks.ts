@@ -1,4 +1,4 @@
-import { targetOf } from '../commands/tunnel-state';
+import { targetOf } from '../estate/tunnel-routes';
 import type { Tunnel } from '../config/catalog';
 import type { TunnelApi } from '../ops/ports';
 

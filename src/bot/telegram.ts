@@ -6,8 +6,10 @@ import type { BotCommand, Update } from 'grammy/types';
 import { sameSecret } from './secrets';
 import type { App } from '../app';
 import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
-import type { Button, Outcome } from '../commands/types';
-import { html, type Html } from '../util/html';
+import type { Button, Outcome, PressOutcome } from '../commands/types';
+import { pacedProgress, progressGapMs } from './paced-progress';
+import { html, htmlToPlain, type Html } from '../util/html';
+import { CAPTION_LIMIT, fitHtml, MESSAGE_LIMIT } from '../util/telegram-text';
 import type { Logger } from '../util/logger';
 import { conversationStorage } from './conversation-storage';
 import { envelopeOf, envelopeOfPress } from './envelope';
@@ -43,18 +45,18 @@ export interface TelegramFrontEnd {
 
 const CONFIRM = 'cf:';
 const CANCEL = 'cx:';
-const MAX_TEXT = 4096;
 
 function keyboard(buttons: Button[][] | undefined): InlineKeyboard | undefined {
   if (!buttons?.length) return undefined;
   return InlineKeyboard.from(buttons.map((row) => row.map((b) => InlineKeyboard.text(b.text, b.data))));
 }
 
-function clamp(html: Html): string {
-  if (html.value.length <= MAX_TEXT) return html.value;
-  // Cut at a line break and close nothing: replies that can be this long keep their tags per line.
-  const cut = html.value.lastIndexOf('\n', MAX_TEXT - 20);
-  return `${html.value.slice(0, cut > 0 ? cut : MAX_TEXT - 20)}\n… (cut)`;
+/** The text as Telegram will take it: fitted after entity parsing, between lines, tags closed. */
+const fitted = (value: Html) => fitHtml(value, MESSAGE_LIMIT, '… (cut: the whole reply follows as a file)');
+
+/** A reply too long for one message also comes whole, as a text file, so nothing is lost in the cut. */
+function overflowDocument(value: Html): { filename: string; content: string; caption: string } {
+  return { filename: 'reply.txt', content: `${htmlToPlain(value)}\n`, caption: 'The whole reply' };
 }
 
 /** The Telegram front-end: grammY with the runner, one handler for commands, one for Confirm/Cancel. */
@@ -78,6 +80,15 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
   }
   const inFlight = new Set<Promise<unknown>>();
   let handle: RunnerHandle | undefined;
+  /** Work that outlives its update's handler (a confirmed action): tracked so stop() waits for it. */
+  const detach = (work: Promise<unknown>) => {
+    const task = work.catch((err: unknown) => {
+      const detail = err instanceof GrammyError ? `${err.method}: ${err.description}` : (err as Error)?.message ?? String(err);
+      log.error({ err: detail }, 'action failed after it started');
+    });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  };
 
   bot.use(async (ctx, next) => {
     const task = next();
@@ -96,24 +107,26 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       outcome.kind === 'confirm'
         ? new InlineKeyboard().text('✅ Confirm', CONFIRM + outcome.nonce).text('✖️ Cancel', CANCEL + outcome.nonce)
         : keyboard('buttons' in outcome ? outcome.buttons : undefined);
-    await api.sendMessage(chatId, clamp(outcome.html), {
+    const text = fitted(outcome.html);
+    await api.sendMessage(chatId, text.html.value, {
       parse_mode: 'HTML',
       link_preview_options: { is_disabled: true },
       ...(markup && { reply_markup: markup }),
       ...(replyTo !== undefined && { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
     });
-    if ('document' in outcome && outcome.document) {
-      const doc = outcome.document;
+    const doc = 'document' in outcome && outcome.document ? outcome.document : text.cut ? overflowDocument(outcome.html) : undefined;
+    if (doc) {
       await api.sendDocument(chatId, new InputFile(Buffer.from(doc.content, 'utf8'), doc.filename), {
-        ...(doc.caption && { caption: doc.caption.slice(0, 1024) }),
+        ...(doc.caption && { caption: doc.caption.slice(0, CAPTION_LIMIT) }),
       });
     }
   };
 
   /** Edits a message in place; "not modified" (a Refresh that found nothing new) is not an error. */
-  const edit = async (api: Api, chatId: number, messageId: number, outcome: Extract<Outcome, { html: unknown }>) => {
+  const edit = async (api: Api, chatId: number, messageId: number, outcome: Extract<Outcome, { html: unknown }>): Promise<boolean> => {
+    const text = fitted(outcome.html);
     try {
-      await api.editMessageText(chatId, messageId, clamp(outcome.html), {
+      await api.editMessageText(chatId, messageId, text.html.value, {
         parse_mode: 'HTML',
         link_preview_options: { is_disabled: true },
         ...('buttons' in outcome && outcome.buttons && { reply_markup: keyboard(outcome.buttons) }),
@@ -121,6 +134,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     } catch (err) {
       if (!(err instanceof GrammyError && /message is not modified/.test(err.description))) throw err;
     }
+    return text.cut;
   };
 
   const guide = createGuide({
@@ -171,7 +185,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       const outcome = await dispatcher.handleText(envelope, data.slice(2));
       const messageId = ctx.callbackQuery.message?.message_id;
       if (data.startsWith(EDIT_PREFIX) && outcome.kind === 'reply' && !outcome.document && messageId !== undefined) {
-        await edit(ctx.api, envelope.chatId, messageId, outcome);
+        if (await edit(ctx.api, envelope.chatId, messageId, outcome)) await send(ctx.api, envelope.chatId, { kind: 'reply', html: html`The whole reply`, document: overflowDocument(outcome.html) });
       } else await send(ctx.api, envelope.chatId, outcome);
       return;
     }
@@ -187,17 +201,38 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     await ctx.answerCallbackQuery({ text: press.popup, show_alert: press.kind === 'popup' });
     if (press.kind === 'popup') return;
     if (press.kind === 'final') {
-      await ctx.editMessageText(clamp(press.html), { parse_mode: 'HTML' });
+      await ctx.editMessageText(fitted(press.html).html.value, { parse_mode: 'HTML' });
       return;
     }
-    await ctx.editMessageText(clamp(press.progress), { parse_mode: 'HTML' });
-    const result = await press.execute();
-    if (result.kind === 'silent' || result.kind === 'confirm') return;
+    await ctx.editMessageText(fitted(press.progress).html.value, { parse_mode: 'HTML' });
     const chatId = envelope.chatId;
     const messageId = ctx.callbackQuery.message?.message_id;
-    if (messageId !== undefined) await edit(ctx.api, chatId, messageId, result);
-    if (result.document) await send(ctx.api, chatId, { kind: 'reply', html: html`${result.document.caption ?? result.document.filename}`, document: result.document });
+    // The action runs outside the chat's queue: ordering applies to starting it, so the chat keeps answering
+    // while it runs. stop() still waits for it.
+    detach(runAction(ctx.api, chatId, messageId, press.execute));
   });
+
+  /** A confirmed action: "typing…" while it runs, paced progress edits, then the result in the same message. */
+  const runAction = async (api: Api, chatId: number, messageId: number | undefined, execute: Extract<PressOutcome, { kind: 'run' }>['execute']) => {
+    const typing = () => void api.sendChatAction(chatId, 'typing').catch(() => undefined);
+    typing();
+    const keepTyping = setInterval(typing, 4_500);
+    const progress = pacedProgress(
+      (h) => (messageId === undefined ? Promise.resolve() : edit(api, chatId, messageId, { kind: 'reply', html: h }).then(() => undefined)),
+      progressGapMs(chatId),
+      (err) => log.warn({ err: (err as Error).message }, 'progress edit not delivered'),
+    );
+    try {
+      const result = await execute((h) => progress.push(h));
+      await progress.close();
+      if (result.kind === 'silent' || result.kind === 'confirm') return;
+      const cut = messageId !== undefined ? await edit(api, chatId, messageId, result) : true;
+      const doc = result.document ?? (cut ? overflowDocument(result.html) : undefined);
+      if (doc) await send(api, chatId, { kind: 'reply', html: html`${doc.caption ?? doc.filename}`, document: doc });
+    } finally {
+      clearInterval(keepTyping);
+    }
+  };
 
   bot.catch((err) => {
     const e = err.error;

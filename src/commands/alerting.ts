@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ackKey, OPEN_KEY, type OpenIncident } from '../alerts/monitor';
-import { Silences, type SilenceTarget } from '../alerts/silences';
+import { Acks } from '../estate/acks';
+import { OpenIncidents } from '../estate/open-incidents';
+import { Silences, type SilenceTarget } from '../estate/silences';
 import { suggest } from '../config/catalog';
 import { formatDuration, parseDuration } from '../util/duration';
 import { bold, code, html, lines } from '../util/html';
@@ -90,11 +91,6 @@ export const silences = defineCommand({
   },
 });
 
-async function openIncidents(env: CommandEnv): Promise<OpenIncident[]> {
-  const raw = await env.store.get(OPEN_KEY);
-  return raw ? (JSON.parse(raw) as OpenIncident[]) : [];
-}
-
 export const ack = defineCommand({
   name: 'ack',
   summary: "Acknowledge a failing service: no more reminders, and the alert says who is on it",
@@ -104,11 +100,12 @@ export const ack = defineCommand({
   params: [{ name: 'target', required: true }],
   args: (env: CommandEnv) => z.object({ target: targetArg(env) }),
   async run({ args, env, user }) {
-    const open = (await openIncidents(env)).filter((i) =>
+    const open = (await new OpenIncidents(env.store).read()).filter((i) =>
       args.target.kind === 'all' ? true : args.target.kind === 'service' ? i.service === args.target.name : i.check === args.target.name,
     );
     if (!open.length) return { html: html`Nothing is failing for ${describe(args.target)}.` };
-    for (const i of open) await env.store.set(ackKey(i.check), JSON.stringify({ by: user.name, at: env.now() }));
+    const acks = new Acks(env.store);
+    for (const i of open) await acks.set(i.check, { by: user.name, at: env.now() });
     return { html: html`👀 Acknowledged by ${user.name}: ${open.map((i) => i.check).join(', ')}. No more reminders until it recovers.` };
   },
 });
@@ -121,7 +118,7 @@ export const alerts = defineCommand({
   confirm: 'never',
   args: z.object({}),
   async run({ env }) {
-    const open = await openIncidents(env);
+    const open = await new OpenIncidents(env.store).read();
     if (!open.length) return { html: html`✅ Nothing is failing.` };
     return {
       html: lines([

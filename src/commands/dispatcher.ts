@@ -26,6 +26,8 @@ export interface DispatcherOptions {
 }
 
 const STRANGER_REPLY = html`This is a private bot.`;
+type Progress = (html: Html) => void;
+const NO_PROGRESS: Progress = () => {};
 const HOUR_MS = 3_600_000;
 
 /**
@@ -88,7 +90,7 @@ export class Dispatcher {
     return missing.length > 0 && guided ? { command: spec.name, rest: line.rest, missing } : undefined;
   }
 
-  async handleText(envelope: Envelope, text: string): Promise<Outcome> {
+  async handleText(envelope: Envelope, text: string, progress: Progress = NO_PROGRESS): Promise<Outcome> {
     const started = this.env.now();
     let line: ParsedLine | undefined;
     let parseProblem: string | undefined;
@@ -124,7 +126,7 @@ export class Dispatcher {
     if (admission.ok) user = admission.user;
     else if (admission.reason === 'stranger' && spec?.role === 'anyone') {
       user = { id: admission.userId as number, name: 'stranger', role: 'viewer' };
-      return this.finish(spec, line, envelope, { ...user }, true, audit, parseProblem);
+      return this.finish(spec, line, envelope, { ...user }, true, audit, parseProblem, progress);
     } else return this.refuseAdmission(admission, envelope, line, audit);
 
     if (!spec) {
@@ -137,7 +139,7 @@ export class Dispatcher {
           : html`Unknown command /${line.name}. /help lists what you can run.`,
       };
     }
-    return this.finish(spec, line, envelope, user, false, audit, parseProblem);
+    return this.finish(spec, line, envelope, user, false, audit, parseProblem, progress);
   }
 
   private async finish(
@@ -148,6 +150,7 @@ export class Dispatcher {
     stranger: boolean,
     audit: (result: string, detail?: string, ref?: string) => Promise<void>,
     parseProblem: string | undefined,
+    progress: Progress,
   ): Promise<Outcome> {
     if (!stranger && !roleAllows(user.role, spec.role)) {
       await audit('denied', `needs ${spec.role}`);
@@ -181,6 +184,8 @@ export class Dispatcher {
       await audit('denied', refusal);
       return { kind: 'denied', html: html`${refusal}` };
     }
+    const missing = spec.ready?.(bound.args, this.env);
+    if (missing) return this.notReady(spec, missing, audit);
 
     const asks = typeof spec.confirm === 'function' ? spec.confirm(bound.args) : spec.confirm === 'always';
     if (asks) {
@@ -210,7 +215,16 @@ export class Dispatcher {
         return this.storeDown(err, audit);
       }
     }
-    return this.execute(spec, bound.args, user, envelope, audit);
+    return this.execute(spec, bound.args, user, envelope, audit, progress);
+  }
+
+  /** Something the bot lacks (a key, an endpoint): said before any confirmation, with what to do. */
+  private async notReady(spec: CommandSpec, err: OpsError, audit: (result: string, detail?: string) => Promise<void>): Promise<Outcome> {
+    await audit('unavailable', `${err.code}: ${err.message}`);
+    return {
+      kind: 'unavailable',
+      html: lines([html`/${spec.name} cannot run: ${err.message}.`, ...(err.hint ? [html`Next: ${err.hint}`] : [])]),
+    };
   }
 
   private invalid(spec: CommandSpec, problems: string[]): Outcome {
@@ -257,18 +271,26 @@ export class Dispatcher {
     user: KnownUser,
     envelope: Envelope,
     audit: (result: string, detail?: string, ref?: string) => Promise<void>,
+    progress: Progress,
   ): Promise<Outcome> {
     const deadline = spec.deadline?.(args, this.env) ?? this.policy.command_deadline;
     const controller = new AbortController();
     try {
       const reply = await withTimeout<Reply>(
-        spec.run({ args, user, envelope, env: this.env, signal: controller.signal }),
+        spec.run({ args, user, envelope, env: this.env, signal: controller.signal, progress }),
         deadline,
         () => new OpsError('timeout', `/${spec.name} did not finish within ${formatDuration(deadline)}`),
         controller,
       );
-      await audit('ok');
-      return { kind: 'reply', html: reply.html, ...(reply.buttons && { buttons: reply.buttons }), ...(reply.document && { document: reply.document }) };
+      // An action that ran but did not do what was asked is a failure in the audit and the metrics too.
+      await (reply.failed === undefined ? audit('ok') : audit('failed', reply.failed));
+      return {
+        kind: 'reply',
+        html: reply.html,
+        ...(reply.buttons && { buttons: reply.buttons }),
+        ...(reply.document && { document: reply.document }),
+        ...(reply.failed !== undefined && { failed: reply.failed }),
+      };
     } catch (err) {
       return this.failure(spec, err, audit);
     }
@@ -355,13 +377,18 @@ export class Dispatcher {
       await audit(action, 'denied', refusal);
       return { kind: 'final', popup: 'Not allowed.', html: html`Not run: ${refusal ?? ''}` };
     }
+    const missing = spec.ready?.(again.data, this.env);
+    if (missing) {
+      const outcome = await this.notReady(spec, missing, (result, detail) => audit(action, result, detail));
+      return { kind: 'final', popup: 'Not run.', html: 'html' in outcome ? outcome.html : html`Not run.` };
+    }
     await audit(action, 'confirmed');
     return {
       kind: 'run',
       popup: 'Confirmed: running…',
       progress: spec.progress?.(again.data) ?? html`⏳ Running ${code(action.line)}…`,
-      execute: () =>
-        this.execute(spec, again.data, user, envelope, (result, detail, ref) => audit(action, result, detail, ref)),
+      execute: (progress = NO_PROGRESS) =>
+        this.execute(spec, again.data, user, envelope, (result, detail, ref) => audit(action, result, detail, ref), progress),
     };
   }
 }

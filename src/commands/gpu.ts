@@ -10,9 +10,9 @@ import { serviceArg } from './args';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand, type CommandEnv } from './types';
 import { withTimeout } from '../util/with-timeout';
-import { ownChecks } from './verify-recovery';
-
-const POLL_MS = 1_000;
+import { judgeUnit } from '../estate/health';
+import { restartWindowMs } from '../estate/restart';
+import { restartFailure, restartLine } from './restart-report';
 
 type Part<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -79,12 +79,13 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
     );
   } else body.push(html`⚠️ Ollama: ${models.error}`);
   body.push(html``, bold('Services'));
+  const broken: Service[] = [];
   for (const svc of services) {
     const unit = windowsUnitOf(svc);
     const state = unitStates.ok ? unitStates.value.find((u) => u.kind === unit?.kind && u.name === unit?.name) : undefined;
     const probes = health.filter((h) => h.service === svc);
-    const healthy = probes.every((p) => p.r.ok);
-    const fine = state?.running === true && healthy;
+    const fine = judgeUnit(state).ok && probes.every((p) => p.r.ok);
+    if (!fine) broken.push(svc);
     const since = state?.lastRunTime ? ` · since ${formatDuration(env.now() - state.lastRunTime.getTime())}` : '';
     const what = state
       ? state.error
@@ -96,11 +97,6 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
     const probeText = probes.map((p) => (p.r.ok ? `health ${p.r.status} in ${p.r.ms} ms` : `health: ${p.r.error}`)).join(' · ');
     body.push(html`${fine ? '✅' : '⛔'} ${bold(svc.name)} (${unit?.name ?? '?'}): ${what}${probeText ? ` · ${probeText}` : ''}`);
   }
-  const broken = services.filter((svc) => {
-    const unit = windowsUnitOf(svc);
-    const state = unitStates.ok ? unitStates.value.find((u) => u.name === unit?.name) : undefined;
-    return !(state?.running && health.filter((h) => h.service === svc).every((p) => p.r.ok));
-  });
   return {
     html: lines(body),
     buttons: buttonRows(
@@ -108,29 +104,6 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
       [commandButton('🔄 Refresh', '/gpu', 'edit')],
     ),
   };
-}
-
-async function restartOnBox(env: CommandEnv, svc: Service, signal: AbortSignal): Promise<{ html: Html }> {
-  const gpu = env.gpu;
-  const unit = windowsUnitOf(svc);
-  if (!gpu || !unit) throw new OpsError('invalid', 'no GPU box is configured', 'add gpu_box to the estate file and set GPU_SSH_KEY_PATH');
-  const started = env.now();
-  await gpu.restartUnit(unit);
-  const deadline = env.now() + svc.restart.verify_timeout;
-  let reason = 'not checked yet';
-  while (!signal.aborted) {
-    const own = await ownChecks(svc, env.prober);
-    if (own?.ok) return { html: html`✅ ${bold(svc.name)} healthy after ${formatDuration(env.now() - started)} (${own.how}).` };
-    if (own) reason = own.reason;
-    else {
-      const [state] = await gpu.units([unit]).catch(() => []);
-      if (state?.running) return { html: html`✅ ${bold(svc.name)} running again after ${formatDuration(env.now() - started)}.` };
-      reason = state ? (state.error ?? state.state) : 'state unknown';
-    }
-    if (env.now() >= deadline) break;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  return { html: html`❌ ${bold(svc.name)} still failing after ${formatDuration(env.now() - started)}: ${reason}` };
 }
 
 export const gpu = defineCommand({
@@ -150,14 +123,19 @@ export const gpu = defineCommand({
     const needed = roleAllows('operator', service.restart.role) ? 'operator' : service.restart.role;
     return roleAllows(user.role, needed) ? undefined : `Restarting ${service.name} on the GPU box needs the ${needed} role; you are ${user.role}.`;
   },
-  deadline: ({ service }) => (service ? service.restart.verify_timeout + 75_000 : 30_000),
+  ready: ({ action, service }, env) => (action === 'restart' && service ? env.restarts.unavailable(service) : undefined),
+  deadline: ({ service }) => (service ? restartWindowMs(service) + 60_000 : 30_000),
   preview: ({ service }) => {
     const unit = service && windowsUnitOf(service);
     return html`Restart ${bold(service?.name ?? '?')} on the GPU box (${unit?.kind === 'task' ? 'Scheduled Task' : 'Windows Service'} ${code(unit?.name ?? '?')})?`;
   },
   progress: ({ service }) => html`⏳ Restarting ${bold(service?.name ?? '')} on the GPU box…`,
-  async run({ args, env, signal }) {
-    if (args.action === 'restart' && args.service) return restartOnBox(env, args.service, signal);
+  async run({ args, env, signal, user }) {
+    if (args.action === 'restart' && args.service) {
+      const result = await env.restarts.restart(args.service, user.name, signal);
+      const failure = restartFailure([result]);
+      return { html: restartLine(result), ...(failure && { failed: failure }) };
+    }
     return overview(env);
   },
 });

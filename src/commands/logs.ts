@@ -5,6 +5,7 @@ import { OpsError, type LogLine } from '../ops/ports';
 import { parseDuration, formatDuration } from '../util/duration';
 import { bold, code, html, lines as joinLines, pre } from '../util/html';
 import { redactSecrets } from '../util/redact';
+import { fitTail } from '../util/telegram-text';
 import { countArg, serviceArg } from './args';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand, type CommandEnv } from './types';
@@ -12,7 +13,8 @@ import { defineCommand, type CommandEnv } from './types';
 const MAX_LINES = 2_000;
 /** With grep= and no since=, how far back to search (Docker's tail happens before our filter). */
 const GREP_SCAN = 100_000;
-const MESSAGE_BUDGET = 3_600; // characters of log text in one message, leaving room for the header
+/** Visible characters of log text in one message (Telegram counts after entity parsing), leaving room for the header. */
+const MESSAGE_BUDGET = 3_600;
 
 function inDocker(svc: Service): string | undefined {
   return svc.container ? undefined : `${svc.name} runs on the GPU box, not in Docker: its logs are not reachable from here yet`;
@@ -106,14 +108,7 @@ export const logs = defineCommand({
     if (file === 'yes') {
       return { html: header, document: { filename, content: `${got.join('\n')}\n`, caption: `${service.name}: ${got.length} lines` } };
     }
-    const shown: string[] = [];
-    let size = 0;
-    for (let i = got.length - 1; i >= 0; i--) {
-      const l = got[i] as string;
-      if (size + l.length + 1 > MESSAGE_BUDGET) break;
-      shown.unshift(l);
-      size += l.length + 1;
-    }
+    const shown = fitTail(got, MESSAGE_BUDGET);
     const rest = got.length - shown.length;
     const fileLine = [`/logs ${service.name} lines=${wanted}`, since !== undefined ? `since=${since.text}` : '', grep ? `grep=${/\s/.test(grep) ? `"${grep}"` : grep}` : '', 'file=yes'].filter(Boolean).join(' ');
     const asFile = rest > 0 ? commandButton(`📄 All ${got.length} lines as .txt`, fileLine) : undefined;

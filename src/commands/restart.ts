@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import { silenceKey } from '../alerts/silences';
 import { roleAllows } from '../auth/roles';
 import { describeUnit, windowsUnitOf } from '../config/catalog';
 import type { Service } from '../config/schema';
-import { OpsError } from '../ops/ports';
-import { formatDuration } from '../util/duration';
-import { bold, code, html, lines, type Html } from '../util/html';
+import { restartWindowMs } from '../estate/restart';
+import { bold, code, html, lines } from '../util/html';
 import { serviceArg } from './args';
 import { buttonRows, commandButton } from './buttons';
-import { defineCommand, type CommandEnv, type RunContext } from './types';
-import { verifyRecovery } from './verify-recovery';
+import { restartFailure, restartLine } from './restart-report';
+import { defineCommand, type CommandEnv } from './types';
 
 function dockerOnly(svc: Service): string | undefined {
   if (!svc.container) {
@@ -19,53 +17,6 @@ function dockerOnly(svc: Service): string | undefined {
   }
   if (!svc.restart.allowed) return `${svc.name} is marked as not restartable in the estate file`;
   return undefined;
-}
-
-/** The time one restart may take: Docker's stop timeout, the verification, and some slack for the API. */
-const windowOf = (svc: Service) => svc.restart.stop_timeout + svc.restart.verify_timeout + 15_000;
-
-export const restartLockKey = (svc: Service) => `lock:restart:${svc.name}`;
-/** Read by the alerting: a service restarted on purpose is not an incident while it comes back. */
-const restartSilenceKey = (svc: Service) => silenceKey({ kind: 'service', name: svc.name });
-
-type Args = { services: Service[] };
-
-async function restartOne(ctx: RunContext<Args>, service: Service): Promise<{ line: Html; failed: boolean }> {
-  const { env, user, signal } = ctx;
-  const runtime = env.docker(service.host);
-  if (!runtime) throw new OpsError('unreachable', `no Docker host "${service.host}" is configured`, 'add it under docker_hosts');
-  const window = windowOf(service);
-  const lock = JSON.stringify({ by: user.name, at: env.now() });
-  if (!(await env.store.setIfAbsent(restartLockKey(service), lock, window))) {
-    const held = JSON.parse((await env.store.get(restartLockKey(service))) ?? '{}') as { by?: string; at?: number };
-    const since = held.at ? ` ${formatDuration(env.now() - held.at)} ago` : '';
-    return { line: html`⏳ ${bold(service.name)}: already restarting (started by ${held.by ?? 'someone'}${since}).`, failed: false };
-  }
-  try {
-    await env.store.set(restartSilenceKey(service), JSON.stringify({ by: user.name, reason: 'restart', until: env.now() + window }), window).catch(() => undefined);
-    const started = env.now();
-    try {
-      await runtime.restart(service.container as string, Math.ceil(service.restart.stop_timeout / 1000));
-    } catch (err) {
-      if (err instanceof OpsError && err.code === 'unreachable') throw err;
-      const msg = err instanceof OpsError ? `${err.message}${err.hint ? `. ${err.hint}` : ''}` : String(err);
-      return { line: html`❌ ${bold(service.name)}: restart failed: ${msg}`, failed: true };
-    }
-    const recovery = await verifyRecovery({
-      service,
-      runtime,
-      prober: env.prober,
-      deadlineAt: env.now() + service.restart.verify_timeout,
-      now: env.now,
-      signal,
-    });
-    const took = formatDuration(env.now() - started);
-    return recovery.ok
-      ? { line: html`✅ ${bold(service.name)} healthy after ${took} (${recovery.how}).`, failed: false }
-      : { line: html`❌ ${bold(service.name)} still failing after ${took}: ${recovery.reason}`, failed: true };
-  } finally {
-    await env.store.del(restartLockKey(service)).catch(() => undefined);
-  }
 }
 
 export const restart = defineCommand({
@@ -97,7 +48,8 @@ export const restart = defineCommand({
       ? refused.map((s) => `${s.name} (${s.category}) may only be restarted by ${s.restart.role}s.`).join(' ')
       : undefined;
   },
-  deadline: ({ services }) => services.reduce((sum, s) => sum + windowOf(s), 5_000),
+  ready: ({ services }, env) => services.map((s) => env.restarts.unavailable(s)).find((e) => e !== undefined),
+  deadline: ({ services }) => services.reduce((sum, s) => sum + restartWindowMs(s), 5_000),
   preview: ({ services }, env) => {
     const names = services.map((s) => s.name);
     const dependants = [...new Set(services.flatMap((s) => env.catalog.dependantsOf(s.name).map((d) => d.name)))].filter((n) => !names.includes(n));
@@ -109,16 +61,19 @@ export const restart = defineCommand({
     ]);
   },
   progress: ({ services }) => html`⏳ Restarting ${bold(services.map((s) => s.name).join(', '))}…`,
-  async run(ctx) {
-    const results: { service: Service; line: Html; failed: boolean }[] = [];
-    for (const service of ctx.args.services) {
-      if (ctx.signal.aborted) break;
-      results.push({ service, ...(await restartOne(ctx, service)) });
+  async run({ args, env, user, signal, progress }) {
+    const results = [];
+    for (const service of args.services) {
+      if (signal.aborted) break;
+      if (results.length) progress(lines([...results.map(restartLine), html`⏳ Restarting ${bold(service.name)}…`]));
+      results.push(await env.restarts.restart(service, user.name, signal));
     }
-    const failed = results.filter((r) => r.failed).slice(0, 3);
+    const failed = results.filter((r) => r.outcome === 'failed').slice(0, 3);
+    const failure = restartFailure(results);
     return {
-      html: lines(results.map((r) => r.line)),
+      html: lines(results.map(restartLine)),
       buttons: buttonRows(failed.map((r) => commandButton(`📜 Logs ${r.service.name}`, `/logs ${r.service.name}`))),
+      ...(failure && { failed: failure }),
     };
   },
 });

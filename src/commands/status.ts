@@ -6,7 +6,8 @@ import { diskLevel, usedPercent } from '../util/disk';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
-import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from './estate-state';
+import { combine, judgeContainer, probeService } from '../estate/health';
+import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from '../estate/service-state';
 import { defineCommand, type CommandEnv, type RunContext } from './types';
 import { withTimeout } from '../util/with-timeout';
 
@@ -38,7 +39,7 @@ function stateLine(s: ServiceState): Html {
 
 async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   const { env } = ctx;
-  const listed = await estateState(env.catalog, env.docker);
+  const listed = await estateState(env.catalog, env.docker, env.prober);
   const states = await withRestartCounts(listed.states, env.docker);
   const unlisted = listed.unlisted;
   const problems = states.filter((s) => s.problem);
@@ -125,12 +126,17 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
   const runtime = env.docker(service.host);
   const info = await runtime?.inspect(service.container);
   if (!runtime || !info) return { html: html`No Docker host "${service.host}" is configured.` };
-  const stats = info.state === 'running' ? await runtime.stats(service.container, { cpu: true }).catch(() => undefined) : undefined;
+  const [stats, http] = await Promise.all([
+    info.state === 'running' ? runtime.stats(service.container, { cpu: true }).catch(() => undefined) : undefined,
+    info.state === 'running' ? probeService(service, env.prober) : undefined,
+  ]);
+  const verdict = combine(judgeContainer({ ...info, ...(info.lastHealthProbe && { healthOutput: info.lastHealthProbe.output }) }, service.container), http);
   const limit = stats?.memoryLimit ?? info.memoryLimit ?? service.mem_limit;
   const uptime = info.state === 'running' && info.startedAt ? `up ${formatDuration(env.now() - info.startedAt.getTime())}` : info.finishedAt ? `down since ${formatDuration(env.now() - info.finishedAt.getTime())} ago` : '';
   const body: Html[] = [
     head,
     html`State: ${info.state}${info.health !== 'none' ? `, ${info.health}` : ''}${uptime ? ` · ${uptime}` : ''}${info.exitCode !== undefined ? ` · exit ${info.exitCode}${info.oomKilled ? ' (OOM killed)' : ''}` : ''}`,
+    html`${verdict.ok ? '✅' : '⛔'} ${verdict.ok ? (verdict.state === 'starting' ? 'starting' : 'healthy') : verdict.reason}${verdict.ok && http ? ` (${http.reason})` : ''}`,
     html`Restarts: ${info.restartCount} · image ${code(info.image)}`,
   ];
   if (info.lastHealthProbe) {
@@ -153,7 +159,7 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
 }
 
 async function categoryDetail(ctx: RunContext<{ target: Target }>, category: string) {
-  const { states } = await estateState(ctx.env.catalog, ctx.env.docker);
+  const { states } = await estateState(ctx.env.catalog, ctx.env.docker, ctx.env.prober);
   const inCat = states.filter((s) => s.service.category === category);
   const others = ctx.env.catalog.servicesIn(category).filter((s) => !s.container);
   return {

@@ -4,7 +4,8 @@ import { windowsUnitOf, type Tunnel, type WindowsUnit } from '../config/catalog'
 import { OpsError, type DnsRecord, type TunnelInfo } from '../ops/ports';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
-import { CFARGO, probeUrl, targetOf, tunnelApi, tunnelsState } from './tunnel-state';
+import { CFARGO, targetOf } from '../estate/tunnel-routes';
+import { probeUrl, tunnelApi, tunnelsState } from './tunnel-state';
 import { defineCommand, type Button, type CommandEnv, type Reply } from './types';
 
 const ROLLBACK_MS = 15 * 60_000;

@@ -3,7 +3,8 @@ import type { AuditLog } from '../auth/audit';
 import type { Envelope } from '../auth/gate';
 import type { RequiredRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
-import type { ContainerRuntime, DiskProbe, GpuHost, Metrics, Prober, StateStore, TunnelApi } from '../ops/ports';
+import type { Restarter } from '../estate/restart';
+import type { ContainerRuntime, DiskProbe, GpuHost, Metrics, OpsError, Prober, StateStore, TunnelApi } from '../ops/ports';
 import type { Service } from '../config/schema';
 import type { Html } from '../util/html';
 
@@ -24,6 +25,8 @@ export interface Reply {
   html: Html;
   buttons?: Button[][];
   document?: Document;
+  /** Set when the action ran but did not achieve what was asked (a restart still failing): the reason, for the audit and the metrics. */
+  failed?: string;
 }
 
 /** How the guided conversation offers a value for an argument, so nothing needs typing on a phone. */
@@ -54,6 +57,8 @@ export interface CommandEnv {
   disk: DiskProbe;
   /** The Windows GPU box, when the estate has one and the bot has its SSH key. */
   gpu: GpuHost | undefined;
+  /** The one restart action (containers and GPU-box units): lock, silence, verification. */
+  restarts: Restarter;
   metrics: Metrics;
   /** The ids of the monitor's checks (service:http, disk:ManaData, gpu-box, …), for /silence and /ack. */
   checkIds: () => string[];
@@ -72,6 +77,8 @@ export interface RunContext<A> {
   env: CommandEnv;
   /** Aborted at the command deadline: adapters stop waiting. */
   signal: AbortSignal;
+  /** Shows how a long action is getting on (the front-end paces these within Telegram's limits). */
+  progress: (html: Html) => void;
 }
 
 export interface CommandSpec<A = unknown> {
@@ -87,6 +94,8 @@ export interface CommandSpec<A = unknown> {
   params?: ParamSpec[];
   /** Validates `{ param: string | string[] }` into the command's arguments; a factory sees the estate. */
   args: z.ZodType<A> | ((env: CommandEnv) => z.ZodType<A>);
+  /** Why it cannot run here at all (a missing SSH key): said before any confirmation, and checked again at confirm. */
+  ready?: (args: A, env: CommandEnv) => OpsError | undefined;
   /** A refusal that depends on the arguments (a service only admins may restart); checked again at confirm. */
   permit?: (args: A, user: KnownUser, env: CommandEnv) => string | undefined;
   preview?: (args: A, env: CommandEnv) => Html | Promise<Html>;
@@ -120,7 +129,7 @@ export type OutcomeKind =
 export type Outcome =
   | { kind: 'silent'; reason: string }
   | { kind: 'confirm'; html: Html; nonce: string; expiresAt: number }
-  | { kind: Exclude<OutcomeKind, 'silent' | 'confirm'>; html: Html; buttons?: Button[][]; document?: Document };
+  | { kind: Exclude<OutcomeKind, 'silent' | 'confirm'>; html: Html; buttons?: Button[][]; document?: Document; failed?: string };
 
 /** What a Confirm/Cancel press leads to. */
 export type PressOutcome =
@@ -129,4 +138,4 @@ export type PressOutcome =
   /** The message is edited to `html` and loses its keyboard. */
   | { kind: 'final'; popup: string; html: Html }
   /** The action runs: show `progress`, then edit to what `execute` returns. */
-  | { kind: 'run'; popup: string; progress: Html; execute: () => Promise<Outcome> };
+  | { kind: 'run'; popup: string; progress: Html; execute: (progress?: (html: Html) => void) => Promise<Outcome> };

@@ -95,8 +95,10 @@ export const serviceSchema = z.strictObject({
       stop_timeout: durationSchema.pipe(z.number().max(50_000, 'at most 50s')).default(10_000),
       /** How long the bot waits for the service to be running and healthy again. */
       verify_timeout: durationSchema.default(60_000),
+      /** How long it must then stay up and healthy: a service that falls over within it did not recover. */
+      stable_for: durationSchema.default(3_000),
     })
-    .default({ allowed: true, role: 'operator', stop_timeout: 10_000, verify_timeout: 60_000 }),
+    .default({ allowed: true, role: 'operator', stop_timeout: 10_000, verify_timeout: 60_000, stable_for: 3_000 }),
   checks: z.array(checkSchema).default([]),
 });
 

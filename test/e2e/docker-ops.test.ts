@@ -10,7 +10,7 @@ import { estateSchema } from '../../src/config/schema';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBot, type RunningBot } from '../support/bot-harness';
 import { httpdCmd, removeContainers, runContainer, testDocker } from '../support/docker';
-import { ADMIN, NO_RATE_LIMIT, OPERATOR, TEST_USERS, VIEWER } from '../support/estate';
+import { ADMIN, NO_RATE_LIMIT, OPERATOR, OPS_GROUP, TEST_USERS, VIEWER } from '../support/estate';
 import { freePort, RedisServer } from '../support/redis';
 import type { SentMessage, TgUser } from '../support/telegram-emulator';
 
@@ -28,7 +28,8 @@ let chatPort = 0;
 let proxySocket = '';
 let proxy: Server;
 let todoPort = 0;
-const NAMES = ['chat-web', 'todo-web', 'chat-backend', 'todo-backend', 'sync', 'biglog', 'tty', 'stubborn', 'memhog', 'secretive', 'quiet', 'ephemeral', 'slowpoke'].map((n) => `mana-${n}`);
+let deafPort = 0;
+const NAMES = ['chat-web', 'todo-web', 'chat-backend', 'todo-backend', 'sync', 'biglog', 'tty', 'stubborn', 'memhog', 'secretive', 'quiet', 'ephemeral', 'slowpoke', 'jsonlog', 'deaf', 'mule'].map((n) => `mana-${n}`);
 
 const startedAt = async (name: string) => (await docker.getContainer(name).inspect()).State.StartedAt;
 
@@ -50,7 +51,8 @@ const button = (msg: SentMessage, label: string) => buttons(msg).find((b) => b.t
 async function restart(user: TgUser, line: string, timeoutMs = 30_000): Promise<SentMessage> {
   const prompt = await ask(user, line);
   await press(user, prompt, button(prompt, 'Confirm'));
-  await bot.emu.waitFor(() => !prompt.text.startsWith('⏳') && prompt.edits >= 2 && prompt, timeoutMs, `the outcome of ${line}`);
+  // Progress edits carry a ⏳ line while a service is still being restarted; the outcome has none.
+  await bot.emu.waitFor(() => !prompt.text.includes('⏳ Restarting') && prompt.edits >= 2 && prompt, timeoutMs, `the outcome of ${line}`);
   return prompt;
 }
 
@@ -59,6 +61,7 @@ beforeAll(async () => {
   docker = env.docker;
   chatPort = await freePort();
   todoPort = await freePort();
+  deafPort = await freePort();
   const img = env.image;
   await Promise.all([
     runContainer(docker, img, 'mana-chat-web', { network: 'host', cmd: httpdCmd(chatPort), healthCmd: `wget -q -O- http://127.0.0.1:${chatPort}/health` }),
@@ -77,6 +80,13 @@ beforeAll(async () => {
     runContainer(docker, img, 'mana-ephemeral'),
     // Its first health probe comes after 60 s: it stays "starting" far beyond its verify timeout.
     runContainer(docker, img, 'mana-slowpoke', { healthCmd: 'true', healthIntervalMs: 60_000 }),
+    // Runs, but nothing answers its HTTP check; and one that ignores SIGTERM with a 10 s stop timeout.
+    runContainer(docker, img, 'mana-deaf', { cmd: 'exec sleep 100000' }),
+    runContainer(docker, img, 'mana-mule', { cmd: "trap '' TERM; while true; do sleep 1; done" }),
+    // pino-style JSON: every line full of quotes and < > &, with emoji, RTL text and one 900-character line.
+    runContainer(docker, img, 'mana-jsonlog', {
+      cmd: `i=0; while [ $i -lt 80 ]; do echo '{"level":30,"i":'$i',"msg":"GET /chat?q=<b>&x=\\"y\\" ✅ 🚀 שלום עולם","req":{"h":"<&>"}}'; i=$((i+1)); done; printf '{"msg":"%0900d"}\n' 0; echo '{"level":50,"msg":"newest <end> & \\"done\\""}'; exec sleep 100000`,
+    }),
   ]);
   // The bot reaches Docker only through the socket proxy, as in production: the whole suite proves it needs no more.
   proxySocket = join(mkdtempSync(join(tmpdir(), 'mo-px-')), 'docker.sock');
@@ -99,7 +109,7 @@ beforeAll(async () => {
     memory_budgets: { web: '64m' },
     services: [
       { name: 'postgres', container: 'mana-postgres', category: 'infra', restart: { role: 'admin' } },
-      { name: 'chat-backend', container: 'mana-chat-backend', category: 'backend', restart: quick },
+      { name: 'chat-backend', container: 'mana-chat-backend', category: 'backend', restart: quick, checks: [{ type: 'docker' }] },
       { name: 'chat-web', aliases: ['chat'], container: 'mana-chat-web', category: 'web', depends_on: ['chat-backend'], restart: quick },
       { name: 'todo-backend', container: 'mana-todo-backend', category: 'backend', restart: quick },
       {
@@ -119,10 +129,14 @@ beforeAll(async () => {
       { name: 'quiet', container: 'mana-quiet', category: 'tooling' },
       { name: 'ephemeral', container: 'mana-ephemeral', category: 'tooling', restart: quick },
       { name: 'slowpoke', container: 'mana-slowpoke', category: 'tooling', restart: { stop_timeout: '2s', verify_timeout: '3s' } },
+      { name: 'jsonlog', container: 'mana-jsonlog', category: 'tooling' },
+      { name: 'deaf', container: 'mana-deaf', category: 'tooling', checks: [{ type: 'http', url: `http://127.0.0.1:${deafPort}/health`, timeout: '2s' }] },
+      { name: 'mule', container: 'mana-mule', category: 'tooling', restart: { stop_timeout: '10s', verify_timeout: '8s' } },
       { name: 'minio', container: 'mana-minio', category: 'infra' },
       { name: 'faraway', container: 'mana-faraway', category: 'monitoring', host: 'dead' },
     ],
     users: TEST_USERS,
+    chats: { commands: [OPS_GROUP.id], alerts: [ADMIN.id] },
     policy: NO_RATE_LIMIT,
   });
   bot = await startBot(estate, store);
@@ -146,9 +160,9 @@ describe('/status', () => {
     expect(msg.text).toMatch(/web: 2\/2 running/);
     expect(msg.text).toMatch(/backend: 0\/2 running · 1 stopped · 1 unhealthy/);
     const problems = msg.text.slice(msg.text.indexOf('Problems'));
-    expect(problems).toMatch(/⛔ <b>todo-backend<\/b>: exited \(137\) killed\/OOM · .* ago/);
-    expect(problems).toMatch(/⚠️ <b>chat-backend<\/b>: unhealthy/);
-    expect(problems).toMatch(/<b>sync<\/b>: (restarting|exited \(3\)|restart loop\?).* · \d+ restarts/);
+    expect(problems).toMatch(/⛔ <b>todo-backend<\/b>: exited \(exit 137, killed\/OOM\) · .* ago/);
+    expect(problems).toMatch(/⚠️ <b>chat-backend<\/b>: Docker healthcheck says unhealthy · up /);
+    expect(problems).toMatch(/<b>sync<\/b>: (restarting \(exit 3\)|exited \(exit 3\)|restart loop\?).* · \d+ restarts/);
     expect(problems).toContain('<b>minio</b>: no container mana-minio (never created, or removed)');
     expect(problems).toContain('<b>faraway</b>: Docker unreachable at unix:///tmp/mo-docker-gone.sock (ENOENT)');
     expect(problems).not.toContain('<b>chat-web</b>');
@@ -222,6 +236,9 @@ describe('/restart with verification', () => {
     const msg = await restart(OPERATOR, '/restart chat-backend');
     expect(msg.text).toMatch(/❌ <b>chat-backend<\/b> still failing after .*: Docker healthcheck says unhealthy: db connection refused/);
     expect(buttons(msg).map((b) => b.callback_data)).toEqual(['s:/logs chat-backend']);
+    const [entry] = await bot.app.env.audit.recent(1);
+    expect(entry).toMatchObject({ action: 'confirm:restart', result: 'failed', detail: expect.stringContaining('chat-backend: Docker healthcheck says unhealthy') });
+    expect((await verify.tail('audit', 1))[0]?.fields.result).toBe('failed');
     const logs = await ask(OPERATOR, '/logs chat-backend');
     expect(logs.text).toContain('has no log lines');
   });
@@ -243,7 +260,25 @@ describe('/restart with verification', () => {
     await bot.emu.waitFor(() => second.text.includes('already restarting'), 10_000, 'the lock');
     expect(second.text).toMatch(/⏳ <b>stubborn<\/b>: already restarting \(started by otto .* ago\)\./);
     await bot.emu.waitFor(() => first.text.includes('healthy after'), 20_000, 'the stubborn restart');
+    expect(first.text).toMatch(/✅ <b>stubborn<\/b> healthy after [\d.]+ s \(running\)\. It ignored SIGTERM and was killed after the 2\.0 s stop timeout\./);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('while a confirmed restart runs in a group (10 s: it ignores SIGTERM), the group still gets answers', async () => {
+    const before = bot.emu.messagesTo(OPS_GROUP.id).length;
+    bot.emu.sendText(OPERATOR, '/restart mule', { chat: OPS_GROUP });
+    const prompt = await bot.emu.nextMessage(OPS_GROUP.id, before);
+    await press(OPERATOR, prompt, button(prompt, 'Confirm'));
+    await bot.emu.waitFor(() => prompt.text.startsWith('⏳'), 5_000, 'restarting…');
+    const n = bot.emu.messagesTo(OPS_GROUP.id).length;
+    bot.emu.sendText(VIEWER, '/ping', { chat: OPS_GROUP });
+    const pong = await bot.emu.nextMessage(OPS_GROUP.id, n, 5_000);
+    expect(pong.text).toMatch(/^pong/);
+    // Answered while the restart was still running: its message still shows the progress.
+    expect(prompt.text).toContain('⏳ Restarting');
+    expect(bot.emu.calls.some((c) => c.method === 'sendChatAction' && (c.params as { chat_id?: number }).chat_id === OPS_GROUP.id)).toBe(true);
+    await bot.emu.waitFor(() => !prompt.text.startsWith('⏳') && prompt, 30_000, 'the mule restart');
+    expect(prompt.text).toMatch(/✅ <b>mule<\/b> healthy after [\d.]+ s \(running\)\. It ignored SIGTERM and was killed after the 10 s stop timeout\./);
   });
 
   it('a restart whose verification times out says so, with the last reason', async () => {
@@ -277,6 +312,15 @@ describe('/logs', () => {
     const sync = await ask(VIEWER, '/logs sync lines=4');
     expect(sync.text).toMatch(/<pre>(.|\n)*! fatal: no config(.|\n)*<\/pre>/);
     expect(sync.text).toContain('4 lines');
+  });
+
+  it('JSON lines full of quotes and < > & reach the chat, the newest line included, and all of it as a file', async () => {
+    const msg = await ask(VIEWER, '/logs jsonlog lines=200');
+    expect(msg.text).toContain('newest &lt;end&gt; &amp; \\&quot;done\\&quot;');
+    expect(msg.text).toMatch(/<\/pre>\n<i>\d+ older lines not shown/);
+    const whole = await ask(VIEWER, '/logs jsonlog lines=200 file=yes');
+    const doc = await bot.emu.waitFor(() => bot.emu.messagesTo(VIEWER.id).find((m) => m.document && m.message_id >= whole.message_id), 10_000, 'the document');
+    expect(doc.document?.file_name).toMatch(/^jsonlog-/);
   });
 
   it('blanks secrets', async () => {
@@ -328,6 +372,27 @@ describe('/logs', () => {
   });
 });
 
+describe('one judgement: /status and the monitor agree', () => {
+  it('on an unhealthy container and on a running container whose HTTP check fails', async () => {
+    const results = Object.fromEntries(
+      await Promise.all(
+        bot.app.checks.filter((c) => ['deaf:http', 'chat-backend:docker'].includes(c.id)).map(async (c) => {
+          const { SweepContext } = await import('../../src/alerts/checks');
+          return [c.id, await c.run(new SweepContext({ catalog: bot.app.catalog, prober: bot.app.env.prober, disk: bot.app.env.disk, docker: bot.app.env.docker, gpu: undefined, tunnels: undefined }))] as const;
+        }),
+      ),
+    );
+    const msg = await ask(VIEWER, '/status');
+    const problems = msg.text.slice(msg.text.indexOf('Problems'));
+    expect(results['deaf:http']).toEqual({ ok: false, detail: `HTTP http://127.0.0.1:${deafPort}/health: ECONNREFUSED` });
+    expect(problems).toContain(`⚠️ <b>deaf</b>: HTTP http://127.0.0.1:${deafPort}/health: ECONNREFUSED · up `);
+    expect(results['chat-backend:docker']).toMatchObject({ ok: false });
+    expect(problems).toContain(`<b>chat-backend</b>: ${(results['chat-backend:docker'] as { detail: string }).detail.split(' · ')[0]}`);
+    const detail = await ask(VIEWER, '/status deaf');
+    expect(detail.text).toContain(`⛔ HTTP http://127.0.0.1:${deafPort}/health: ECONNREFUSED`);
+  });
+});
+
 describe('docker checks for the alerting, on the real containers', () => {
   it('one container list per sweep judges every service: running, unhealthy, exited, missing', async () => {
     const { buildChecks, SweepContext } = await import('../../src/alerts/checks');
@@ -346,9 +411,9 @@ describe('docker checks for the alerting, on the real containers', () => {
     const sweep = new SweepContext({ ...deps, catalog });
     const results = Object.fromEntries(await Promise.all(checks.map(async (c) => [c.id, await c.run(sweep)] as const)));
     expect(results['chat-web:docker']).toEqual({ ok: true });
-    expect(results['chat-backend:docker']).toEqual({ ok: false, detail: 'Docker healthcheck: unhealthy' });
-    expect(results['quiet:docker']).toEqual({ ok: false, detail: expect.stringMatching(/^exited \(exit 137\) · Exited \(137\) /) });
-    expect(results['minio:docker']).toEqual({ ok: false, detail: 'no container mana-minio' });
+    expect(results['chat-backend:docker']).toEqual({ ok: false, detail: expect.stringMatching(/^Docker healthcheck says unhealthy · up /) });
+    expect(results['quiet:docker']).toEqual({ ok: false, detail: expect.stringMatching(/^exited \(exit 137, killed\/OOM\) · .* ago$/) });
+    expect(results['minio:docker']).toEqual({ ok: false, detail: 'no container mana-minio (never created, or removed)' });
   });
 });
 

@@ -27,6 +27,7 @@ const UNITS = [
   { kind: 'task', name: 'ManaTTS' },
   { kind: 'task', name: 'ManaImageGen' },
   { kind: 'task', name: 'ManaVideoGen' },
+  { kind: 'task', name: 'ManaLLM' },
   { kind: 'service', name: 'Cloudflared' },
 ] as const;
 
@@ -58,6 +59,7 @@ beforeAll(async () => {
   box.tasks.set('ManaSTT', { state: 4, lastRunTime: Date.now() - 2 * 3_600_000, lastTaskResult: 267009 });
   box.tasks.set('ManaTTS', { state: 3, lastRunTime: Date.now() - 600_000, lastTaskResult: 1 });
   box.tasks.set('ManaImageGen', { state: 1, lastRunTime: null, lastTaskResult: 267011 });
+  box.tasks.set('ManaLLM', { state: 4, lastRunTime: Date.now() - 3_600_000, lastTaskResult: 267009 });
   box.services.set('Cloudflared', 4);
   box.onRestart = (name) => {
     if (name === 'ManaTTS' && !servers.has('tts')) void serve('tts', () => [200, '{"status":"ok"}']);
@@ -74,6 +76,7 @@ beforeAll(async () => {
       { name: 'gpu-tts', aliases: ['tts'], host: 'gpu', windows: { scheduled_task: 'ManaTTS' }, category: 'gpu', checks: health('tts'), restart: { verify_timeout: '10s' } },
       { name: 'gpu-img', aliases: ['img'], host: 'gpu', windows: { scheduled_task: 'ManaImageGen' }, category: 'gpu', checks: health('img'), restart: { verify_timeout: '2s' } },
       { name: 'gpu-video', aliases: ['video'], host: 'gpu', windows: { scheduled_task: 'ManaVideoGen' }, category: 'gpu' },
+      { name: 'gpu-llm', aliases: ['llm'], host: 'gpu', windows: { scheduled_task: 'ManaLLM' }, category: 'gpu', restart: { verify_timeout: '10s' } },
       { name: 'gpu-cloudflared', aliases: ['cloudflared'], host: 'gpu', windows: { windows_service: 'Cloudflared' }, category: 'gpu', restart: { role: 'admin' } },
       { name: 'chat-web', container: 'mana-chat-web', category: 'web' },
     ],
@@ -122,27 +125,40 @@ describe('/gpu', () => {
   });
 
   it('/gpu restart tts: confirmation, the task restarted over SSH, verified on its health endpoint', async () => {
+    const before = box.scripts.length;
     const prompt = await ask(OPERATOR, '/gpu restart tts');
     expect(prompt.text).toContain('Restart <b>gpu-tts</b> on the GPU box (Scheduled Task <code>ManaTTS</code>)?');
     await confirm(OPERATOR, prompt);
     expect(prompt.text).toMatch(/✅ <b>gpu-tts<\/b> healthy after [\d.]+ m?s \(its check http:\/\/127\.0\.0\.1:\d+\/health\)\./);
-    expect(box.scripts.at(-1)).toBe(PRELUDE + restartScript({ kind: 'task', name: 'ManaTTS' }));
+    expect(box.scripts.slice(before)).toContain(PRELUDE + restartScript({ kind: 'task', name: 'ManaTTS' }));
     expect(box.tasks.get('ManaTTS')?.state).toBe(4);
   });
 
   it('a restart that does not come back healthy says why', async () => {
     const prompt = await ask(OPERATOR, '/gpu restart img');
     await confirm(OPERATOR, prompt);
-    expect(prompt.text).toMatch(/❌ <b>gpu-img<\/b> still failing after [\d.]+ s: http:\/\/127\.0\.0\.1:\d+\/health: ECONNREFUSED/);
+    expect(prompt.text).toMatch(/❌ <b>gpu-img<\/b> still failing after [\d.]+ s: HTTP http:\/\/127\.0\.0\.1:\d+\/health: ECONNREFUSED/);
+  });
+
+  it('a task that starts and falls over a second later is a failed restart, with its result code, audited as failed', async () => {
+    box.crashAfterStart.set('ManaLLM', { afterMs: 1_000, result: 1 });
+    const prompt = await ask(OPERATOR, '/gpu restart llm');
+    await confirm(OPERATOR, prompt);
+    box.crashAfterStart.delete('ManaLLM');
+    expect(prompt.text).toMatch(/❌ <b>gpu-llm<\/b> still failing after [\d.]+ s: came up, then fell over within [\d.]+ m?s: Ready · last run exited with code 1/);
+    expect(prompt.text).not.toContain('✅');
+    const [entry] = await bot.app.env.audit.recent(1);
+    expect(entry).toMatchObject({ action: 'confirm:gpu', result: 'failed', detail: expect.stringContaining('gpu-llm: came up, then fell over') });
   });
 
   it('roles: the Cloudflared service is admin-only; a viewer restarts nothing', async () => {
     expect((await ask(OPERATOR, '/gpu restart cloudflared')).text).toBe('Restarting gpu-cloudflared on the GPU box needs the admin role; you are operator.');
     expect((await ask(VIEWER, '/gpu restart stt')).text).toBe('Restarting gpu-stt on the GPU box needs the operator role; you are viewer.');
+    const before = box.scripts.length;
     const prompt = await ask(ADMIN, '/gpu restart cloudflared');
     await confirm(ADMIN, prompt);
-    expect(prompt.text).toMatch(/✅ <b>gpu-cloudflared<\/b> running again after/);
-    expect(box.scripts.at(-2)).toBe(PRELUDE + restartScript({ kind: 'service', name: 'Cloudflared' }));
+    expect(prompt.text).toMatch(/✅ <b>gpu-cloudflared<\/b> healthy after [\d.]+ s \(running\)\./);
+    expect(box.scripts.slice(before)).toContain(PRELUDE + restartScript({ kind: 'service', name: 'Cloudflared' }));
   });
 
   it('bad arguments: a Docker service, a missing name, an unknown action', async () => {
@@ -153,7 +169,7 @@ describe('/gpu', () => {
 
   it('/status carries one line on the GPU box', async () => {
     const msg = await ask(VIEWER, '/status');
-    expect(msg.text).toMatch(/🖥 GPU box: \d\/5 AI services running · not running: .*ManaVideoGen.* \(see \/gpu\)/);
+    expect(msg.text).toMatch(/🖥 GPU box: \d\/6 AI services running · not running: .*ManaVideoGen.* \(see \/gpu\)/);
     // This estate's Docker socket does not exist: one line says so instead of a line per service.
     expect(msg.text).toContain('🔴 <b>Docker does not answer</b>');
     expect(msg.text).toContain('Docker unreachable at unix:///tmp/mo-gpu-test-no-docker.sock (ENOENT). Next: check that Colima/dockerd runs');

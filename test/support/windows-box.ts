@@ -28,6 +28,8 @@ export class WindowsBox {
   latencyMs = 0;
   /** Commands matching this never answer (a hung PowerShell). */
   hang: RegExp | undefined;
+  /** Tasks that start and fall over `afterMs` later with `result` as their last task result (a crash on start). */
+  readonly crashAfterStart = new Map<string, { afterMs: number; result: number }>();
   /** Called when a unit is restarted (tests start a health endpoint there). */
   onRestart: (name: string) => void = () => {};
   port = 0;
@@ -89,6 +91,8 @@ export class WindowsBox {
       if (!known) return { stdout: '', stderr: clixmlError(`Start-ScheduledTask : The system cannot find the file specified.`), code: 1 };
       const task = this.tasks.get(name);
       if (task) this.tasks.set(name, { ...task, state: 4, lastRunTime: Date.now(), lastTaskResult: 267009 });
+      const crash = this.crashAfterStart.get(name);
+      if (task && crash) setTimeout(() => this.tasks.set(name, { ...(this.tasks.get(name) as TaskState), state: 3, lastTaskResult: crash.result }), crash.afterMs);
       else this.services.set(name, 4);
       this.onRestart(name);
       return { stdout: 'ok\r\n', stderr: '', code: 0 };

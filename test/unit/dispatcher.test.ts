@@ -1,37 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app';
 import type { Envelope } from '../../src/auth/gate';
 import type { Outcome } from '../../src/commands/types';
+import { commandHarness, plain } from '../support/command-harness';
 import type { StateStore } from '../../src/ops/ports';
-import { MemoryStore } from '../../src/ops/state/memory-store';
-import { htmlToPlain } from '../../src/util/html';
 import { ADMIN, OPERATOR, OPS_GROUP, OTHER_GROUP, STRANGER, VIEWER, testEstate } from '../support/estate';
-import { DownStore, RecordingRuntime, silentLogger } from '../support/fakes';
+import { DownStore, RecordingRuntime } from '../support/fakes';
 
-function setup(options: { store?: StateStore; overrides?: Record<string, unknown> } = {}) {
-  let clock = Date.parse('2026-11-27T10:00:00Z');
-  const runtime = new RecordingRuntime();
-  const store = options.store ?? new MemoryStore(() => clock);
-  const app = buildApp(testEstate({ prefix: 'unit', overrides: options.overrides }), {
-    store,
-    docker: new Map([['local', runtime]]),
-    log: silentLogger(),
-    now: () => clock,
-  });
-  const env = (userId: number, extra: Partial<Envelope> = {}): Envelope => ({
-    userId,
-    chatId: userId,
-    chatType: 'private',
-    sentAt: clock,
-    forwarded: false,
-    edited: false,
-    ...extra,
-  });
-  const say = (userId: number, text: string, extra: Partial<Envelope> = {}) => app.dispatcher.handleText(env(userId, extra), text);
-  return { app, runtime, store, env, say, advance: (ms: number) => (clock += ms) };
-}
-
-const plain = (o: Outcome) => (o.kind === 'silent' ? `(silent: ${o.reason})` : htmlToPlain(o.html));
+const setup = (options: { store?: StateStore; overrides?: Record<string, unknown> } = {}) => commandHarness(options);
 
 describe('dispatcher', () => {
   it('/help lists only what the caller may run, with usage', async () => {

@@ -10,7 +10,7 @@ export interface Silence {
   until: number;
 }
 
-export const silenceKey = (t: SilenceTarget) => (t.kind === 'all' ? 'silence:all' : `silence:${t.kind}:${t.name}`);
+const silenceKey = (t: SilenceTarget) => (t.kind === 'all' ? 'silence:all' : `silence:${t.kind}:${t.name}`);
 const INDEX = 'silences:index';
 
 /** Silences live under their own keys with a TTL (so they end by themselves) and a small index for /silences. */
@@ -26,6 +26,22 @@ export class Silences {
     const index = await this.keys();
     if (!index.includes(silenceKey(target))) await this.store.set(INDEX, JSON.stringify([...index, silenceKey(target)]));
     return silence;
+  }
+
+  /**
+   * A silence for an action (a restart): added unless one already covers the target for longer, so a
+   * restart never shortens the admin's own silence. Returns the silence it added.
+   */
+  async atLeast(target: SilenceTarget, durationMs: number, by: string, reason: string): Promise<Silence | undefined> {
+    const existing = await this.get(target);
+    if (existing && existing.until >= this.now() + durationMs) return undefined;
+    return this.add(target, durationMs, by, reason);
+  }
+
+  private async get(target: SilenceTarget): Promise<Silence | undefined> {
+    const raw = await this.store.get(silenceKey(target));
+    const silence = raw ? parse(raw, silenceKey(target)) : undefined;
+    return silence && silence.until > this.now() ? silence : undefined;
   }
 
   async remove(target: SilenceTarget): Promise<boolean> {
@@ -62,7 +78,7 @@ export class Silences {
   }
 }
 
-/** A silence written by /restart has no target in its body: the key says what it covers. */
+/** The key says what a silence covers (older records carry no target in their body). */
 function parse(raw: string, key: string): Silence {
   const body = JSON.parse(raw) as Partial<Silence>;
   const [, kind, ...rest] = key.split(':');

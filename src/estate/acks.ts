@@ -1,0 +1,26 @@
+import type { StateStore } from '../ops/ports';
+
+export interface Ack {
+  by: string;
+  at: number;
+}
+
+const key = (checkId: string) => `ack:${checkId}`;
+
+/** Who acknowledged a failing check: no more reminders until it recovers. The one owner of `ack:*`. */
+export class Acks {
+  constructor(private readonly store: StateStore) {}
+
+  async set(checkId: string, ack: Ack): Promise<void> {
+    await this.store.set(key(checkId), JSON.stringify(ack));
+  }
+
+  async get(checkId: string): Promise<Ack | undefined> {
+    const raw = await this.store.get(key(checkId));
+    return raw ? (JSON.parse(raw) as Ack) : undefined;
+  }
+
+  async clear(checkId: string): Promise<void> {
+    await this.store.del(key(checkId));
+  }
+}
