@@ -13,6 +13,7 @@ import { DockerRuntime } from './ops/docker/docker-runtime';
 import { NtfyChannel } from './ops/probes/ntfy';
 import { PrometheusMetrics } from './ops/prometheus-metrics';
 import { timed } from './ops/timed';
+import { text } from './util/html';
 import { withTimeout } from './util/with-timeout';
 import { CloudflareApi } from './ops/cloudflare/cloudflare-api';
 import { WindowsGpuHost } from './ops/gpu/windows-gpu-host';
@@ -173,7 +174,7 @@ async function main(): Promise<number> {
   log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
   intake?.start();
   // The bot watches itself: a notice when it starts and stops cleanly, and a dead man's switch while it runs.
-  const tell = (text: string) => Promise.all(estate.chats.alerts.map((chat) => notifier.send(chat, text).catch(() => undefined)));
+  const tell = (line: string) => Promise.all(estate.chats.alerts.map((chat) => notifier.send(chat, text(line)).catch(() => undefined)));
   await tell(`🟢 mana-ops started · ${app.checks.length} checks · ${estate.services.length} services · ${frontEnd.webhook ? 'webhook' : 'polling'}`);
   const beat = () =>
     env.HEARTBEAT_URL

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Catalog } from '../config/catalog';
 import type { Notifier, StateStore } from '../ops/ports';
-import { escapeHtml } from '../util/html';
+import { bold, html, type Html } from '../util/html';
+import { paginate } from '../util/telegram-text';
+import { showEverywhere, type Told } from './living-message';
 import type { Logger } from '../util/logger';
 
 /** Alertmanager's webhook body, version 4 (with or without notification_reason, which newer versions add). */
@@ -39,12 +41,6 @@ interface AlertRow {
   startsAt: string;
 }
 
-interface Told {
-  chatId: number;
-  page: number;
-  messageId: number;
-  shown: string;
-}
 
 interface Group {
   key: string;
@@ -73,7 +69,6 @@ interface State {
 const INDEX_KEY = 'am:index';
 const STORMS_KEY = 'am:storms';
 const groupKey = (key: string) => `am:g:${key}`;
-const PAGE_CHARS = 3_900;
 
 export interface IntakeOptions {
   store: StateStore;
@@ -87,26 +82,10 @@ export interface IntakeOptions {
   stormGroups?: number;
 }
 
-/** Splits lines into pages that each fit a Telegram message; a line is never cut. */
-export function pages(header: (page: number, of: number) => string, lines: string[], max = PAGE_CHARS): string[] {
-  const chunks: string[][] = [[]];
-  let size = 0;
-  for (const line of lines) {
-    const l = line.length > max - 200 ? `${line.slice(0, max - 201)}…` : line;
-    if (size + l.length + 1 > max - 200 && (chunks.at(-1) as string[]).length) {
-      chunks.push([]);
-      size = 0;
-    }
-    (chunks.at(-1) as string[]).push(l);
-    size += l.length + 1;
-  }
-  return chunks.map((c, i) => [header(i + 1, chunks.length), ...c].join('\n'));
-}
-
 type Buttons = { text: string; data: string }[][];
 const isFiring = (g: Group | undefined) => !!g && Object.values(g.alerts).some((a) => a.status === 'firing');
 
-const row = (a: AlertRow) => `${a.status === 'firing' ? '🔴' : '✅'} ${escapeHtml(a.name)}${a.where ? ` · ${escapeHtml(a.where)}` : ''}${a.summary ? `: ${escapeHtml(a.summary)}` : ''}`;
+const row = (a: AlertRow) => html`${a.status === 'firing' ? '🔴' : '✅'} ${a.name}${a.where ? ` · ${a.where}` : ''}${a.summary ? `: ${a.summary}` : ''}`;
 
 /**
  * Alertmanager's notifications as living messages. A webhook only updates the state in Redis (so it is
@@ -230,7 +209,7 @@ export class AlertmanagerIntake {
           state.storms.push(storm);
           await this.save(state, storm.groups);
         }
-        const work: { kind: 'group' | 'storm'; id: string; texts: string[]; buttons: Buttons; told: Told[] }[] = [];
+        const work: { kind: 'group' | 'storm'; id: string; texts: Html[]; buttons: Buttons; told: Told[] }[] = [];
         for (const storm of state.storms) work.push({ kind: 'storm', id: storm.id, texts: this.stormTexts(state, storm), buttons: [], told: structuredClone(storm.told) });
         for (const g of Object.values(state.groups)) {
           if (g.storm || (g.told.length === 0 && (!isFiring(g) || now - g.firstSeen < wait))) continue;
@@ -248,7 +227,7 @@ export class AlertmanagerIntake {
           if (w.kind === 'group') changed.add(w.id);
         }
         // Forget what is resolved and shown as such.
-        const shownResolved = (told: Told[]) => told.every((t) => t.shown.startsWith('✅'));
+        const shownResolved = (told: Told[]) => told.every((t) => t.shown?.startsWith('✅'));
         const closed = new Set(state.storms.filter((x) => x.groups.every((k) => !isFiring(state.groups[k])) && shownResolved(x.told)).map((x) => x.id));
         state.storms = state.storms.filter((x) => !closed.has(x.id));
         const removed: string[] = [];
@@ -270,50 +249,38 @@ export class AlertmanagerIntake {
     return svc?.container ? [[{ text: '📜 Logs', data: `s:/logs ${svc.name}` }, { text: '🔁 Restart', data: `s:/restart ${svc.name}` }]] : [];
   }
 
-  private async show(told: Told[], texts: string[], buttons: Buttons): Promise<void> {
-    for (const chatId of this.o.catalog.estate.chats.alerts) {
-      for (let page = 0; page < texts.length; page++) {
-        const text = texts[page] as string;
-        const existing = told.find((t) => t.chatId === chatId && t.page === page);
-        try {
-          if (!existing) told.push({ chatId, page, messageId: await this.o.notifier.send(chatId, text, page === 0 ? buttons : []), shown: text });
-          else if (existing.shown !== text) {
-            await this.o.notifier.edit(chatId, existing.messageId, text, page === 0 ? buttons : []);
-            existing.shown = text;
-          }
-        } catch (err) {
-          this.o.log.warn({ chatId, err: (err as Error).message }, 'alert not delivered yet; kept for the next flush');
-          return;
-        }
-      }
-    }
+  private async show(told: Told[], texts: Html[], buttons: Buttons): Promise<void> {
+    await showEverywhere(this.o.notifier, this.o.catalog.estate.chats.alerts, told, texts, {
+      buttons,
+      onError: (chatId, err) => this.o.log.warn({ chatId, err: err.message }, 'alert not delivered yet; kept for the next flush'),
+    });
   }
 
-  private groupTexts(g: Group): string[] {
+  private groupTexts(g: Group): Html[] {
     const all = Object.values(g.alerts).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
     const firing = all.filter((a) => a.status === 'firing');
-    const title = escapeHtml(g.title);
     const texts = firing.length
-      ? pages(
-          (p, of) => `🔥 <b>${title}</b> · ${firing.length} firing${all.length > firing.length ? `, ${all.length - firing.length} resolved` : ''} (Alertmanager)${of > 1 ? ` · ${p}/${of}` : ''}${g.truncated && p === 1 ? `\n(${g.truncated} more not sent by Alertmanager)` : ''}`,
+      ? paginate(
+          (p, of) =>
+            html`🔥 ${bold(g.title)} · ${firing.length} firing${all.length > firing.length ? `, ${all.length - firing.length} resolved` : ''} (Alertmanager)${of > 1 ? ` · ${p}/${of}` : ''}${g.truncated && p === 1 ? `\n(${g.truncated} more not sent by Alertmanager)` : ''}`,
           all.map(row),
         )
-      : [`✅ <b>${title}</b> resolved · ${all.length} alert${all.length === 1 ? '' : 's'} (Alertmanager)`];
+      : [html`✅ ${bold(g.title)} resolved · ${all.length} alert${all.length === 1 ? '' : 's'} (Alertmanager)`];
     // A page that is no longer needed says so rather than keep showing old alerts.
-    for (const t of g.told) if (t.page >= texts.length) texts[t.page] = `✅ <b>${title}</b> (continued): resolved`;
+    for (const t of g.told) if ((t.page ?? 0) >= texts.length) texts[t.page ?? 0] = html`✅ ${bold(g.title)} (continued): resolved`;
     return texts;
   }
 
-  private stormTexts(state: State, storm: Storm): string[] {
+  private stormTexts(state: State, storm: Storm): Html[] {
     const groups = storm.groups.map((k) => state.groups[k]).filter((g): g is Group => g !== undefined);
     const alerts = groups.flatMap((g) => Object.values(g.alerts));
     const firing = alerts.filter((a) => a.status === 'firing');
     const at = new Date(storm.startedAt).toISOString().slice(11, 16);
-    const lines = [...firing, ...alerts.filter((a) => a.status !== 'firing')].map(row);
+    const rows = [...firing, ...alerts.filter((a) => a.status !== 'firing')].map(row);
     const texts = firing.length
-      ? pages((p, of) => `🌪 <b>Alert storm</b> since ${at} UTC · ${firing.length} firing, ${alerts.length - firing.length} resolved, in ${groups.length} groups (Alertmanager) · ${p}/${of}`, lines)
-      : [`✅ <b>Alert storm</b> of ${at} UTC resolved · all ${alerts.length} alerts (Alertmanager)`];
-    for (const t of storm.told) if (t.page >= texts.length) texts[t.page] = `✅ <b>Alert storm</b> of ${at} UTC (continued): resolved`;
+      ? paginate((p, of) => html`🌪 ${bold('Alert storm')} since ${at} UTC · ${firing.length} firing, ${alerts.length - firing.length} resolved, in ${groups.length} groups (Alertmanager) · ${p}/${of}`, rows)
+      : [html`✅ ${bold('Alert storm')} of ${at} UTC resolved · all ${alerts.length} alerts (Alertmanager)`];
+    for (const t of storm.told) if ((t.page ?? 0) >= texts.length) texts[t.page ?? 0] = html`✅ ${bold('Alert storm')} of ${at} UTC (continued): resolved`;
     return texts;
   }
 }

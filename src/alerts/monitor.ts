@@ -2,13 +2,16 @@ import pLimit from 'p-limit';
 import type { Catalog } from '../config/catalog';
 import { NO_METRICS, type FallbackChannel, type Metrics, type Notifier, type StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
-import { fitLines } from '../util/fit-lines';
-import { escapeHtml } from '../util/html';
+import { bold, Html, html, lines as joinLines } from '../util/html';
+import { fitHtml } from '../util/telegram-text';
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/with-timeout';
 import { SweepContext, type CheckDef, type CheckDeps, type CheckResult } from './checks';
 import { DEFAULT_POLICY, initialState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
+import { Leadership } from './leadership';
+import { allShow, showEverywhere, type Told } from './living-message';
 import { maintenanceFor } from './maintenance';
+import { STORM_SIZE, StormBook, type StormMember } from './storms';
 import { Acks, type Ack } from '../estate/acks';
 import { OpenIncidents, type OpenIncident } from '../estate/open-incidents';
 import { Silences, type Silence } from '../estate/silences';
@@ -18,9 +21,9 @@ type Buttons = { text: string; data: string }[][];
 /** What is kept per check, in the state store, so a restart of the bot neither repeats nor misses a message. */
 interface Tracked {
   state: IncidentState;
-  /** The living message in each alert chat while the incident is told. */
-  messages: { chatId: number; messageId: number }[];
-  /** The text last shown, to edit only when something changed. */
+  /** The living message in each alert chat while the incident is told, with the text it shows. */
+  messages: Told[];
+  /** Written by older versions: the text all messages showed. */
   shown?: string;
   /** A recovery that could not be delivered yet. */
   resolvePending?: boolean;
@@ -32,17 +35,6 @@ interface Tracked {
   fallbackSent?: boolean;
   /** Reminders and flapping notices not yet taken by every alert chat: kept with the incident, sent in order. */
   notices?: { text: string; chats: number[] }[];
-}
-
-/** Many incidents that began together, told as one summary message. */
-interface Storm {
-  id: string;
-  startedAt: number;
-  members: string[];
-  /** What the canary said when the storm began. */
-  reach?: string;
-  messages: { chatId: number; messageId: number }[];
-  shown?: string;
 }
 
 export interface MonitorOptions {
@@ -65,13 +57,6 @@ export interface MonitorOptions {
   canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>;
 }
 
-const STORMS_KEY = 'storms:open';
-/** From this many incidents starting in one sweep, one summary is sent instead of one message each. */
-const STORM_SIZE = 5;
-/** When this share of all checks fails at once, the monitor's own reach is the likelier culprit. */
-const BLACKOUT_SHARE = 0.8;
-const LEADER_KEY = 'leader:monitor';
-const LEADER_TTL = 30_000;
 /**
  * Runs the checks on their schedule (bounded concurrency: one hanging endpoint delays nothing), moves each
  * incident through its state machine, and keeps one living message per incident in every alert chat.
@@ -79,14 +64,14 @@ const LEADER_TTL = 30_000;
  */
 export class Monitor {
   private readonly tracked = new Map<string, Tracked>();
-  private storms: Storm[] = [];
+  private readonly storms: StormBook;
+  private readonly leadership: Leadership;
   private readonly dueAt = new Map<string, number>();
   private readonly silences: Silences;
   private readonly acks: Acks;
   private readonly openIncidents: OpenIncidents;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly policy: IncidentPolicy;
-  private leader = false;
   /** Since when every send to Telegram has failed; undefined while it works. */
   private telegramDownSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -98,11 +83,13 @@ export class Monitor {
     this.openIncidents = new OpenIncidents(o.store);
     this.limit = pLimit(o.concurrency ?? 16);
     this.policy = o.policy ?? DEFAULT_POLICY;
+    this.storms = new StormBook(o.store, o.notifier, () => o.catalog.estate.chats.alerts, o.log);
+    this.leadership = new Leadership(o.store, o.instanceId);
   }
 
   /** Whether this instance runs the checks (the other instances follow). */
   get leading(): boolean {
-    return this.leader;
+    return this.leadership.leading;
   }
 
   /** Loads what the last run knew; a check without a record starts as ok. */
@@ -110,11 +97,10 @@ export class Monitor {
     const now = this.o.now();
     for (const def of this.o.checks) {
       const raw = await this.o.store.get(`incident:${def.id}`).catch(() => null);
-      this.tracked.set(def.id, raw ? (JSON.parse(raw) as Tracked) : { state: initialState(now), messages: [] });
+      this.tracked.set(def.id, raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(now), messages: [] });
       this.dueAt.set(def.id, now + Math.random() * (this.o.jitterRatio ?? 0) * def.intervalMs);
     }
-    const storms = await this.o.store.get(STORMS_KEY).catch(() => null);
-    this.storms = storms ? (JSON.parse(storms) as Storm[]) : [];
+    await this.storms.load();
   }
 
   start(tickMs = 5_000): void {
@@ -131,24 +117,12 @@ export class Monitor {
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     await this.running;
-    if (this.leader) await this.o.store.del(LEADER_KEY).catch(() => undefined);
-  }
-
-  /** One instance runs the checks; with the store down, whoever led keeps leading so nothing goes unwatched. */
-  private async isLeader(): Promise<boolean> {
-    try {
-      this.leader = this.leader
-        ? (await this.o.store.extendIf(LEADER_KEY, this.o.instanceId, LEADER_TTL)) || (await this.o.store.setIfAbsent(LEADER_KEY, this.o.instanceId, LEADER_TTL))
-        : await this.o.store.setIfAbsent(LEADER_KEY, this.o.instanceId, LEADER_TTL);
-    } catch {
-      // keep the last answer
-    }
-    return this.leader;
+    await this.leadership.release();
   }
 
   /** Runs the checks that are due, then delivers what changed. Tests call it directly with their own clock. */
   async sweep(): Promise<void> {
-    if (!(await this.isLeader())) return;
+    if (!(await this.leadership.renew())) return;
     const now = this.o.now();
     const sweep = new SweepContext(this.o.deps);
     const due = this.o.checks.filter((d) => (this.dueAt.get(d.id) ?? 0) <= now);
@@ -183,7 +157,8 @@ export class Monitor {
       await this.deliver(def, transitions.get(def.id));
       if (JSON.stringify(this.tracked.get(def.id)) !== before) changed.add(def.id);
     }
-    await this.tellStorms();
+    const closed = await this.storms.tell((id) => this.stormMember(id), this.o.checks.length, this.o.now());
+    for (const t of this.tracked.values()) if (t.stormId && closed.has(t.stormId)) t.stormId = undefined;
     await this.persist([...changed]);
   }
 
@@ -209,57 +184,19 @@ export class Monitor {
   private async gatherStorm(changed: Set<string>): Promise<void> {
     const fresh = await this.untold();
     if (fresh.length < STORM_SIZE) return;
-    const storm: Storm = { id: `storm-${this.o.now()}`, startedAt: this.o.now(), members: fresh.map((d) => d.id), messages: [] };
     const reach = await this.o.canary?.().catch((err: Error) => [{ name: 'canary', ok: false, detail: err.message }]);
-    if (reach?.length) storm.reach = reach.map((r) => `${r.ok ? '✅' : '❌'} ${r.name}${r.detail ? ` (${r.detail})` : ''}`).join(' · ');
+    const said = reach?.length ? reach.map((r) => `${r.ok ? '✅' : '❌'} ${r.name}${r.detail ? ` (${r.detail})` : ''}`).join(' · ') : undefined;
+    const storm = this.storms.open(fresh.map((d) => d.id), this.o.now(), said);
     for (const def of fresh) {
       (this.tracked.get(def.id) as Tracked).stormId = storm.id;
       changed.add(def.id);
     }
-    this.storms.push(storm);
   }
 
-  private renderStorm(storm: Storm): { text: string; open: boolean } {
-    const members = storm.members.map((id) => ({ def: this.o.checks.find((c) => c.id === id), t: this.tracked.get(id) }));
-    const failing = members.filter((m) => m.t?.state.status !== 'ok');
-    const at = new Date(storm.startedAt).toISOString().slice(11, 16);
-    const name = (m: (typeof members)[number]) => escapeHtml(m.def?.service?.name ?? m.def?.label ?? '?');
-    if (failing.length === 0) {
-      return { text: `✅ All ${members.length} checks that failed together at ${at} UTC recovered after ${formatDuration(this.o.now() - storm.startedAt)}.`, open: false };
-    }
-    const blackout = storm.members.length >= BLACKOUT_SHARE * this.o.checks.length && this.o.checks.length >= 10;
-    const lines = [
-      `🔴 <b>${members.length} checks started failing together</b> at ${at} UTC · ${failing.length} still failing`,
-      ...(blackout ? ['Almost everything failed at once: the monitor itself may have lost its network, DNS or the Docker socket.'] : []),
-      ...(storm.reach ? [`The monitor's own reach: ${escapeHtml(storm.reach)}`] : []),
-      ...members.map((m) => (m.t?.state.status === 'ok' ? `✅ ${name(m)}: recovered` : `⛔ ${name(m)}: ${escapeHtml(m.t?.state.detail ?? m.def?.label ?? '')}`)),
-    ];
-    return { text: fitLines(lines), open: true };
-  }
-
-  private async tellStorms(): Promise<void> {
-    for (const storm of this.storms) {
-      const { text, open } = this.renderStorm(storm);
-      if (storm.messages.length === 0) {
-        for (const chatId of this.o.catalog.estate.chats.alerts) {
-          if (storm.messages.some((m) => m.chatId === chatId)) continue;
-          const messageId = await this.o.notifier.send(chatId, text).catch(() => undefined);
-          if (messageId !== undefined) storm.messages.push({ chatId, messageId });
-        }
-        if (storm.messages.length) storm.shown = text;
-      } else if (storm.shown !== text) {
-        const results = await Promise.all(storm.messages.map((m) => this.o.notifier.edit(m.chatId, m.messageId, text).then(() => true, () => false)));
-        if (results.every(Boolean)) storm.shown = text;
-      }
-      if (!open && storm.shown === text) {
-        for (const id of storm.members) {
-          const t = this.tracked.get(id);
-          if (t?.stormId === storm.id) t.stormId = undefined;
-        }
-      }
-    }
-    this.storms = this.storms.filter((s) => this.renderStorm(s).open || s.shown !== this.renderStorm(s).text);
-    await this.o.store.set(STORMS_KEY, JSON.stringify(this.storms)).catch(() => undefined);
+  private stormMember(id: string): StormMember {
+    const def = this.o.checks.find((c) => c.id === id);
+    const t = this.tracked.get(id);
+    return { name: def?.service?.name ?? def?.label ?? '?', failing: t?.state.status !== 'ok', detail: t?.state.detail ?? def?.label ?? '' };
   }
 
   /** The failing service this one depends on, if any: its incident tells about this one too. */
@@ -298,20 +235,23 @@ export class Monitor {
       const ack = await this.acks.get(def.id).catch(() => undefined);
       if (t.messages.length === 0) {
         if (silence || this.firingAncestor(def)) return; // tracked quietly; told when the silence ends, or by the parent
-        await this.tell(def, t, this.render(def, t, ack), this.buttons(def));
+        await this.show(def, t, this.render(def, t, ack), this.buttons(def), true);
         return;
       }
-      if (transition === 'remind' && !ack && !silence) await this.notice(t, `⏰ Still failing for ${formatDuration(this.o.now() - (state.failingSince ?? state.since))}: <b>${escapeHtml(def.service?.name ?? def.label)}</b> · ${escapeHtml(state.detail ?? '')}`);
-      await this.refresh(def, t, this.render(def, t, ack), this.buttons(def));
+      if (transition === 'remind' && !ack && !silence) {
+        await this.notice(t, html`⏰ Still failing for ${formatDuration(this.o.now() - (state.failingSince ?? state.since))}: ${bold(nameOf(def))} · ${state.detail ?? ''}`);
+      }
+      await this.show(def, t, this.render(def, t, ack), this.buttons(def), true);
       return;
     }
-    if (transition === 'flapping' && !silence) await this.notice(t, `〰️ <b>${escapeHtml(def.service?.name ?? def.label)}</b> is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
+    if (transition === 'flapping' && !silence) {
+      await this.notice(t, html`〰️ ${bold(nameOf(def))} is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
+    }
     if (resolving) {
       const after = t.failedAt !== undefined ? ` after ${formatDuration(this.o.now() - t.failedAt)}` : '';
-      const text = `✅ <b>${escapeHtml(def.service?.name ?? def.label)}</b> recovered${after} · ${escapeHtml(def.label)}${state.detail ? ` (was: ${escapeHtml(state.detail)})` : ''}`;
-      if (await this.refresh(def, t, text, [])) {
+      const text = html`✅ ${bold(nameOf(def))} recovered${after} · ${def.label}${state.detail ? ` (was: ${state.detail})` : ''}`;
+      if (await this.show(def, t, text, [], false)) {
         t.messages = [];
-        t.shown = undefined;
         t.resolvePending = false;
         t.failedAt = undefined;
         t.fallbackSent = undefined;
@@ -320,21 +260,19 @@ export class Monitor {
     }
   }
 
-  private render(def: CheckDef, t: Tracked, ack: Ack | undefined): string {
+  private render(def: CheckDef, t: Tracked, ack: Ack | undefined): Html {
     const s = t.state;
-    const name = escapeHtml(def.service?.name ?? def.label);
     const children = this.folded(def);
     const since = new Date(s.failingSince ?? s.since).toISOString().slice(11, 16);
-    const lines = [
-      `🔴 <b>${name}</b> failing: ${escapeHtml(def.label)}`,
-      escapeHtml(s.detail ?? ''),
-      `since ${since} UTC`,
-    ];
     const dependants = def.service ? this.o.catalog.dependantsOf(def.service.name).map((x) => x.name) : [];
-    if (children.length) lines.push(`Also failing because of it: ${escapeHtml(children.join(', '))}`);
-    else if (dependants.length) lines.push(`Affects: ${escapeHtml(dependants.join(', '))}`);
-    if (ack) lines.push(`👀 acknowledged by ${escapeHtml(ack.by)}`);
-    return fitLines(lines.filter(Boolean));
+    const body = joinLines([
+      html`🔴 ${bold(nameOf(def))} failing: ${def.label}`,
+      ...(s.detail ? [html`${s.detail}`] : []),
+      html`since ${since} UTC`,
+      ...(children.length ? [html`Also failing because of it: ${children.join(', ')}`] : dependants.length ? [html`Affects: ${dependants.join(', ')}`] : []),
+      ...(ack ? [html`👀 acknowledged by ${ack.by}`] : []),
+    ]);
+    return fitHtml(body, undefined, '… and more').html;
   }
 
   private buttons(def: CheckDef): Buttons {
@@ -349,24 +287,27 @@ export class Monitor {
     return [row.filter((b) => Buffer.byteLength(b.data) <= 64)];
   }
 
-  private async tell(def: CheckDef, t: Tracked, text: string, buttons: Buttons): Promise<void> {
+  /**
+   * Shows the incident's living message in every alert chat (`sendMissing`: a chat not told yet is told;
+   * otherwise only what was told is edited). True when every chat shows it.
+   */
+  private async show(def: CheckDef, t: Tracked, text: Html, buttons: Buttons, sendMissing: boolean): Promise<boolean> {
     const first = t.messages.length === 0;
-    for (const chatId of this.o.catalog.estate.chats.alerts) {
-      if (t.messages.some((m) => m.chatId === chatId)) continue;
-      try {
-        const messageId = await this.o.notifier.send(chatId, text, buttons);
-        t.messages.push({ chatId, messageId });
-        t.shown = text;
-        t.failedAt ??= t.state.failingSince ?? t.state.since;
-        this.telegramDownSince = undefined;
-      } catch (err) {
+    const { complete, delivered } = await showEverywhere(this.o.notifier, this.o.catalog.estate.chats.alerts, t.messages, [text], {
+      buttons,
+      sendMissing,
+      onError: (chatId, err) => {
         this.telegramDownSince ??= this.o.now();
-        this.o.log.warn({ check: def.id, chatId, err: (err as Error).message }, 'alert not delivered; retried next sweep');
-      }
-    }
+        this.o.log.warn({ check: def.id, chatId, err: err.message }, 'alert not delivered; retried next sweep');
+      },
+    });
+    if (delivered > 0) this.telegramDownSince = undefined;
+    if (!sendMissing) return complete && allShow(t.messages, [text]);
+    if (t.messages.length > 0) t.failedAt ??= t.state.failingSince ?? t.state.since;
     await this.fallBack(def, t);
     // Reminders count from when the admin was told (after a silence, or after Telegram was away).
     if (first && t.messages.length > 0) t.state = { ...t.state, reminders: 0, nextReminderAt: this.o.now() + this.policy.firstReminderMs };
+    return complete;
   }
 
   /** Telegram has taken nothing for a while: this incident goes once through the fallback channel. */
@@ -383,25 +324,9 @@ export class Monitor {
     }
   }
 
-  /** Edits the living messages if the text changed; true when every chat shows it. */
-  private async refresh(def: CheckDef, t: Tracked, text: string, buttons: Buttons): Promise<boolean> {
-    if (t.shown === text) return true;
-    let all = true;
-    for (const m of t.messages) {
-      try {
-        await this.o.notifier.edit(m.chatId, m.messageId, text, buttons);
-      } catch (err) {
-        all = false;
-        this.o.log.warn({ check: def.id, err: (err as Error).message }, 'alert edit not delivered; retried next sweep');
-      }
-    }
-    if (all) t.shown = text;
-    return all;
-  }
-
   /** Queues a notice with the incident (so it survives Telegram being away, and a restart) and tries it now. */
-  private async notice(t: Tracked, text: string): Promise<void> {
-    t.notices = [...(t.notices ?? []), { text, chats: [...this.o.catalog.estate.chats.alerts] }];
+  private async notice(t: Tracked, text: Html): Promise<void> {
+    t.notices = [...(t.notices ?? []), { text: text.value, chats: [...this.o.catalog.estate.chats.alerts] }];
     await this.sendNotices(t);
   }
 
@@ -409,7 +334,7 @@ export class Monitor {
     for (const n of t.notices ?? []) {
       for (const chatId of [...n.chats]) {
         try {
-          await this.o.notifier.send(chatId, n.text);
+          await this.o.notifier.send(chatId, new Html(n.text));
           n.chats = n.chats.filter((c) => c !== chatId);
           this.telegramDownSince = undefined;
         } catch {
@@ -450,4 +375,13 @@ export class Monitor {
       this.o.log.warn({ err: (err as Error).message }, 'incident state not persisted: state store unavailable');
     }
   }
+}
+
+const nameOf = (def: CheckDef) => def.service?.name ?? def.label;
+
+/** A record written before each message carried its own text: every message showed `shown`. */
+function upgrade(t: Tracked): Tracked {
+  if (t.shown === undefined) return t;
+  const { shown, ...rest } = t;
+  return { ...rest, messages: rest.messages.map((m) => ({ ...m, shown: m.shown ?? shown })) };
 }

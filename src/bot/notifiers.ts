@@ -1,7 +1,8 @@
 import type { Writable } from 'node:stream';
 import { GrammyError, InlineKeyboard, type Api } from 'grammy';
 import type { Notifier } from '../ops/ports';
-import { Html, htmlToPlain } from '../util/html';
+import { htmlToPlain, type Html } from '../util/html';
+import { fitHtml } from '../util/telegram-text';
 
 type Buttons = { text: string; data: string }[][];
 
@@ -70,22 +71,22 @@ export class TelegramNotifier implements Notifier {
     return this.waiting;
   }
 
-  send(chatId: number, html: string, buttons?: Buttons): Promise<number> {
+  send(chatId: number, html: Html, buttons?: Buttons): Promise<number> {
     const m = markup(buttons);
     return this.paced(chatId, () =>
       this.followingMoves(chatId, async (chat) => {
-        const msg = await this.api.sendMessage(chat, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
+        const msg = await this.api.sendMessage(chat, fitHtml(html).html.value, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
         return msg.message_id;
       }),
     );
   }
 
-  edit(chatId: number, messageId: number, html: string, buttons?: Buttons): Promise<void> {
+  edit(chatId: number, messageId: number, html: Html, buttons?: Buttons): Promise<void> {
     const m = markup(buttons);
     return this.paced(chatId, () =>
       this.followingMoves(chatId, async (chat) => {
         try {
-          await this.api.editMessageText(chat, messageId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
+          await this.api.editMessageText(chat, messageId, fitHtml(html).html.value, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(m && { reply_markup: m }) });
         } catch (err) {
           if (!/message is not modified/.test((err as Error).message)) throw err;
         }
@@ -99,12 +100,12 @@ export class ConsoleNotifier implements Notifier {
   private next = 1;
   constructor(private readonly out: Writable) {}
 
-  async send(chatId: number, html: string): Promise<number> {
-    this.out.write(`\n[alert to ${chatId}] ${htmlToPlain(new Html(html))}\n`);
+  async send(chatId: number, html: Html): Promise<number> {
+    this.out.write(`\n[alert to ${chatId}] ${htmlToPlain(html)}\n`);
     return this.next++;
   }
 
-  async edit(chatId: number, messageId: number, html: string): Promise<void> {
-    this.out.write(`\n[alert ${messageId} to ${chatId}, updated] ${htmlToPlain(new Html(html))}\n`);
+  async edit(chatId: number, messageId: number, html: Html): Promise<void> {
+    this.out.write(`\n[alert ${messageId} to ${chatId}, updated] ${htmlToPlain(html)}\n`);
   }
 }

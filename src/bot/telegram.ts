@@ -6,7 +6,7 @@ import type { BotCommand, Update } from 'grammy/types';
 import { sameSecret } from './secrets';
 import type { App } from '../app';
 import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
-import type { Button, Outcome, PressOutcome } from '../commands/types';
+import type { Button, CommandSpec, Outcome, PressOutcome } from '../commands/types';
 import { pacedProgress, progressGapMs } from './paced-progress';
 import { html, htmlToPlain, type Html } from '../util/html';
 import { CAPTION_LIMIT, fitHtml, MESSAGE_LIMIT } from '../util/telegram-text';
@@ -242,8 +242,13 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
 
   /** Each user's phone menu shows what their role may run; strangers see only /whoami. */
   const publishCommands = async () => {
-    const asMenu = (specs: readonly { name: string; summary: string }[]): BotCommand[] =>
-      specs.map((s) => ({ command: s.name, description: s.summary.slice(0, 256) }));
+    // Each entry says who may run it, and which of its sub-commands need more.
+    const asMenu = (specs: readonly CommandSpec[]): BotCommand[] =>
+      specs.map((s) => {
+        const subs = (s.subcommands ?? []).filter((sub) => sub.role !== s.role).map((sub) => `${sub.name}: ${sub.role}`);
+        const roles = s.role === 'anyone' ? '' : ` (${s.role}${subs.length ? `; ${subs.join(', ')}` : ''})`;
+        return { command: s.name, description: `${s.summary.slice(0, 256 - roles.length)}${roles}` };
+      });
     const everyone = asMenu(app.registry.all().filter((s) => s.role === 'anyone'));
     const calls: Promise<unknown>[] = [bot.api.setMyCommands(everyone, { scope: { type: 'default' } })];
     for (const user of app.catalog.estate.users) {

@@ -14,7 +14,7 @@ import { withTimeout } from '../util/with-timeout';
 import { bindArgs, missingParams } from './bind-args';
 import { parseCommandLine, ParseError, type ParsedLine } from './parse';
 import type { CommandRegistry } from './registry';
-import type { CommandEnv, CommandSpec, Outcome, PressOutcome, Reply } from './types';
+import type { CommandEnv, CommandSpec, Outcome, PressOutcome, Reply, SubcommandSpec } from './types';
 
 export interface DispatcherOptions {
   registry: CommandRegistry;
@@ -26,6 +26,12 @@ export interface DispatcherOptions {
 }
 
 const STRANGER_REPLY = html`This is a private bot.`;
+
+/** The sub-command a line names (its first positional word), if the command has sub-commands. */
+export function subcommandOf(spec: CommandSpec, line: Pick<ParsedLine, 'positional'>): SubcommandSpec | undefined {
+  const word = line.positional[0]?.toLowerCase();
+  return word === undefined ? undefined : spec.subcommands?.find((s) => s.name === word);
+}
 type Progress = (html: Html) => void;
 const NO_PROGRESS: Progress = () => {};
 const HOUR_MS = 3_600_000;
@@ -155,6 +161,11 @@ export class Dispatcher {
     if (!stranger && !roleAllows(user.role, spec.role)) {
       await audit('denied', `needs ${spec.role}`);
       return { kind: 'denied', html: html`/${spec.name} needs the ${spec.role} role; you are ${user.role}.` };
+    }
+    const sub = subcommandOf(spec, line);
+    if (!stranger && sub && !roleAllows(user.role, sub.role)) {
+      await audit('denied', `${sub.name} needs ${sub.role}`);
+      return { kind: 'denied', html: html`/${spec.name} ${sub.name} needs the ${sub.role} role; you are ${user.role}.` };
     }
     if (spec.scope === 'private' && envelope.chatType !== 'private') {
       await audit('denied', 'private only');
@@ -366,7 +377,8 @@ export class Dispatcher {
       return { kind: 'final', popup: 'Cancelled.', html: html`Cancelled: ${code(action.line)}. Nothing was run.` };
     }
     const spec = this.registry.find(action.command);
-    if (!spec || !roleAllows(user.role, spec.role)) {
+    const sub = spec && subcommandOf(spec, { positional: action.line.split(/\s+/).slice(1) });
+    if (!spec || !roleAllows(user.role, spec.role) || (sub && !roleAllows(user.role, sub.role))) {
       await audit(action, 'denied', 'role changed');
       return { kind: 'final', popup: 'Not allowed any more.', html: html`Not run: your role no longer allows /${action.command}.` };
     }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { roleAllows } from '../auth/roles';
 import { windowsUnitOf, type Tunnel, type WindowsUnit } from '../config/catalog';
 import { OpsError, type DnsRecord, type TunnelInfo } from '../ops/ports';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
@@ -230,10 +229,23 @@ export const tunnel = defineCommand({
   summary: 'Cloudflare tunnels: where each hostname points, the 502 checklist, repoint with rollback',
   usage: '/tunnel [all | check <hostname> | repoint <hostname> [tunnel] | rollback <hostname>]',
   role: 'viewer',
+  examples: ['/tunnel', '/tunnel check gpu-stt.mana.how', '/tunnel repoint gpu-stt.mana.how mana-gpu-server'],
+  subcommands: [
+    { name: 'all', summary: 'Every public hostname and where it points', usage: '/tunnel all', role: 'viewer' },
+    { name: 'check', summary: "The 502 checklist for one hostname: DNS record, tunnel, ingress, the probe", usage: '/tunnel check <hostname>', role: 'viewer', examples: ['/tunnel check chat.mana.how'] },
+    {
+      name: 'repoint',
+      summary: 'Point a hostname at a tunnel (its CNAME), keeping the old target for a rollback',
+      usage: '/tunnel repoint <hostname> [tunnel]',
+      role: 'admin',
+      examples: ['/tunnel repoint gpu-stt.mana.how mana-gpu-server'],
+      confirms: true,
+    },
+    { name: 'rollback', summary: 'Undo the last repoint of a hostname (within 15 minutes)', usage: '/tunnel rollback <hostname>', role: 'admin', confirms: true },
+  ],
   confirm: (args: Args) => args.action === 'repoint' || args.action === 'rollback',
   params: [{ name: 'action' }, { name: 'hostname' }, { name: 'tunnel' }],
   args: schema,
-  permit: (args, user) => ((args.action === 'repoint' || args.action === 'rollback') && !roleAllows(user.role, 'admin') ? `/tunnel ${args.action} needs the admin role; you are ${user.role}.` : undefined),
   preview: (args, env) => preview(env, args),
   progress: (args) => html`⏳ ${args.action === 'rollback' ? 'Rolling back' : 'Repointing'} ${'hostname' in args ? args.hostname : ''}…`,
   async run({ args, env, user }) {

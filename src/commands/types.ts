@@ -81,12 +81,27 @@ export interface RunContext<A> {
   progress: (html: Html) => void;
 }
 
+/** A verb of a command (`/gpu restart`, `/tunnel repoint`): its own usage, help and the role it needs. */
+export interface SubcommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  role: RequiredRole;
+  examples?: string[];
+  /** Asks to confirm before it acts. */
+  confirms?: boolean;
+}
+
 export interface CommandSpec<A = unknown> {
   name: string;
   aliases?: string[];
   summary: string;
   usage: string;
+  /** Who may run the command at all; a sub-command may need more. */
   role: RequiredRole;
+  examples?: string[];
+  /** Chosen by the first word after the command; the dispatcher checks each one's role. */
+  subcommands?: SubcommandSpec[];
   /** Whether it asks first; a function decides by the arguments (`/gpu` reads, `/gpu restart` acts). */
   confirm: 'never' | 'always' | ((args: A) => boolean);
   /** Where it may be used; `private` keeps, say, the audit out of group chats. */

@@ -69,16 +69,16 @@ type HttpCheck = Extract<Check, { type: 'http' }>;
 /** A service's HTTP checks from the estate file. */
 export const httpChecksOf = (service: Service): HttpCheck[] => service.checks.filter((c): c is HttpCheck => c.type === 'http');
 
-/** One HTTP check, as the monitor and everyone else judge it: status, body, latency limit. */
+/** One HTTP check, as the monitor and everyone else judge it: status, body, latency limit. The reason names no URL (the check's label does). */
 export async function probeHttp(check: HttpCheck, prober: Prober, timeoutCapMs = Number.POSITIVE_INFINITY): Promise<Verdict> {
   const r = await prober.http(check.url, {
     timeoutMs: Math.min(check.timeout, timeoutCapMs),
     expectStatus: check.expect_status,
     ...(check.body_contains !== undefined && { bodyContains: check.body_contains }),
   });
-  if (!r.ok) return { ok: false, state: 'unhealthy', reason: `HTTP ${check.url}: ${r.error ?? 'failed'}` };
+  if (!r.ok) return { ok: false, state: 'unhealthy', reason: r.error ?? 'failed' };
   if (check.max_latency !== undefined && r.ms > check.max_latency) {
-    return { ok: false, state: 'unhealthy', reason: `HTTP ${check.url}: slow, ${r.ms} ms (limit ${check.max_latency} ms)` };
+    return { ok: false, state: 'unhealthy', reason: `slow: ${r.ms} ms (limit ${check.max_latency} ms)` };
   }
   return HEALTHY;
 }
@@ -88,7 +88,9 @@ export async function probeService(service: Service, prober: Prober, timeoutCapM
   const checks = httpChecksOf(service);
   if (checks.length === 0) return undefined;
   const verdicts = await Promise.all(checks.map((c) => probeHttp(c, prober, timeoutCapMs)));
-  return verdicts.find((v) => !v.ok) ?? { ok: true, state: 'healthy', reason: `its check ${checks[0]?.url}` };
+  const failed = verdicts.findIndex((v) => !v.ok);
+  if (failed >= 0) return { ...(verdicts[failed] as Verdict), reason: `HTTP ${checks[failed]?.url}: ${verdicts[failed]?.reason}` };
+  return { ok: true, state: 'healthy', reason: `its check ${checks[0]?.url}` };
 }
 
 /** A running unit or container is only as healthy as its own HTTP checks say. */

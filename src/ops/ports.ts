@@ -1,3 +1,5 @@
+import type { Html } from '../util/html';
+
 /**
  * The ports: what the domain (commands, auth, alerts) needs from the outside world, in our own words.
  * Adapters in src/ops/* implement them; nothing here names a client library.
@@ -153,11 +155,11 @@ export interface FallbackChannel {
   notify(title: string, text: string): Promise<void>;
 }
 
-/** Where alerts go: a chat that can show a message and change it later. */
+/** Where alerts go: a chat that can show a message and change it later. Text is Html, fitted by the adapter. */
 export interface Notifier {
   /** Returns the message id, for later edits. */
-  send(chatId: number, html: string, buttons?: { text: string; data: string }[][]): Promise<number>;
-  edit(chatId: number, messageId: number, html: string, buttons?: { text: string; data: string }[][]): Promise<void>;
+  send(chatId: number, html: Html, buttons?: { text: string; data: string }[][]): Promise<number>;
+  edit(chatId: number, messageId: number, html: Html, buttons?: { text: string; data: string }[][]): Promise<void>;
 }
 
 export interface FileSystemUsage {

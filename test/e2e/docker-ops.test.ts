@@ -384,8 +384,10 @@ describe('one judgement: /status and the monitor agree', () => {
     );
     const msg = await ask(VIEWER, '/status');
     const problems = msg.text.slice(msg.text.indexOf('Problems'));
-    expect(results['deaf:http']).toEqual({ ok: false, detail: `HTTP http://127.0.0.1:${deafPort}/health: ECONNREFUSED` });
-    expect(problems).toContain(`⚠️ <b>deaf</b>: HTTP http://127.0.0.1:${deafPort}/health: ECONNREFUSED · up `);
+    // The monitor's alert reads "<label>: <detail>"; /status says the same words.
+    const deaf = bot.app.checks.find((c) => c.id === 'deaf:http');
+    expect(results['deaf:http']).toEqual({ ok: false, detail: 'ECONNREFUSED' });
+    expect(problems).toContain(`⚠️ <b>deaf</b>: ${deaf?.label}: ECONNREFUSED · up `);
     expect(results['chat-backend:docker']).toMatchObject({ ok: false });
     expect(problems).toContain(`<b>chat-backend</b>: ${(results['chat-backend:docker'] as { detail: string }).detail.split(' · ')[0]}`);
     const detail = await ask(VIEWER, '/status deaf');

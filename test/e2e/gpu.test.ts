@@ -153,7 +153,7 @@ describe('/gpu', () => {
 
   it('roles: the Cloudflared service is admin-only; a viewer restarts nothing', async () => {
     expect((await ask(OPERATOR, '/gpu restart cloudflared')).text).toBe('Restarting gpu-cloudflared on the GPU box needs the admin role; you are operator.');
-    expect((await ask(VIEWER, '/gpu restart stt')).text).toBe('Restarting gpu-stt on the GPU box needs the operator role; you are viewer.');
+    expect((await ask(VIEWER, '/gpu restart stt')).text).toBe('/gpu restart needs the operator role; you are viewer.');
     const before = box.scripts.length;
     const prompt = await ask(ADMIN, '/gpu restart cloudflared');
     await confirm(ADMIN, prompt);

@@ -83,6 +83,9 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
     expect(menu({ type: 'chat', chat_id: ADMIN.id })).toEqual(expect.arrayContaining(['help', 'restart', 'audit']));
     expect(menu({ type: 'chat', chat_id: VIEWER.id })).not.toContain('restart');
     expect(menu({ type: 'chat_member', chat_id: OPS_GROUP.id, user_id: OPERATOR.id })).toContain('restart');
+    const describe = (name: string) => bot.emu.commands.get(JSON.stringify({ type: 'chat', chat_id: ADMIN.id }))?.find((c) => c.command === name)?.description;
+    expect(describe('tunnel')).toMatch(/\(viewer; repoint: admin, rollback: admin\)$/);
+    expect(describe('restart')).toMatch(/\(operator\)$/);
   });
 
   it('admin /help lists the commands with usage, in HTML that Telegram accepts', async () => {

@@ -20,6 +20,30 @@ describe('dispatcher', () => {
     expect(viewer).not.toContain('/audit');
   });
 
+  it('sub-commands are declarations: /help shows each with its role, /help <command> its usage and examples', async () => {
+    const { say } = setup();
+    const viewer = plain(await say(VIEWER.id, '/help'));
+    expect(viewer).toContain('/tunnel check <hostname> · viewer');
+    expect(viewer).not.toContain('/tunnel repoint');
+    const admin = plain(await say(ADMIN.id, '/help'));
+    expect(admin).toContain('/tunnel repoint <hostname> [tunnel] · admin · asks to confirm');
+    expect(admin).toContain('/gpu restart <stt|tts|img|llm|video|ollama|cloudflared> · operator · asks to confirm');
+    const detail = plain(await say(OPERATOR.id, '/help tunnel'));
+    expect(detail).toContain('Usage: /tunnel [all | check <hostname> | repoint <hostname> [tunnel] | rollback <hostname>]');
+    expect(detail).toContain('/tunnel repoint: Point a hostname at a tunnel');
+    expect(detail).toContain('Usage: /tunnel repoint <hostname> [tunnel] · admins and up · asks to confirm');
+    expect(detail).toContain('Examples: /tunnel repoint gpu-stt.mana.how mana-gpu-server');
+    expect(plain(await say(VIEWER.id, '/help audit'))).toBe('No command /audit that you can run. /help lists them.');
+  });
+
+  it("a sub-command's role is enforced before its arguments are read", async () => {
+    const { say, app } = setup();
+    expect(plain(await say(OPERATOR.id, '/tunnel repoint nothing.example'))).toBe('/tunnel repoint needs the admin role; you are operator.');
+    expect(plain(await say(VIEWER.id, '/gpu restart whatever'))).toBe('/gpu restart needs the operator role; you are viewer.');
+    const [entry] = await app.env.audit.recent(1);
+    expect(entry).toMatchObject({ action: 'gpu', result: 'denied', detail: 'restart needs operator' });
+  });
+
   it('/whoami answers a stranger in private with their id and how to be added; nothing else does', async () => {
     const { say } = setup();
     const who = await say(STRANGER.id, '/whoami');

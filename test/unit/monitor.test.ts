@@ -1,7 +1,8 @@
+import type { Html } from '../../src/util/html';
 import { describe, expect, it } from 'vitest';
 import type { CheckDef } from '../../src/alerts/checks';
 import { Monitor } from '../../src/alerts/monitor';
-import { fitLines } from '../../src/util/fit-lines';
+import { checkTelegramHtml } from '../support/telegram-emulator';
 import { Catalog } from '../../src/config/catalog';
 import { estateSchema } from '../../src/config/schema';
 import type { Notifier } from '../../src/ops/ports';
@@ -12,13 +13,13 @@ import { silentLogger } from '../support/fakes';
 class RecordingNotifier implements Notifier {
   readonly shown = new Map<number, string>();
   sent = 0;
-  async send(_chat: number, html: string): Promise<number> {
+  async send(_chat: number, html: Html): Promise<number> {
     this.sent++;
-    this.shown.set(this.sent, html);
+    this.shown.set(this.sent, html.value);
     return this.sent;
   }
-  async edit(_chat: number, id: number, html: string): Promise<void> {
-    this.shown.set(id, html);
+  async edit(_chat: number, id: number, html: Html): Promise<void> {
+    this.shown.set(id, html.value);
   }
 }
 
@@ -96,10 +97,15 @@ describe('monitor storms', () => {
     expect(notifier.shown.get(1)).toContain("The monitor's own reach: ✅ Docker socket · ❌ DNS (EAI_AGAIN)");
   });
 
-  it('never shows more than Telegram takes, cutting between lines', () => {
-    const text = fitLines(Array.from({ length: 500 }, (_, i) => `<b>alert ${i}</b>: something long enough to matter`));
-    expect(text.length).toBeLessThanOrEqual(4_000);
-    expect(text).toMatch(/<\/b>: something long enough to matter\n… and \d+ more$/);
+  it('a storm of 300 never shows more than Telegram takes: cut between lines, measured after entity parsing', async () => {
+    const { notifier, failing, minutes, names } = setup(300);
+    for (const n of names) failing.add(n);
+    await minutes(2);
+    const summary = notifier.shown.get(1) ?? '';
+    const checked = checkTelegramHtml(summary);
+    expect(checked.ok).toBe(true);
+    expect(checked.ok && checked.plain.length).toBeLessThanOrEqual(4096);
+    expect(summary).toMatch(/⛔ svc-\d+: HTTP 502\n… and more$/);
   });
 });
 
