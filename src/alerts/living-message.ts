@@ -51,6 +51,3 @@ export async function showEverywhere(
   }
   return { complete, delivered };
 }
-
-/** Whether every told message shows its page's text now. */
-export const allShow = (told: readonly Told[], pages: readonly Html[]) => told.every((t) => t.shown === pages[t.page ?? 0]?.value);

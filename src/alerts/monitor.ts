@@ -9,7 +9,7 @@ import { withTimeout } from '../util/with-timeout';
 import { SweepContext, type CheckDef, type CheckDeps, type CheckResult } from './checks';
 import { DEFAULT_POLICY, initialState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
 import { Leadership } from './leadership';
-import { allShow, showEverywhere, type Told } from './living-message';
+import { showEverywhere, type Told } from './living-message';
 import { maintenanceFor } from './maintenance';
 import { STORM_SIZE, StormBook, type StormMember } from './storms';
 import { Acks, type Ack } from '../estate/acks';
@@ -302,7 +302,7 @@ export class Monitor {
       },
     });
     if (delivered > 0) this.telegramDownSince = undefined;
-    if (!sendMissing) return complete && allShow(t.messages, [text]);
+    if (!sendMissing) return complete;
     if (t.messages.length > 0) t.failedAt ??= t.state.failingSince ?? t.state.since;
     await this.fallBack(def, t);
     // Reminders count from when the admin was told (after a silence, or after Telegram was away).

@@ -6,7 +6,7 @@ import type { BotCommand, Update } from 'grammy/types';
 import { sameSecret } from './secrets';
 import type { App } from '../app';
 import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
-import type { Button, CommandSpec, Outcome, PressOutcome } from '../commands/types';
+import type { Button, CommandSpec, Document, Outcome, PressOutcome } from '../commands/types';
 import { pacedProgress, progressGapMs } from './paced-progress';
 import { html, htmlToPlain, type Html } from '../util/html';
 import { CAPTION_LIMIT, fitHtml, MESSAGE_LIMIT } from '../util/telegram-text';
@@ -55,7 +55,7 @@ function keyboard(buttons: Button[][] | undefined): InlineKeyboard | undefined {
 const fitted = (value: Html) => fitHtml(value, MESSAGE_LIMIT, '… (cut: the whole reply follows as a file)');
 
 /** A reply too long for one message also comes whole, as a text file, so nothing is lost in the cut. */
-function overflowDocument(value: Html): { filename: string; content: string; caption: string } {
+function overflowDocument(value: Html): Document {
   return { filename: 'reply.txt', content: `${htmlToPlain(value)}\n`, caption: 'The whole reply' };
 }
 
@@ -122,6 +122,9 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     }
   };
 
+  /** A document after a message that was edited in place: a line naming it, then the file. */
+  const sendDocument = (api: Api, chatId: number, doc: Document) => send(api, chatId, { kind: 'reply', html: html`${doc.caption ?? doc.filename}`, document: doc });
+
   /** Edits a message in place; "not modified" (a Refresh that found nothing new) is not an error. */
   const edit = async (api: Api, chatId: number, messageId: number, outcome: Extract<Outcome, { html: unknown }>): Promise<boolean> => {
     const text = fitted(outcome.html);
@@ -185,7 +188,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       const outcome = await dispatcher.handleText(envelope, data.slice(2));
       const messageId = ctx.callbackQuery.message?.message_id;
       if (data.startsWith(EDIT_PREFIX) && outcome.kind === 'reply' && !outcome.document && messageId !== undefined) {
-        if (await edit(ctx.api, envelope.chatId, messageId, outcome)) await send(ctx.api, envelope.chatId, { kind: 'reply', html: html`The whole reply`, document: overflowDocument(outcome.html) });
+        if (await edit(ctx.api, envelope.chatId, messageId, outcome)) await sendDocument(ctx.api, envelope.chatId, overflowDocument(outcome.html));
       } else await send(ctx.api, envelope.chatId, outcome);
       return;
     }
@@ -228,7 +231,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       if (result.kind === 'silent' || result.kind === 'confirm') return;
       const cut = messageId !== undefined ? await edit(api, chatId, messageId, result) : true;
       const doc = result.document ?? (cut ? overflowDocument(result.html) : undefined);
-      if (doc) await send(api, chatId, { kind: 'reply', html: html`${doc.caption ?? doc.filename}`, document: doc });
+      if (doc) await sendDocument(api, chatId, doc);
     } finally {
       clearInterval(keepTyping);
     }

@@ -26,15 +26,15 @@ export interface DispatcherOptions {
 }
 
 const STRANGER_REPLY = html`This is a private bot.`;
+const HOUR_MS = 3_600_000;
+type Progress = (html: Html) => void;
+const NO_PROGRESS: Progress = () => {};
 
 /** The sub-command a line names (its first positional word), if the command has sub-commands. */
 export function subcommandOf(spec: CommandSpec, line: Pick<ParsedLine, 'positional'>): SubcommandSpec | undefined {
   const word = line.positional[0]?.toLowerCase();
   return word === undefined ? undefined : spec.subcommands?.find((s) => s.name === word);
 }
-type Progress = (html: Html) => void;
-const NO_PROGRESS: Progress = () => {};
-const HOUR_MS = 3_600_000;
 
 /**
  * The one pipeline every front-end uses: look up -> authorise -> validate -> (confirm) -> run with a
@@ -96,7 +96,7 @@ export class Dispatcher {
     return missing.length > 0 && guided ? { command: spec.name, rest: line.rest, missing } : undefined;
   }
 
-  async handleText(envelope: Envelope, text: string, progress: Progress = NO_PROGRESS): Promise<Outcome> {
+  async handleText(envelope: Envelope, text: string): Promise<Outcome> {
     const started = this.env.now();
     let line: ParsedLine | undefined;
     let parseProblem: string | undefined;
@@ -132,7 +132,7 @@ export class Dispatcher {
     if (admission.ok) user = admission.user;
     else if (admission.reason === 'stranger' && spec?.role === 'anyone') {
       user = { id: admission.userId as number, name: 'stranger', role: 'viewer' };
-      return this.finish(spec, line, envelope, { ...user }, true, audit, parseProblem, progress);
+      return this.finish(spec, line, envelope, { ...user }, true, audit, parseProblem);
     } else return this.refuseAdmission(admission, envelope, line, audit);
 
     if (!spec) {
@@ -145,7 +145,7 @@ export class Dispatcher {
           : html`Unknown command /${line.name}. /help lists what you can run.`,
       };
     }
-    return this.finish(spec, line, envelope, user, false, audit, parseProblem, progress);
+    return this.finish(spec, line, envelope, user, false, audit, parseProblem);
   }
 
   private async finish(
@@ -156,7 +156,6 @@ export class Dispatcher {
     stranger: boolean,
     audit: (result: string, detail?: string, ref?: string) => Promise<void>,
     parseProblem: string | undefined,
-    progress: Progress,
   ): Promise<Outcome> {
     if (!stranger && !roleAllows(user.role, spec.role)) {
       await audit('denied', `needs ${spec.role}`);
@@ -196,7 +195,7 @@ export class Dispatcher {
       return { kind: 'denied', html: html`${refusal}` };
     }
     const missing = spec.ready?.(bound.args, this.env);
-    if (missing) return this.notReady(spec, missing, audit);
+    if (missing) return { kind: 'unavailable', html: await this.notReady(spec, missing, audit) };
 
     const asks = typeof spec.confirm === 'function' ? spec.confirm(bound.args) : spec.confirm === 'always';
     if (asks) {
@@ -226,16 +225,13 @@ export class Dispatcher {
         return this.storeDown(err, audit);
       }
     }
-    return this.execute(spec, bound.args, user, envelope, audit, progress);
+    return this.execute(spec, bound.args, user, envelope, audit, NO_PROGRESS);
   }
 
   /** Something the bot lacks (a key, an endpoint): said before any confirmation, with what to do. */
-  private async notReady(spec: CommandSpec, err: OpsError, audit: (result: string, detail?: string) => Promise<void>): Promise<Outcome> {
+  private async notReady(spec: CommandSpec, err: OpsError, audit: (result: string, detail?: string) => Promise<void>): Promise<Html> {
     await audit('unavailable', `${err.code}: ${err.message}`);
-    return {
-      kind: 'unavailable',
-      html: lines([html`/${spec.name} cannot run: ${err.message}.`, ...(err.hint ? [html`Next: ${err.hint}`] : [])]),
-    };
+    return lines([html`/${spec.name} cannot run: ${err.message}.`, ...(err.hint ? [html`Next: ${err.hint}`] : [])]);
   }
 
   private invalid(spec: CommandSpec, problems: string[]): Outcome {
@@ -377,7 +373,7 @@ export class Dispatcher {
       return { kind: 'final', popup: 'Cancelled.', html: html`Cancelled: ${code(action.line)}. Nothing was run.` };
     }
     const spec = this.registry.find(action.command);
-    const sub = spec && subcommandOf(spec, { positional: action.line.split(/\s+/).slice(1) });
+    const sub = spec && subcommandOf(spec, this.parse(action.line) ?? { positional: [] });
     if (!spec || !roleAllows(user.role, spec.role) || (sub && !roleAllows(user.role, sub.role))) {
       await audit(action, 'denied', 'role changed');
       return { kind: 'final', popup: 'Not allowed any more.', html: html`Not run: your role no longer allows /${action.command}.` };
@@ -390,10 +386,7 @@ export class Dispatcher {
       return { kind: 'final', popup: 'Not allowed.', html: html`Not run: ${refusal ?? ''}` };
     }
     const missing = spec.ready?.(again.data, this.env);
-    if (missing) {
-      const outcome = await this.notReady(spec, missing, (result, detail) => audit(action, result, detail));
-      return { kind: 'final', popup: 'Not run.', html: 'html' in outcome ? outcome.html : html`Not run.` };
-    }
+    if (missing) return { kind: 'final', popup: 'Not run.', html: await this.notReady(spec, missing, (result, detail) => audit(action, result, detail)) };
     await audit(action, 'confirmed');
     return {
       kind: 'run',

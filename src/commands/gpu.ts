@@ -10,6 +10,7 @@ import { serviceArg } from './args';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand, type CommandEnv } from './types';
 import { withTimeout } from '../util/with-timeout';
+import { reachGpuBox } from '../estate/gpu-box';
 import { judgeUnit } from '../estate/health';
 import { restartWindowMs } from '../estate/restart';
 import { restartFailure, restartLine } from './restart-report';
@@ -35,10 +36,9 @@ const mib = (n: number | null) => (n === null ? 'n/a' : `${(n / 1024).toFixed(1)
 const val = (n: number | null, unit: string) => (n === null ? 'n/a' : `${Math.round(n)}${unit}`);
 
 async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: ReturnType<typeof buttonRows> }> {
-  const gpu = env.gpu;
-  const box = env.catalog.estate.gpu_box;
-  if (!box) throw new OpsError('invalid', 'no GPU box is configured', 'add gpu_box to the estate file');
-  if (!gpu) throw new OpsError('invalid', `the GPU box ${box.name} is in the estate file, but the bot has no SSH key for it`, 'set GPU_SSH_KEY_PATH to the private key');
+  const reach = reachGpuBox(env.catalog, env.gpu);
+  if (reach instanceof OpsError) throw reach;
+  const { box, gpu } = reach;
   const services = env.catalog.services.filter((s) => s.host === 'gpu' && s.windows);
   const units = services.map(windowsUnitOf).filter((u): u is NonNullable<typeof u> => u !== undefined);
   const checks = services.flatMap((s) => s.checks.filter((c) => c.type === 'http').map((c) => ({ service: s, url: c.url, timeout: c.timeout })));

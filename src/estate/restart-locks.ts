@@ -21,9 +21,4 @@ export class RestartLocks {
   async release(service: string): Promise<void> {
     await this.store.del(key(service));
   }
-
-  async holder(service: string): Promise<LockHolder | undefined> {
-    const raw = await this.store.get(key(service));
-    return raw ? (JSON.parse(raw) as LockHolder) : undefined;
-  }
 }

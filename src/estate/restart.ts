@@ -2,6 +2,7 @@ import { windowsUnitOf, type Catalog } from '../config/catalog';
 import type { Service } from '../config/schema';
 import { OpsError, type ContainerRuntime, type GpuHost, type Prober, type StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
+import { reachGpuBox } from './gpu-box';
 import { combine, judgeContainer, judgeUnit, probeService, type Verdict } from './health';
 import { RestartLocks } from './restart-locks';
 import { Silences } from './silences';
@@ -68,10 +69,8 @@ export class Restarter {
       return this.d.docker(service.host) ? undefined : new OpsError('unreachable', `no Docker host "${service.host}" is configured`, 'add it under docker_hosts');
     }
     if (!windowsUnitOf(service)) return new OpsError('invalid', `${service.name} is neither a container nor a GPU-box unit`, 'give it container: or windows: in the estate file');
-    const box = this.d.catalog.estate.gpu_box;
-    if (!box) return new OpsError('invalid', 'no GPU box is configured', 'add gpu_box to the estate file');
-    if (!this.d.gpu) return new OpsError('unreachable', `the GPU box ${box.name} is in the estate file, but the bot has no SSH key for it`, 'set GPU_SSH_KEY_PATH to the private key');
-    return undefined;
+    const reach = reachGpuBox(this.d.catalog, this.d.gpu);
+    return reach instanceof OpsError ? reach : undefined;
   }
 
   async restart(service: Service, by: string, signal: AbortSignal): Promise<RestartResult> {
