@@ -7,12 +7,14 @@ import { buildApp } from './app';
 import { ConsoleNotifier, TelegramNotifier } from './bot/notifiers';
 import { runConsole } from './bot/console';
 import { createTelegramFrontEnd } from './bot/telegram';
+import { createTelegramLink } from './bot/telegram-link';
 import { ConfigError, loadEstateFile, readEnv } from './config/load';
 import type { Estate } from './config/schema';
 import { DockerRuntime } from './ops/docker/docker-runtime';
 import { NtfyChannel } from './ops/probes/ntfy';
 import { PrometheusMetrics } from './ops/prometheus-metrics';
 import { timed } from './ops/timed';
+import { formatDuration } from './util/duration';
 import { text } from './util/html';
 import { withTimeout } from './util/with-timeout';
 import { CloudflareApi } from './ops/cloudflare/cloudflare-api';
@@ -76,8 +78,9 @@ async function main(): Promise<number> {
   const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
 
-  const monitorFor = (notifier: ConstructorParameters<typeof Monitor>[0]['notifier']) =>
+  const monitorFor = (notifier: ConstructorParameters<typeof Monitor>[0]['notifier'], reach?: ConstructorParameters<typeof Monitor>[0]['reach']) =>
     new Monitor({
+      ...(reach && { reach }),
       checks: app.checks,
       deps: { catalog: app.catalog, prober: app.env.prober, disk: app.env.disk, docker: app.env.docker, gpu: app.env.gpu, tunnels: app.env.tunnels },
       store,
@@ -128,22 +131,27 @@ async function main(): Promise<number> {
     await store.close();
     return 2;
   }
+  const apiRoot = env.TELEGRAM_API_ROOT?.replace(/\/+$/, '');
+  const link = createTelegramLink({ token: env.TELEGRAM_BOT_TOKEN as string, ...(apiRoot && { apiRoot }), log, onApiError: (code) => metrics.telegramError(code) });
   const frontEnd = createTelegramFrontEnd({
     token: env.TELEGRAM_BOT_TOKEN as string,
-    ...(env.TELEGRAM_API_ROOT && { apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, '') }),
+    ...(apiRoot && { apiRoot }),
     app,
     log,
-    onApiError: (code) => metrics.telegramError(code),
+    link,
     ...(process.env.MANA_OPS_POLL_TIMEOUT && { pollTimeoutSeconds: Number(process.env.MANA_OPS_POLL_TIMEOUT) }),
     ...(env.TELEGRAM_WEBHOOK_URL && env.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: env.TELEGRAM_WEBHOOK_URL, secret: env.TELEGRAM_WEBHOOK_SECRET } }),
   });
   const onMigrate = (from: number, to: number) =>
     log.warn({ from, to }, `alert chat ${from} became supergroup ${to}: following it; put ${to} under chats.alerts in the estate file`);
-  // One notifier for the monitor and Alertmanager: one queue per chat, one pace.
-  const notifier = new TelegramNotifier(frontEnd.bot.api, undefined, onMigrate);
-  metrics.measureOutbox(() => notifier.depth);
-  const monitor = monitorFor(notifier);
-  const intake = env.ALERTMANAGER_TOKEN ? new AlertmanagerIntake({ store, notifier, catalog: app.catalog, log }) : undefined;
+  // One notifier for the monitor and Alertmanager: one queue per chat, one pace, one bounded attempt per call.
+  const notifier = new TelegramNotifier(link.alertApi, undefined, onMigrate);
+  const monitor = monitorFor(notifier, link.reach);
+  const outbox = () => notifier.depth + monitor.backlog;
+  link.reach.backlog = outbox;
+  metrics.measureOutbox(outbox);
+  metrics.measureTelegram(() => link.reach.downSince);
+  const intake = env.ALERTMANAGER_TOKEN ? new AlertmanagerIntake({ store, notifier, catalog: app.catalog, log, reach: link.reach }) : undefined;
   // The HTTP endpoint comes first: in webhook mode Telegram may post as soon as the webhook is set.
   const http =
     env.HTTP_PORT !== undefined
@@ -153,8 +161,15 @@ async function main(): Promise<number> {
           metrics: () => metrics.text(),
           health: async () => {
             const part = (p: Promise<unknown>) => withTimeout(p, 3_000, () => new Error('no answer within 3 s')).then(() => ({ ok: true }), (e: Error) => ({ ok: false, detail: e.message }));
-            const [telegram, redis] = await Promise.all([part(frontEnd.bot.api.getMe()), part(store.ping())]);
-            return { telegram, redis: store.kind === 'redis' ? redis : { ok: true, detail: 'in memory' }, monitor: { ok: true, detail: monitor.leading ? 'leader' : 'follower' } };
+            const redis = await part(store.ping());
+            const away = link.reach.downSince;
+            const telegram = away === undefined ? { ok: true } : { ok: false, detail: `unreachable for ${formatDuration(Date.now() - away)} (${link.reach.lastError ?? '?'})` };
+            return {
+              telegram,
+              redis: store.kind === 'redis' ? redis : { ok: true, detail: 'in memory' },
+              monitor: { ok: true, detail: monitor.leading ? 'leader' : 'follower' },
+              outbox: { ok: true, detail: `${outbox()} queued` },
+            };
           },
           ...(intake && env.ALERTMANAGER_TOKEN && { alertmanager: { intake, token: env.ALERTMANAGER_TOKEN } }),
           ...(frontEnd.webhook && { telegram: frontEnd.webhook }),
@@ -173,9 +188,10 @@ async function main(): Promise<number> {
   if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
   log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
   intake?.start();
-  // The bot watches itself: a notice when it starts and stops cleanly, and a dead man's switch while it runs.
-  const tell = (line: string) => Promise.all(estate.chats.alerts.map((chat) => notifier.send(chat, text(line)).catch(() => undefined)));
-  await tell(`🟢 mana-ops started · ${app.checks.length} checks · ${estate.services.length} services · ${frontEnd.webhook ? 'webhook' : 'polling'}`);
+  // The bot watches itself: a notice when it starts and stops cleanly (queued, so none is lost while Telegram
+  // is away), and a dead man's switch while it runs. Only the instance that runs the checks speaks.
+  await monitor.ready();
+  monitor.announce(text(`🟢 mana-ops started · ${app.checks.length} checks · ${estate.services.length} services · ${frontEnd.webhook ? 'webhook' : 'polling'}`));
   const beat = () =>
     env.HEARTBEAT_URL
       ? fetch(env.HEARTBEAT_URL, { method: 'POST', body: 'mana-ops alive', signal: AbortSignal.timeout(10_000) }).then(
@@ -194,10 +210,11 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   clearInterval(heartbeat);
-  await tell('🔴 mana-ops stopping (clean shutdown): no alerts until it is back.');
+  // Within seconds even while Telegram is away: the stopping notice gets a moment, then waits in Redis.
+  const at = new Date().toISOString().slice(11, 16);
+  await monitor.stop({ notice: text(`🔴 mana-ops stopping (clean shutdown at ${at} UTC): no alerts until it is back.`), drainMs: 3_000 });
   await http?.close();
   await intake?.stop();
-  await monitor.stop();
   await frontEnd.stop();
   await shell?.close();
   await store.close();
@@ -209,6 +226,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => {
     process.exitCode = code;
+    // Everything was closed; a check still waiting out its timeout must not hold the exit up.
+    setTimeout(() => process.exit(code), 1_000).unref();
   },
   (err: unknown) => {
     process.stderr.write(`mana-ops: unexpected failure: ${(err as Error)?.message ?? String(err)}\n`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Catalog } from '../config/catalog';
-import type { Notifier, StateStore } from '../ops/ports';
+import type { ChannelReach, Notifier, StateStore } from '../ops/ports';
 import { bold, html, type Html } from '../util/html';
 import { paginate } from '../util/telegram-text';
 import { showEverywhere, type Told } from './living-message';
@@ -80,6 +80,8 @@ export interface IntakeOptions {
   groupWaitMs?: number;
   /** From this many new groups in one wait, a storm digest instead of a message each. */
   stormGroups?: number;
+  /** While Telegram is away, flushes wait for it (the webhooks are still taken and kept). */
+  reach?: ChannelReach;
 }
 
 type Buttons = { text: string; data: string }[][];
@@ -194,7 +196,7 @@ export class AlertmanagerIntake {
    * locked to plan and to record: the paced sending in between never holds up an incoming webhook.
    */
   async flush(): Promise<void> {
-    if (this.flushing) return;
+    if (this.flushing || this.o.reach?.downSince !== undefined) return;
     this.flushing = true;
     try {
       const plan = await this.exclusive(async () => {

@@ -12,11 +12,47 @@ export interface Told {
   shown?: string;
 }
 
+/** What one alert should show: its pages, the first page's buttons, and whether a chat not told yet is told. */
+export interface LivingView {
+  pages: readonly Html[];
+  buttons?: Buttons;
+  /** false: only edit what was told (a recovery is never sent where the failure was not). */
+  sendMissing?: boolean;
+}
+
 /**
- * An alert as living messages, the same for the monitor's incidents and storms and for Alertmanager's groups:
- * every chat gets each page once and sees it edited as it changes. Per chat and in order: a chat whose send
- * fails keeps the rest of its pages for the next call (which retries exactly what is missing), other chats go
- * on. Says whether every chat shows every page, and how many calls went through. `sendMissing: false` only edits what was told (a recovery is never sent where the failure was not).
+ * Brings one chat's messages of an alert up to date with `view`, page by page in order: a page not told yet is
+ * sent, one that shows other text is edited. Throws at the first failed call; what went through is recorded in
+ * `told`, so the next call retries exactly what is missing. Returns how many calls went through.
+ */
+export async function showIn(notifier: Notifier, chatId: number, told: Told[], view: LivingView): Promise<number> {
+  let delivered = 0;
+  for (let page = 0; page < view.pages.length; page++) {
+    const html = view.pages[page] as Html;
+    const buttons = page === 0 ? (view.buttons ?? []) : [];
+    const existing = told.find((t) => t.chatId === chatId && (t.page ?? 0) === page);
+    if (!existing) {
+      if (view.sendMissing === false) continue;
+      told.push({ chatId, page, messageId: await notifier.send(chatId, html, buttons), shown: html.value });
+      delivered++;
+    } else if (existing.shown !== html.value) {
+      await notifier.edit(chatId, existing.messageId, html, buttons);
+      existing.shown = html.value;
+      delivered++;
+    }
+  }
+  return delivered;
+}
+
+/** Whether every message told shows what `view` says (and at least one was told). */
+export function showsEverywhere(told: readonly Told[], view: LivingView): boolean {
+  return told.length > 0 && told.every((t) => t.shown === view.pages[t.page ?? 0]?.value);
+}
+
+/**
+ * An alert as living messages in every chat (Alertmanager's groups): each chat in turn through showIn; a chat
+ * whose call fails keeps the rest for the next call, other chats go on. Says whether every chat shows every
+ * page, and how many calls went through.
  */
 export async function showEverywhere(
   notifier: Notifier,
@@ -28,25 +64,11 @@ export async function showEverywhere(
   let complete = true;
   let delivered = 0;
   for (const chatId of chats) {
-    for (let page = 0; page < pages.length; page++) {
-      const html = pages[page] as Html;
-      const buttons = page === 0 ? (options.buttons ?? []) : [];
-      const existing = told.find((t) => t.chatId === chatId && (t.page ?? 0) === page);
-      try {
-        if (!existing) {
-          if (options.sendMissing === false) continue;
-          told.push({ chatId, page, messageId: await notifier.send(chatId, html, buttons), shown: html.value });
-          delivered++;
-        } else if (existing.shown !== html.value) {
-          await notifier.edit(chatId, existing.messageId, html, buttons);
-          existing.shown = html.value;
-          delivered++;
-        }
-      } catch (err) {
-        complete = false;
-        options.onError?.(chatId, err as Error);
-        break; // this chat's later pages wait for this one
-      }
+    try {
+      delivered += await showIn(notifier, chatId, told, { pages, ...(options.buttons && { buttons: options.buttons }), ...(options.sendMissing !== undefined && { sendMissing: options.sendMissing }) });
+    } catch (err) {
+      complete = false;
+      options.onError?.(chatId, err as Error);
     }
   }
   return { complete, delivered };

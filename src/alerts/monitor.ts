@@ -1,16 +1,20 @@
 import pLimit from 'p-limit';
 import type { Catalog } from '../config/catalog';
-import { NO_METRICS, type FallbackChannel, type Metrics, type Notifier, type StateStore } from '../ops/ports';
+import { NO_METRICS, type ChannelReach, type FallbackChannel, type Metrics, type Notifier, type StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
 import { bold, Html, html, lines as joinLines } from '../util/html';
 import { fitHtml } from '../util/telegram-text';
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/with-timeout';
+import { AwayLog } from './catch-up';
+import { ChatLanes } from './chat-lanes';
+import { CheckSchedule } from './check-schedule';
 import { SweepContext, type CheckDef, type CheckDeps, type CheckResult } from './checks';
 import { DEFAULT_POLICY, initialState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
 import { Leadership } from './leadership';
-import { showEverywhere, type Told } from './living-message';
+import { showIn, showsEverywhere, type LivingView, type Told } from './living-message';
 import { maintenanceFor } from './maintenance';
+import { NoticeQueue } from './notice-queue';
 import { STORM_SIZE, StormBook, type StormMember } from './storms';
 import { Acks, type Ack } from '../estate/acks';
 import { OpenIncidents, type OpenIncident } from '../estate/open-incidents';
@@ -25,17 +29,18 @@ interface Tracked {
   messages: Told[];
   /** Written by older versions: the text all messages showed. */
   shown?: string;
-  /** A recovery that could not be delivered yet. */
-  resolvePending?: boolean;
   /** When the told incident started failing, for "recovered after …". */
   failedAt?: number;
   /** The storm summary this incident was told in, instead of a message of its own. */
   stormId?: string;
   /** Told through the fallback channel while Telegram was down. */
   fallbackSent?: boolean;
-  /** Reminders and flapping notices not yet taken by every alert chat: kept with the incident, sent in order. */
+  /** Written by older versions: notices kept with the incident (now in the notice queue). */
   notices?: { text: string; chats: number[] }[];
 }
+
+/** What an incident's messages should show now; a recovery only edits what was told. */
+type IncidentView = LivingView & { recovery: boolean };
 
 export interface MonitorOptions {
   checks: CheckDef[];
@@ -55,27 +60,50 @@ export interface MonitorOptions {
   metrics?: Metrics;
   /** The bot's own reach (Docker socket, DNS, …), asked when a storm begins: is it the estate, or the monitor? */
   canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>;
+  /** Whether Telegram takes messages: delivery waits for it; the fallback and the catch-up message go by it. */
+  reach?: ChannelReach;
+  /** Results arriving within this long are judged together (a storm is several incidents at once). */
+  gatherMs?: number;
+  /** How often the leader renews its lease, and a follower looks whether the leader is gone. */
+  leaseEveryMs?: number;
+  /** The wait after Telegram refused a delivery, by consecutive failures. */
+  retryMs?: (failures: number) => number;
 }
 
 /**
- * Runs the checks on their schedule (bounded concurrency: one hanging endpoint delays nothing), moves each
- * incident through its state machine, and keeps one living message per incident in every alert chat.
- * Delivery is derived from state: a message that could not be sent is sent on the next sweep.
+ * Runs each check on its own clock, moves each incident through its state machine, and keeps one living
+ * message per incident in every alert chat. Checking never waits for telling: results are judged into what
+ * each chat should show, and one delivery lane per chat brings its chat up to date on its own, waiting for
+ * Telegram while it is away. Delivery is derived from state, so what could not be sent is sent later, once.
  */
 export class Monitor {
   private readonly tracked = new Map<string, Tracked>();
+  private readonly views = new Map<string, IncidentView>();
+  /** Transitions since the last judgement, by check. */
+  private readonly transitions = new Map<string, Transition>();
   private readonly storms: StormBook;
   private readonly leadership: Leadership;
-  private readonly dueAt = new Map<string, number>();
+  private readonly schedule: CheckSchedule;
+  private readonly lanes: ChatLanes;
+  private readonly notices: NoticeQueue;
+  private readonly away = new AwayLog();
   private readonly silences: Silences;
   private readonly acks: Acks;
   private readonly openIncidents: OpenIncidents;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly policy: IncidentPolicy;
-  /** Since when every send to Telegram has failed; undefined while it works. */
-  private telegramDownSince: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly dirty = new Set<string>();
+  private readonly fallbackInFlight = new Set<string>();
+  /** The last write failed: once the store takes writes again, everything is written (it may have lost it all). */
+  private storeLost = false;
+  private judging: Promise<void> = Promise.resolve();
+  private judgeTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> | undefined;
+  private saveAgain = false;
+  private followed = false;
+  private stopped = false;
+  private firstLease: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: MonitorOptions) {
     this.silences = new Silences(o.store, o.now);
@@ -83,8 +111,13 @@ export class Monitor {
     this.openIncidents = new OpenIncidents(o.store);
     this.limit = pLimit(o.concurrency ?? 16);
     this.policy = o.policy ?? DEFAULT_POLICY;
-    this.storms = new StormBook(o.store, o.notifier, () => o.catalog.estate.chats.alerts, o.log);
+    const chats = () => o.catalog.estate.chats.alerts;
+    this.storms = new StormBook(o.store, o.notifier, chats);
     this.leadership = new Leadership(o.store, o.instanceId);
+    this.notices = new NoticeQueue(o.store, o.log);
+    this.schedule = new CheckSchedule({ checks: o.checks, run: (def) => this.runCheck(def), now: o.now, jitterRatio: o.jitterRatio ?? 0 });
+    this.lanes = new ChatLanes({ chats, work: (chatId) => this.deliverTo(chatId), log: o.log, ...(o.reach && { reach: o.reach }), ...(o.retryMs && { retryMs: o.retryMs }) });
+    o.reach?.onChange((up, since) => (up ? this.telegramBack(since) : this.telegramAway(since)));
   }
 
   /** Whether this instance runs the checks (the other instances follow). */
@@ -92,74 +125,167 @@ export class Monitor {
     return this.leadership.leading;
   }
 
-  /** Loads what the last run knew; a check without a record starts as ok. */
+  /** Alert messages, summaries and notices not yet shown where they should be. */
+  get backlog(): number {
+    let n = this.notices.depth + this.storms.backlog;
+    for (const [id, view] of this.views) {
+      const told = this.tracked.get(id)?.messages ?? [];
+      for (const chatId of this.o.catalog.estate.chats.alerts) {
+        const t = told.find((m) => m.chatId === chatId);
+        if (t ? t.shown !== view.pages[0]?.value : view.sendMissing !== false) n++;
+      }
+    }
+    return n;
+  }
+
+  /** Loads the incident book as the store has it (at start, and when this instance takes over). */
   async load(): Promise<void> {
-    const now = this.o.now();
+    const legacy: { text: string; chats: number[] }[] = [];
     for (const def of this.o.checks) {
       const raw = await this.o.store.get(`incident:${def.id}`).catch(() => null);
-      this.tracked.set(def.id, raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(now), messages: [] });
-      this.dueAt.set(def.id, now + Math.random() * (this.o.jitterRatio ?? 0) * def.intervalMs);
+      const t = raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(this.o.now()), messages: [] };
+      if (t.notices) legacy.push(...t.notices);
+      delete t.notices;
+      this.tracked.set(def.id, t);
     }
     await this.storms.load();
+    await this.notices.load();
+    for (const n of legacy) this.notices.add(new Html(n.text), n.chats, this.o.now());
+    this.views.clear();
+    this.schedule.reset();
   }
 
-  start(tickMs = 5_000): void {
-    const tick = () => {
-      this.running = this.sweep()
-        .catch((err: unknown) => this.o.log.error({ err: (err as Error).message }, 'monitor sweep failed'))
+  /** Runs the checks on their own clocks (while this instance leads) until stop(). */
+  start(): void {
+    let first = true;
+    const lease = () => {
+      const renewed = this.lease();
+      if (first) this.firstLease = renewed.catch(() => undefined);
+      first = false;
+      void renewed
+        .then(() => this.judge())
+        .catch((err: unknown) => this.o.log.error({ err: (err as Error).message }, 'monitor lease failed'))
         .finally(() => {
-          this.timer = setTimeout(tick, tickMs);
+          if (!this.stopped) this.leaseTimer = setTimeout(lease, this.o.leaseEveryMs ?? 5_000);
         });
     };
-    this.timer = setTimeout(tick, 0);
+    lease();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    await this.running;
-    await this.leadership.release();
+  /** Resolves once start() knows whether this instance leads. */
+  ready(): Promise<void> {
+    return this.firstLease;
   }
 
-  /** Runs the checks that are due, then delivers what changed. Tests call it directly with their own clock. */
+  /** One message to every alert chat, queued (kept in the store) until each has taken it. Only the leader speaks. */
+  announce(text: Html): void {
+    if (!this.leading) return;
+    this.notices.add(text, this.o.catalog.estate.chats.alerts, this.o.now());
+    this.lanes.kick();
+  }
+
+  /**
+   * Stops checking; gives what is queued (the stopping notice, say) up to `drainMs` to go out, then keeps the
+   * rest in the store for the next start and hands the lead over.
+   */
+  async stop(options: { notice?: Html; drainMs?: number } = {}): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.leaseTimer);
+    clearTimeout(this.judgeTimer);
+    this.schedule.stop();
+    if (options.notice) this.announce(options.notice);
+    this.lanes.kick();
+    if (this.leading) await this.lanes.drained(options.drainMs ?? 3_000);
+    this.lanes.stop();
+    await this.judging.catch(() => undefined);
+    if (this.leading) {
+      await this.save();
+      await this.notices.save();
+      await this.leadership.release();
+    }
+  }
+
+  /**
+   * Runs the checks that are due and judges their results, then waits until every chat is up to date or waiting
+   * for Telegram. Tests call it directly with their own clock; start() runs the same steps on each check's clock.
+   */
   async sweep(): Promise<void> {
-    if (!(await this.leadership.renew())) return;
-    const now = this.o.now();
+    await this.lease();
+    if (!this.leading) return;
+    await Promise.all(this.schedule.due().map((def) => this.schedule.launch(def)));
+    await this.judge();
+    await this.lanes.settled();
+  }
+
+  /** Renews the lead; an instance that takes over reads the book as it stands, so it neither repeats nor forgets. */
+  private async lease(): Promise<void> {
+    const was = this.leadership.leading;
+    const now = await this.leadership.renew();
+    if (now && !was) {
+      await this.load();
+      if (!this.stopped && this.o.leaseEveryMs !== 0) this.schedule.start();
+      if (this.followed) {
+        this.o.log.warn({ instance: this.o.instanceId }, 'took over the checks: the instance that ran them stopped renewing its lease');
+        this.announce(html`🟢 mana-ops: another instance took over the checks (the one that ran them stopped answering).`);
+      }
+      this.lanes.kick();
+    } else if (!now) {
+      this.followed = true;
+      if (was) {
+        this.o.log.warn('lost the lead: another instance runs the checks now');
+        this.schedule.stop();
+      }
+    }
+  }
+
+  private async runCheck(def: CheckDef): Promise<void> {
     const sweep = new SweepContext(this.o.deps);
-    const due = this.o.checks.filter((d) => (this.dueAt.get(d.id) ?? 0) <= now);
-    const results = await Promise.all(
-      due.map((def) =>
-        this.limit(async (): Promise<[CheckDef, CheckResult]> => {
-          const started = performance.now();
-          let result: CheckResult;
-          try {
-            result = await withTimeout(def.run(sweep), def.timeoutMs + 1_000, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`));
-          } catch (err) {
-            result = { ok: false, detail: (err as Error).message };
-          }
-          (this.o.metrics ?? NO_METRICS).check(def.id, result.ok, performance.now() - started);
-          return [def, result];
-        }),
-      ),
-    );
-    const transitions = new Map<string, Transition>();
-    for (const [def, result] of results) {
-      const t = this.tracked.get(def.id) ?? { state: initialState(now), messages: [] };
-      const next = step(t.state, result, this.o.now(), this.policy);
-      this.tracked.set(def.id, { ...t, state: next.state });
-      transitions.set(def.id, next.transition);
-      const jitter = 1 + (Math.random() - 0.5) * (this.o.jitterRatio ?? 0);
-      this.dueAt.set(def.id, now + def.intervalMs * jitter);
-    }
-    const changed = new Set(due.map((d) => d.id));
-    await this.gatherStorm(changed);
-    for (const def of this.o.checks) {
-      const before = JSON.stringify(this.tracked.get(def.id));
-      await this.deliver(def, transitions.get(def.id));
-      if (JSON.stringify(this.tracked.get(def.id)) !== before) changed.add(def.id);
-    }
-    const closed = await this.storms.tell((id) => this.stormMember(id), this.o.checks.length, this.o.now());
-    for (const t of this.tracked.values()) if (t.stormId && closed.has(t.stormId)) t.stormId = undefined;
-    await this.persist([...changed]);
+    const started = performance.now();
+    const result = await this.limit(async (): Promise<CheckResult> => {
+      try {
+        return await withTimeout(def.run(sweep), def.timeoutMs + 1_000, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`));
+      } catch (err) {
+        return { ok: false, detail: (err as Error).message };
+      }
+    });
+    (this.o.metrics ?? NO_METRICS).check(def.id, result.ok, performance.now() - started);
+    if (this.stopped || !this.leading) return;
+    const t = this.tracked.get(def.id) ?? { state: initialState(this.o.now()), messages: [] };
+    this.tracked.set(def.id, t);
+    const before = JSON.stringify(t.state);
+    const next = step(t.state, result, this.o.now(), this.policy);
+    t.state = next.state;
+    if (next.transition) this.transitions.set(def.id, next.transition);
+    if (JSON.stringify(t.state) !== before) this.dirty.add(def.id);
+    this.judgeSoon();
+  }
+
+  /** Results that arrive together are judged together, a moment after the first. */
+  private judgeSoon(): void {
+    if (this.judgeTimer || this.o.leaseEveryMs === 0) return;
+    this.judgeTimer = setTimeout(() => {
+      this.judgeTimer = undefined;
+      void this.judge().catch((err: unknown) => this.o.log.error({ err: (err as Error).message }, 'monitor judgement failed'));
+    }, this.o.gatherMs ?? 1_000);
+  }
+
+  /** One judgement at a time: what every chat should show, the fallback, and the writes. */
+  private judge(): Promise<void> {
+    const run = this.judging.then(() => this.judgeNow());
+    this.judging = run.catch(() => undefined);
+    return run;
+  }
+
+  private async judgeNow(): Promise<void> {
+    if (!this.leading) return;
+    const transitions = new Map(this.transitions);
+    this.transitions.clear();
+    await this.gatherStorm();
+    for (const def of this.o.checks) await this.view(def, transitions.get(def.id));
+    this.freeClosedStorms(this.storms.refresh((id) => this.stormMember(id), this.o.checks.length, this.o.now()));
+    this.fallBack();
+    await this.save();
+    this.lanes.kick();
   }
 
   /** A silence, or a maintenance window of the estate file, covering this check now. */
@@ -181,7 +307,7 @@ export class Monitor {
     return out;
   }
 
-  private async gatherStorm(changed: Set<string>): Promise<void> {
+  private async gatherStorm(): Promise<void> {
     const fresh = await this.untold();
     if (fresh.length < STORM_SIZE) return;
     const reach = await this.o.canary?.().catch((err: Error) => [{ name: 'canary', ok: false, detail: err.message }]);
@@ -189,7 +315,18 @@ export class Monitor {
     const storm = this.storms.open(fresh.map((d) => d.id), this.o.now(), said);
     for (const def of fresh) {
       (this.tracked.get(def.id) as Tracked).stormId = storm.id;
-      changed.add(def.id);
+      this.views.delete(def.id);
+      this.dirty.add(def.id);
+    }
+  }
+
+  private freeClosedStorms(closed: Set<string>): void {
+    if (closed.size === 0) return;
+    for (const [id, t] of this.tracked) {
+      if (t.stormId && closed.has(t.stormId)) {
+        t.stormId = undefined;
+        this.dirty.add(id);
+      }
     }
   }
 
@@ -219,45 +356,41 @@ export class Monitor {
       .map((c) => c.service?.name ?? c.id);
   }
 
-  private async deliver(def: CheckDef, transition: Transition): Promise<void> {
+  /** Judges what this incident's messages should show now, and queues its reminder or flapping notice. */
+  private async view(def: CheckDef, transition: Transition): Promise<void> {
     const t = this.tracked.get(def.id);
     if (!t) return;
-    await this.sendNotices(t);
     const { state } = t;
-    if (t.stormId) return; // told, and resolved, in its storm's summary
-    if (state.status === 'ok' && t.messages.length === 0) t.fallbackSent = undefined;
+    const now = this.o.now();
+    if (transition === 'fired' && !state.flapping) this.away.fired(def.id, nameOf(def), now);
+    if (transition === 'resolved') this.away.resolved(def.id, nameOf(def), now, t.messages.length ? { ...(t.failedAt !== undefined && { failedAt: t.failedAt }) } : undefined);
+    if (t.stormId) return void this.views.delete(def.id); // told, and resolved, in its storm's summary
+    if (state.status === 'ok' && t.messages.length === 0) {
+      if (t.fallbackSent) this.dirty.add(def.id);
+      t.fallbackSent = undefined;
+      return void this.views.delete(def.id);
+    }
     const firing = state.status === 'firing' && !state.flapping;
-    const resolving = state.status === 'ok' && (t.messages.length > 0 || t.resolvePending);
+    const resolving = state.status === 'ok' && t.messages.length > 0;
     // Most checks are fine most of the time: no silence or ack to look up in Redis for them.
-    if (!firing && !resolving && transition !== 'flapping') return;
+    if (!firing && !resolving && transition !== 'flapping') return void this.views.delete(def.id);
     const silence = await this.quieted(def);
     if (firing) {
       const ack = await this.acks.get(def.id).catch(() => undefined);
-      if (t.messages.length === 0) {
-        if (silence || this.firingAncestor(def)) return; // tracked quietly; told when the silence ends, or by the parent
-        await this.show(def, t, this.render(def, t, ack), this.buttons(def), true);
-        return;
+      if (t.messages.length === 0 && (silence || this.firingAncestor(def))) return void this.views.delete(def.id); // told when the silence ends, or by the parent
+      if (transition === 'remind' && !ack && !silence && t.messages.length > 0) {
+        this.notice(html`⏰ Still failing for ${formatDuration(now - (state.failingSince ?? state.since))}: ${bold(nameOf(def))} · ${state.detail ?? ''}`);
       }
-      if (transition === 'remind' && !ack && !silence) {
-        await this.notice(t, html`⏰ Still failing for ${formatDuration(this.o.now() - (state.failingSince ?? state.since))}: ${bold(nameOf(def))} · ${state.detail ?? ''}`);
-      }
-      await this.show(def, t, this.render(def, t, ack), this.buttons(def), true);
+      this.views.set(def.id, { pages: [this.render(def, t, ack)], buttons: this.buttons(def), sendMissing: true, recovery: false });
       return;
     }
     if (transition === 'flapping' && !silence) {
-      await this.notice(t, html`〰️ ${bold(nameOf(def))} is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
+      this.notice(html`〰️ ${bold(nameOf(def))} is flapping (${state.flips.length} changes within ${formatDuration(this.policy.flapWindowMs)}): held until it is stable.`);
     }
-    if (resolving) {
-      const after = t.failedAt !== undefined ? ` after ${formatDuration(this.o.now() - t.failedAt)}` : '';
-      const text = html`✅ ${bold(nameOf(def))} recovered${after} · ${def.label}${state.detail ? ` (was: ${state.detail})` : ''}`;
-      if (await this.show(def, t, text, [], false)) {
-        t.messages = [];
-        t.resolvePending = false;
-        t.failedAt = undefined;
-        t.fallbackSent = undefined;
-        await this.acks.clear(def.id).catch(() => undefined);
-      } else t.resolvePending = true;
-    }
+    if (!resolving) return void this.views.delete(def.id);
+    const after = t.failedAt !== undefined ? ` after ${formatDuration(state.since - t.failedAt)}` : '';
+    const text = html`✅ ${bold(nameOf(def))} recovered${after} · ${def.label}${state.detail ? ` (was: ${state.detail})` : ''}`;
+    this.views.set(def.id, { pages: [text], buttons: [], sendMissing: false, recovery: true });
   }
 
   private render(def: CheckDef, t: Tracked, ack: Ack | undefined): Html {
@@ -287,67 +420,127 @@ export class Monitor {
     return [row.filter((b) => Buffer.byteLength(b.data) <= 64)];
   }
 
-  /**
-   * Shows the incident's living message in every alert chat (`sendMissing`: a chat not told yet is told;
-   * otherwise only what was told is edited). True when every chat shows it.
-   */
-  private async show(def: CheckDef, t: Tracked, text: Html, buttons: Buttons, sendMissing: boolean): Promise<boolean> {
-    const first = t.messages.length === 0;
-    const { complete, delivered } = await showEverywhere(this.o.notifier, this.o.catalog.estate.chats.alerts, t.messages, [text], {
-      buttons,
-      sendMissing,
-      onError: (chatId, err) => {
-        this.telegramDownSince ??= this.o.now();
-        this.o.log.warn({ check: def.id, chatId, err: err.message }, 'alert not delivered; retried next sweep');
-      },
-    });
-    if (delivered > 0) this.telegramDownSince = undefined;
-    if (!sendMissing) return complete;
-    if (t.messages.length > 0) t.failedAt ??= t.state.failingSince ?? t.state.since;
-    await this.fallBack(def, t);
-    // Reminders count from when the admin was told (after a silence, or after Telegram was away).
-    if (first && t.messages.length > 0) t.state = { ...t.state, reminders: 0, nextReminderAt: this.o.now() + this.policy.firstReminderMs };
-    return complete;
+  private notice(text: Html): void {
+    this.notices.add(text, this.o.catalog.estate.chats.alerts, this.o.now());
   }
 
-  /** Telegram has taken nothing for a while: this incident goes once through the fallback channel. */
-  private async fallBack(def: CheckDef, t: Tracked): Promise<void> {
+  /** One chat's lane: its notices in order, then storm summaries, then each incident's living message. */
+  private async deliverTo(chatId: number): Promise<void> {
+    await this.notices.deliverTo(chatId, this.o.notifier);
+    if (await this.storms.deliverTo(chatId)) this.freeClosedStorms(this.storms.close());
+    for (const def of this.o.checks) {
+      const view = this.views.get(def.id);
+      const t = this.tracked.get(def.id);
+      if (!view || !t) continue;
+      const first = t.messages.length === 0;
+      if ((await showIn(this.o.notifier, chatId, t.messages, view)) === 0) continue;
+      this.shown(def.id, view, first);
+    }
+  }
+
+  /** A chat now shows `view`: the incident's record follows (told from now, or recovered everywhere). */
+  private shown(id: string, view: IncidentView, first: boolean): void {
+    const t = this.tracked.get(id);
+    if (!t) return;
+    this.dirty.add(id);
+    if (!view.recovery && first && t.messages.length > 0) {
+      t.failedAt ??= t.state.failingSince ?? t.state.since;
+      // Reminders count from when the admin was told (after a silence, or after Telegram was away).
+      t.state = { ...t.state, reminders: 0, nextReminderAt: this.o.now() + this.policy.firstReminderMs };
+    }
+    if (view.recovery && showsEverywhere(t.messages, view)) {
+      t.messages = [];
+      t.failedAt = undefined;
+      t.fallbackSent = undefined;
+      this.views.delete(id);
+      void this.acks.clear(id).catch(() => undefined);
+    }
+    void this.save();
+  }
+
+  /** Telegram has taken nothing for a while: each firing incident not yet told goes once through the fallback channel. */
+  private fallBack(): void {
     const fb = this.o.fallback;
-    if (!fb || t.messages.length > 0 || t.fallbackSent || this.telegramDownSince === undefined) return;
-    if (this.o.now() - this.telegramDownSince < fb.afterMs) return;
-    const name = def.service?.name ?? def.label;
+    const down = this.o.reach?.downSince;
+    if (!fb || down === undefined || this.o.now() - down < fb.afterMs) return;
+    for (const def of this.o.checks) {
+      const t = this.tracked.get(def.id);
+      const view = this.views.get(def.id);
+      // A firing view exists only for what would be told now: not silenced, not folded under a parent.
+      if (!t || !view || view.recovery || t.messages.length > 0 || t.fallbackSent || this.fallbackInFlight.has(def.id)) continue;
+      const name = nameOf(def);
+      this.fallbackInFlight.add(def.id);
+      void fb.channel
+        .notify(`mana-ops: ${name} failing`, `${name}: ${def.label}\n${t.state.detail ?? ''}\nTelegram has not been reachable for ${formatDuration(this.o.now() - down)}.`)
+        .then(
+          () => {
+            t.fallbackSent = true;
+            this.dirty.add(def.id);
+            this.away.sentToFallback(def.id);
+            this.o.log.info({ check: def.id }, 'alert sent to ntfy: Telegram is away');
+          },
+          (err: Error) => this.o.log.error({ check: def.id, err: err.message }, 'fallback channel failed too: the alert waits for Telegram'),
+        )
+        .finally(() => this.fallbackInFlight.delete(def.id));
+    }
+  }
+
+  private telegramAway(since: number): void {
+    const untold = [...this.views]
+      .filter(([id, v]) => !v.recovery && (this.tracked.get(id)?.messages.length ?? 0) === 0)
+      .map(([id]) => ({ id, name: nameOf(this.o.checks.find((c) => c.id === id) as CheckDef), firedAt: this.tracked.get(id)?.state.since ?? since }));
+    this.away.begin(since, untold);
+  }
+
+  /** Telegram is back: one catch-up message first, then what was held, in each chat at its pace. */
+  private telegramBack(since: number): void {
+    const stillUntold = (id: string) => {
+      const v = this.views.get(id);
+      return !!v && !v.recovery && (this.tracked.get(id)?.messages.length ?? 0) < this.o.catalog.estate.chats.alerts.length;
+    };
+    const catchUp = this.away.end(this.o.now(), stillUntold, this.o.fallback?.afterMs ?? 5 * 60_000);
+    if (catchUp && this.leading) this.notices.add(catchUp, this.o.catalog.estate.chats.alerts, this.o.now(), { first: true });
+    void since;
+    this.lanes.kick();
+  }
+
+  /** Writes what changed (and, after the store was lost, everything) and the list /alerts reads; one write at a time. */
+  private save(): Promise<void> {
+    if (this.saving) {
+      this.saveAgain = true;
+      return this.saving;
+    }
+    this.saving = (async () => {
+      do {
+        this.saveAgain = false;
+        await this.writeBook();
+      } while (this.saveAgain);
+    })().finally(() => (this.saving = undefined));
+    return this.saving;
+  }
+
+  private async writeBook(): Promise<void> {
+    const ids = [...this.dirty];
+    this.dirty.clear();
     try {
-      await fb.channel.notify(`mana-ops: ${name} failing`, `${name}: ${def.label}\n${t.state.detail ?? ''}\nTelegram has not been reachable for ${formatDuration(this.o.now() - this.telegramDownSince)}.`);
-      t.fallbackSent = true;
-    } catch (err) {
-      this.o.log.error({ err: (err as Error).message }, 'fallback channel failed too');
-    }
-  }
-
-  /** Queues a notice with the incident (so it survives Telegram being away, and a restart) and tries it now. */
-  private async notice(t: Tracked, text: Html): Promise<void> {
-    t.notices = [...(t.notices ?? []), { text: text.value, chats: [...this.o.catalog.estate.chats.alerts] }];
-    await this.sendNotices(t);
-  }
-
-  private async sendNotices(t: Tracked): Promise<void> {
-    for (const n of t.notices ?? []) {
-      for (const chatId of [...n.chats]) {
-        try {
-          await this.o.notifier.send(chatId, new Html(n.text));
-          n.chats = n.chats.filter((c) => c !== chatId);
-          this.telegramDownSince = undefined;
-        } catch {
-          this.telegramDownSince ??= this.o.now();
-          return; // keep the order: later notices wait for this one
-        }
+      for (const id of ids) await this.o.store.set(`incident:${id}`, JSON.stringify(this.tracked.get(id)));
+      await this.openIncidents.write(await this.openList());
+      if (this.storeLost) {
+        this.storeLost = false;
+        for (const id of this.tracked.keys()) this.dirty.add(id);
+        await this.storms.save();
+        await this.notices.save();
+        this.o.log.info('state store back: incident state written again');
+        this.saveAgain = true;
       }
+    } catch (err) {
+      for (const id of ids) this.dirty.add(id);
+      if (!this.storeLost) this.o.log.warn({ err: (err as Error).message }, 'incident state not persisted: state store unavailable; kept in memory and written when it is back');
+      this.storeLost = true;
     }
-    t.notices = (t.notices ?? []).filter((n) => n.chats.length > 0);
-    if (t.notices.length === 0) delete t.notices;
   }
 
-  private async persist(ids: string[]): Promise<void> {
+  private async openList(): Promise<OpenIncident[]> {
     const open: OpenIncident[] = [];
     for (const def of this.o.checks) {
       const t = this.tracked.get(def.id);
@@ -367,13 +560,7 @@ export class Monitor {
       });
     }
     (this.o.metrics ?? NO_METRICS).incidents(open.filter((o) => o.status === 'firing').length, open.filter((o) => o.status === 'pending').length);
-    try {
-      for (const id of ids) await this.o.store.set(`incident:${id}`, JSON.stringify(this.tracked.get(id)));
-      await this.openIncidents.write(open);
-    } catch (err) {
-      // Kept in memory; written when the store is back (every sweep writes the checks it ran).
-      this.o.log.warn({ err: (err as Error).message }, 'incident state not persisted: state store unavailable');
-    }
+    return open;
   }
 }
 

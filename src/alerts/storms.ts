@@ -1,9 +1,8 @@
 import type { Notifier, StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
 import { bold, html, lines, type Html } from '../util/html';
-import type { Logger } from '../util/logger';
 import { fitHtml } from '../util/telegram-text';
-import { showEverywhere, type Told } from './living-message';
+import { showIn, showsEverywhere, type LivingView, type Told } from './living-message';
 
 /** Many incidents that began together, told as one summary message. */
 export interface Storm {
@@ -13,6 +12,8 @@ export interface Storm {
   /** What the canary said when the storm began. */
   reach?: string;
   messages: Told[];
+  /** When every member was found recovered: the summary's last words are fixed from then on. */
+  recoveredAt?: number;
 }
 
 /** What the storm book needs to know of each member. */
@@ -31,12 +32,12 @@ const BLACKOUT_SHARE = 0.8;
 /** The monitor's storms: gathered in a sweep, told as one living summary, closed when all recovered. */
 export class StormBook {
   private storms: Storm[] = [];
+  private readonly views = new Map<string, { view: LivingView; open: boolean }>();
 
   constructor(
     private readonly store: StateStore,
     private readonly notifier: Notifier,
     private readonly chats: () => readonly number[],
-    private readonly log: Logger,
   ) {}
 
   async load(): Promise<void> {
@@ -55,9 +56,11 @@ export class StormBook {
   render(storm: Storm, member: (id: string) => StormMember, totalChecks: number, now: number): { html: Html; open: boolean } {
     const members = storm.members.map(member);
     const failing = members.filter((m) => m.failing);
+    if (failing.length) delete storm.recoveredAt;
     const at = new Date(storm.startedAt).toISOString().slice(11, 16);
     if (failing.length === 0) {
-      return { html: html`✅ All ${members.length} checks that failed together at ${at} UTC recovered after ${formatDuration(now - storm.startedAt)}.`, open: false };
+      storm.recoveredAt ??= now;
+      return { html: html`✅ All ${members.length} checks that failed together at ${at} UTC recovered after ${formatDuration(storm.recoveredAt - storm.startedAt)}.`, open: false };
     }
     const blackout = storm.members.length >= BLACKOUT_SHARE * totalChecks && totalChecks >= 10;
     const body = lines([
@@ -69,22 +72,57 @@ export class StormBook {
     return { html: fitHtml(body, undefined, '… and more').html, open: true };
   }
 
-  /**
-   * Shows every storm (a storm that could not be sent anywhere yet is sent; one that was, is edited) and
-   * returns the ids of those closed: recovered and shown as such everywhere.
-   */
-  async tell(member: (id: string) => StormMember, totalChecks: number, now: number): Promise<Set<string>> {
-    const closed = new Set<string>();
+  /** Renders every storm as it should show now; returns those whose summary says all recovered and shows it everywhere. */
+  refresh(member: (id: string) => StormMember, totalChecks: number, now: number): Set<string> {
+    this.views.clear();
     for (const storm of this.storms) {
       const { html: text, open } = this.render(storm, member, totalChecks, now);
-      const { complete: shown } = await showEverywhere(this.notifier, this.chats(), storm.messages, [text], {
-        sendMissing: storm.messages.length === 0 || open,
-        onError: (chatId, err) => this.log.warn({ storm: storm.id, chatId, err: err.message }, 'storm summary not delivered; retried next sweep'),
-      });
-      if (!open && shown && storm.messages.length > 0) closed.add(storm.id);
+      this.views.set(storm.id, { view: { pages: [text], sendMissing: storm.messages.length === 0 || open }, open });
     }
-    this.storms = this.storms.filter((s) => !closed.has(s.id));
-    await this.store.set(STORMS_KEY, JSON.stringify(this.storms)).catch(() => undefined);
+    return this.close();
+  }
+
+  /** Brings one chat's storm summaries up to date (throws at the first failed call, which is retried). */
+  async deliverTo(chatId: number): Promise<boolean> {
+    let changed = false;
+    for (const storm of this.storms) {
+      const v = this.views.get(storm.id);
+      if (v && (await showIn(this.notifier, chatId, storm.messages, v.view)) > 0) changed = true;
+    }
+    if (changed) await this.save();
+    return changed;
+  }
+
+  /** Storms recovered and shown as such everywhere are closed: their ids, for the members to be freed. */
+  close(): Set<string> {
+    const closed = new Set(
+      this.storms.filter((s) => {
+        const v = this.views.get(s.id);
+        return v && !v.open && showsEverywhere(s.messages, v.view);
+      }).map((s) => s.id),
+    );
+    if (closed.size) {
+      this.storms = this.storms.filter((s) => !closed.has(s.id));
+      void this.save();
+    }
     return closed;
+  }
+
+  /** Summaries still owed to a chat (not sent, or showing older text). */
+  get backlog(): number {
+    let n = 0;
+    for (const storm of this.storms) {
+      const v = this.views.get(storm.id);
+      if (!v) continue;
+      for (const chatId of this.chats()) {
+        const t = storm.messages.find((m) => m.chatId === chatId);
+        if (t ? t.shown !== v.view.pages[0]?.value : v.view.sendMissing !== false) n++;
+      }
+    }
+    return n;
+  }
+
+  async save(): Promise<void> {
+    await this.store.set(STORMS_KEY, JSON.stringify(this.storms)).catch(() => undefined);
   }
 }

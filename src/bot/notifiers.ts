@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { GrammyError, InlineKeyboard, type Api } from 'grammy';
-import type { Notifier } from '../ops/ports';
+import { OpsError, type Notifier } from '../ops/ports';
+import { isUnreachable } from './call-policy';
 import { htmlToPlain, type Html } from '../util/html';
 import { fitHtml } from '../util/telegram-text';
 
@@ -18,7 +19,8 @@ export const TELEGRAM_PACING: Pacing = { privateMs: 1_000, groupMs: 3_000 };
 
 /**
  * Alerts as Telegram messages, paced per chat and in order (one queue per chat), so a burst never runs
- * into 429s. Errors (Telegram down, 429 beyond auto-retry's caps) reach the caller, which retries.
+ * into 429s. Errors reach the caller, which retries: OpsError 'unreachable' when Telegram is away (network,
+ * timeout, 5xx), 'failed' when it refused this call.
  */
 export class TelegramNotifier implements Notifier {
   private readonly queues = new Map<number, Promise<unknown>>();
@@ -40,10 +42,12 @@ export class TelegramNotifier implements Notifier {
       return await call(chat);
     } catch (err) {
       const to = err instanceof GrammyError ? err.parameters.migrate_to_chat_id : undefined;
-      if (to === undefined) throw err;
+      if (to === undefined) throw asOpsError(err);
       this.moved.set(chatId, to);
       this.onMigrate(chatId, to);
-      return call(to);
+      return call(to).catch((e: unknown) => {
+        throw asOpsError(e);
+      });
     }
   }
 
@@ -93,6 +97,11 @@ export class TelegramNotifier implements Notifier {
       }),
     );
   }
+}
+
+function asOpsError(err: unknown): OpsError {
+  const why = err instanceof GrammyError ? `${err.method}: ${err.description}` : (err as Error).message;
+  return isUnreachable(err) ? new OpsError('unreachable', `Telegram did not answer (${why})`, undefined, { cause: err }) : new OpsError('failed', `Telegram refused it (${why})`, undefined, { cause: err });
 }
 
 /** Alerts printed by the console front-end. */

@@ -1,9 +1,10 @@
-import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations, createConversation, type ConversationFlavor } from '@grammyjs/conversations';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Api, Bot, GrammyError, HttpError, InlineKeyboard, InputFile, type Context } from 'grammy';
 import type { BotCommand, Update } from 'grammy/types';
 import { sameSecret } from './secrets';
+import { isUnreachable } from './call-policy';
+import { createTelegramLink, type TelegramLink } from './telegram-link';
 import type { App } from '../app';
 import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
 import type { Button, CommandSpec, Document, Outcome, PressOutcome } from '../commands/types';
@@ -23,8 +24,8 @@ export interface TelegramOptions {
   apiRoot?: string;
   app: App;
   log: Logger;
-  /** Caps for auto-retry, so a send never waits for hours behind a long retry_after. */
-  retry?: { maxAttempts: number; maxDelaySeconds: number };
+  /** Whether Telegram answers and the one call policy (made here when not given). */
+  link?: TelegramLink;
   /** Long-polling timeout in seconds (tests shorten it so stopping is quick). */
   pollTimeoutSeconds?: number;
   /** How long a guided question waits for an answer (default 5 minutes). */
@@ -37,6 +38,7 @@ export interface TelegramOptions {
 
 export interface TelegramFrontEnd {
   bot: Bot<BotContext>;
+  link: TelegramLink;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** In webhook mode: one delivery from Telegram, judged by its secret token; undefined in polling mode. */
@@ -63,21 +65,11 @@ function overflowDocument(value: Html): Document {
 export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontEnd {
   const { app, log } = options;
   const { dispatcher } = app;
-  const bot = new Bot<BotContext>(options.token, { client: { ...(options.apiRoot && { apiRoot: options.apiRoot }) } });
-  bot.api.config.use(
-    autoRetry({
-      maxRetryAttempts: options.retry?.maxAttempts ?? 3,
-      maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
-    }),
-  );
-  if (options.onApiError) {
-    const count = options.onApiError;
-    bot.api.config.use(async (prev, method, payload, signal) => {
-      const res = await prev(method, payload, signal);
-      if (!res.ok) count(res.error_code);
-      return res;
-    });
-  }
+  const pollSeconds = options.pollTimeoutSeconds ?? 30;
+  // A long poll that hangs is given up a little after Telegram should have answered it.
+  const bot = new Bot<BotContext>(options.token, { client: { ...(options.apiRoot && { apiRoot: options.apiRoot }), timeoutSeconds: pollSeconds + 15 } });
+  const link = options.link ?? createTelegramLink({ token: options.token, ...(options.apiRoot && { apiRoot: options.apiRoot }), log, ...(options.onApiError && { onApiError: options.onApiError }) });
+  link.applyToBot(bot.api);
   const inFlight = new Set<Promise<unknown>>();
   let handle: RunnerHandle | undefined;
   /** Work that outlives its update's handler (a confirmed action): tracked so stop() waits for it. */
@@ -240,7 +232,8 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
   bot.catch((err) => {
     const e = err.error;
     const detail = e instanceof GrammyError ? `${e.method}: ${e.description}` : e instanceof HttpError ? e.message : String(e);
-    log.error({ updateId: err.ctx.update.update_id, err: detail }, 'update handler failed');
+    if (isUnreachable(e)) log.warn({ updateId: err.ctx.update.update_id, err: detail }, 'reply dropped: Telegram did not take it within its deadline');
+    else log.error({ updateId: err.ctx.update.update_id, err: detail }, 'update handler failed');
   });
 
   /** Each user's phone menu shows what their role may run; strangers see only /whoami. */
@@ -286,6 +279,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
 
   return {
     bot,
+    link,
     ...(webhook && { webhook }),
     async start() {
       await bot.init();
@@ -299,15 +293,21 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       handle = run(bot, {
         runner: {
           fetch: {
-            timeout: options.pollTimeoutSeconds ?? 30,
+            timeout: pollSeconds,
             allowed_updates: ALLOWED,
           },
+          // A steady second between failed polls (not the runner's doubling), so commands answer again as soon
+          // as Telegram is back, and for as long as it takes.
+          retryInterval: 1_000,
+          maxRetryTime: Number.MAX_SAFE_INTEGER,
           silent: true,
         },
       });
       log.info({ username: bot.botInfo.username }, 'polling Telegram');
     },
     async stop() {
+      // Replies still trying to reach an absent Telegram give up now: stopping waits for nothing that cannot come.
+      link.close();
       if (handle?.isRunning()) await handle.stop();
       await Promise.allSettled([...inFlight]);
     },

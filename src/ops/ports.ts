@@ -155,6 +155,19 @@ export interface FallbackChannel {
   notify(title: string, text: string): Promise<void>;
 }
 
+/**
+ * Whether the alert channel (Telegram) takes messages. Delivery waits on it instead of hammering; the monitor
+ * falls back to ntfy and, when it is back, catches the chat up by it.
+ */
+export interface ChannelReach {
+  /** Since when nothing has gone through (ms since the epoch); undefined while it works. */
+  readonly downSince: number | undefined;
+  /** Each change: `false` when it stops taking messages, `true` when it is back (with when it went away). */
+  onChange(listener: (up: boolean, downSince: number) => void): void;
+  /** Resolves at once while it works, else when it is back; rejects when `signal` aborts. */
+  whenUp(signal?: AbortSignal): Promise<void>;
+}
+
 /** Where alerts go: a chat that can show a message and change it later. Text is Html, fitted by the adapter. */
 export interface Notifier {
   /** Returns the message id, for later edits. */

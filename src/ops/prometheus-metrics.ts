@@ -11,6 +11,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly calls = new Histogram({ name: 'mana_ops_call_duration_seconds', help: 'Calls to Docker, the GPU box over SSH and Cloudflare by target, operation and result', labelNames: ['target', 'op', 'result'], buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10, 30], registers: [this.registry] });
 
   private outboxDepth: () => number = () => 0;
+  private telegramDownSince: () => number | undefined = () => undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mana_ops_' });
@@ -23,6 +24,29 @@ export class PrometheusMetrics implements Metrics {
         this.set(depth());
       },
     });
+    const down = () => this.telegramDownSince();
+    new Gauge({
+      name: 'mana_ops_telegram_reachable',
+      help: 'Whether the Bot API answered the last call (1) or has been away since a failed one (0)',
+      registers: [this.registry],
+      collect() {
+        this.set(down() === undefined ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'mana_ops_telegram_unreachable_seconds',
+      help: 'How long the Bot API has been away (0 while it answers)',
+      registers: [this.registry],
+      collect() {
+        const since = down();
+        this.set(since === undefined ? 0 : (Date.now() - since) / 1000);
+      },
+    });
+  }
+
+  /** Where Telegram's reachability is read at each scrape: since when it has been away, if it is. */
+  measureTelegram(downSince: () => number | undefined): void {
+    this.telegramDownSince = downSince;
   }
 
   /** Where the outbox depth is read at each scrape: the notifier, made after the metrics. */

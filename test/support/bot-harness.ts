@@ -21,7 +21,7 @@ export async function startBot(estate: Estate, store: StateStore, options: { doc
   );
   const log = silentLogger();
   const app = buildApp(estate, { store, docker, log, ...(options.gpu && { gpu: options.gpu }), ...(options.tunnels && { tunnels: options.tunnels }) });
-  const frontEnd = createTelegramFrontEnd({ token: emu.token, apiRoot: emu.apiRoot, app, log, pollTimeoutSeconds: 1, ...(options.guideWaitMs && { guideWaitMs: options.guideWaitMs }), retry: { maxAttempts: 3, maxDelaySeconds: 5 } });
+  const frontEnd = createTelegramFrontEnd({ token: emu.token, apiRoot: emu.apiRoot, app, log, pollTimeoutSeconds: 1, ...(options.guideWaitMs && { guideWaitMs: options.guideWaitMs }) });
   await frontEnd.start();
   return {
     emu,

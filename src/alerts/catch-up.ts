@@ -1,0 +1,74 @@
+import { formatDuration } from '../util/duration';
+import { bold, html, lines, type Html } from '../util/html';
+import { fitHtml } from '../util/telegram-text';
+
+/** What happened to one check while the alert chats could not be told. */
+interface AwayEntry {
+  name: string;
+  firedAt?: number;
+  resolvedAt?: number;
+  /** Its alert was in the chat before Telegram went away. */
+  toldBefore?: boolean;
+  /** It went to ntfy meanwhile. */
+  ntfy?: boolean;
+}
+
+const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
+
+/**
+ * The monitor's notes while Telegram is away, and the one catch-up message they become when it is back: what
+ * fired and what recovered meanwhile, so nothing that came and went unseen is lost, and nothing is told twice
+ * (an incident still failing gets its own alert after the catch-up, one that came and went gets only its line).
+ */
+export class AwayLog {
+  private entries: Map<string, AwayEntry> | undefined;
+  private since = 0;
+
+  get active(): boolean {
+    return this.entries !== undefined;
+  }
+
+  /** Telegram went away at `since`; `untold` were firing and not in the chat yet. */
+  begin(since: number, untold: { id: string; name: string; firedAt: number }[]): void {
+    this.since = since;
+    this.entries = new Map(untold.map((u) => [u.id, { name: u.name, firedAt: u.firedAt }]));
+  }
+
+  fired(id: string, name: string, at: number): void {
+    this.entries?.set(id, { name, firedAt: at });
+  }
+
+  /** A recovery: noted when it was firing while away, or its alert was in the chat from before. */
+  resolved(id: string, name: string, at: number, toldBefore: { failedAt?: number } | undefined): void {
+    if (!this.entries) return;
+    const entry = this.entries.get(id) ?? (toldBefore ? { name, toldBefore: true, ...(toldBefore.failedAt !== undefined && { firedAt: toldBefore.failedAt }) } : undefined);
+    if (!entry) return;
+    entry.resolvedAt = at;
+    this.entries.set(id, entry);
+  }
+
+  sentToFallback(id: string): void {
+    const entry = this.entries?.get(id);
+    if (entry) entry.ntfy = true;
+  }
+
+  /**
+   * Telegram is back at `at`: the catch-up message, when anything happened or it was away for at least
+   * `worthTellingMs`; `stillUntold` says which firing checks will get their own alert next.
+   */
+  end(at: number, stillUntold: (id: string) => boolean, worthTellingMs: number): Html | undefined {
+    const entries = this.entries;
+    this.entries = undefined;
+    if (!entries) return undefined;
+    if (entries.size === 0 && at - this.since < worthTellingMs) return undefined;
+    const rows = [...entries].map(([id, e]) => {
+      const fired = e.firedAt !== undefined ? ` failed at ${hhmm(e.firedAt)}` : '';
+      const ntfy = e.ntfy ? ' · sent to ntfy' : '';
+      if (e.resolvedAt !== undefined) return html`✅ ${bold(e.name)}${fired}${e.toldBefore ? ' (alert above)' : ''} · recovered at ${hhmm(e.resolvedAt)}${ntfy}`;
+      return html`🔴 ${bold(e.name)}${fired} · still failing${stillUntold(id) ? ', its alert follows' : ''}${ntfy}`;
+    });
+    const head = html`📶 ${bold('Back in touch')}: Telegram was unreachable for ${formatDuration(at - this.since)} (${hhmm(this.since)}–${hhmm(at)} UTC).`;
+    const body = rows.length ? lines([head, html`While it was away:`, ...rows]) : lines([head, html`Nothing fired or recovered meanwhile.`]);
+    return fitHtml(body, undefined, '… and more').html;
+  }
+}

@@ -1,0 +1,70 @@
+import type { CheckDef } from './checks';
+
+export interface CheckScheduleOptions {
+  checks: readonly CheckDef[];
+  /** Runs one check and takes in its result. */
+  run: (def: CheckDef) => Promise<void>;
+  now: () => number;
+  /** Spread of the first run and of each interval, so checks do not all fire on the same second. */
+  jitterRatio: number;
+}
+
+/**
+ * Each check on its own clock: due again one interval (within its jitter) after it started, run as soon as it
+ * is due rather than at the next tick, never twice at once. A check that hangs holds only itself.
+ */
+export class CheckSchedule {
+  private readonly dueAt = new Map<string, number>();
+  private readonly running = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private armed = false;
+
+  constructor(private readonly o: CheckScheduleOptions) {}
+
+  /** Every check due within its first jittered slice from now (a start, or a takeover). */
+  reset(): void {
+    const now = this.o.now();
+    for (const def of this.o.checks) this.dueAt.set(def.id, now + Math.random() * this.o.jitterRatio * def.intervalMs);
+  }
+
+  /** The checks due now and not running. */
+  due(): CheckDef[] {
+    const now = this.o.now();
+    return this.o.checks.filter((d) => !this.running.has(d.id) && (this.dueAt.get(d.id) ?? 0) <= now);
+  }
+
+  /** Runs one check; when it is done it is due again an interval after it started. */
+  async launch(def: CheckDef): Promise<void> {
+    this.running.add(def.id);
+    const started = this.o.now();
+    try {
+      await this.o.run(def);
+    } finally {
+      this.running.delete(def.id);
+      const jitter = 1 + (Math.random() - 0.5) * this.o.jitterRatio;
+      this.dueAt.set(def.id, started + def.intervalMs * jitter);
+      if (this.armed) this.arm();
+    }
+  }
+
+  /** Runs the checks on their own clocks until stop(). */
+  start(): void {
+    this.armed = true;
+    this.arm();
+  }
+
+  stop(): void {
+    this.armed = false;
+    clearTimeout(this.timer);
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    if (!this.armed) return;
+    for (const def of this.due()) void this.launch(def);
+    let next = Infinity;
+    for (const def of this.o.checks) if (!this.running.has(def.id)) next = Math.min(next, this.dueAt.get(def.id) ?? 0);
+    if (next === Infinity) return; // every check is running: each re-arms when it is done
+    this.timer = setTimeout(() => this.arm(), Math.max(0, next - this.o.now()));
+  }
+}
