@@ -102,6 +102,8 @@ export class Monitor {
   private saving: Promise<void> | undefined;
   private saveAgain = false;
   private followed = false;
+  /** start() was called: checks run on their own clocks (tests drive sweep() instead). */
+  private started = false;
   private stopped = false;
   private firstLease: Promise<void> = Promise.resolve();
 
@@ -157,6 +159,7 @@ export class Monitor {
 
   /** Runs the checks on their own clocks (while this instance leads) until stop(). */
   start(): void {
+    this.started = true;
     let first = true;
     const lease = () => {
       const renewed = this.lease();
@@ -223,7 +226,7 @@ export class Monitor {
     const now = await this.leadership.renew();
     if (now && !was) {
       await this.load();
-      if (!this.stopped && this.o.leaseEveryMs !== 0) this.schedule.start();
+      if (this.started && !this.stopped) this.schedule.start();
       if (this.followed) {
         this.o.log.warn({ instance: this.o.instanceId }, 'took over the checks: the instance that ran them stopped renewing its lease');
         this.announce(html`🟢 mana-ops: another instance took over the checks (the one that ran them stopped answering).`);
@@ -262,7 +265,7 @@ export class Monitor {
 
   /** Results that arrive together are judged together, a moment after the first. */
   private judgeSoon(): void {
-    if (this.judgeTimer || this.o.leaseEveryMs === 0) return;
+    if (this.judgeTimer || !this.started) return;
     this.judgeTimer = setTimeout(() => {
       this.judgeTimer = undefined;
       void this.judge().catch((err: unknown) => this.o.log.error({ err: (err as Error).message }, 'monitor judgement failed'));

@@ -110,7 +110,7 @@ describe('the mana-ops process', () => {
       expect((await emu.nextMessage(100, 2, 10_000)).text).toContain('unreachable');
       const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ ok: true, telegram: { ok: true }, redis: { ok: true }, monitor: { ok: true, detail: 'leader' } });
+      expect(await health.json()).toEqual({ ok: true, telegram: { ok: true }, redis: { ok: true }, monitor: { ok: true, detail: 'leader' }, outbox: { ok: true, detail: '0 queued' } });
       const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
       expect(metrics).toContain('mana_ops_commands_total{command="ping",result="ok"} 1');
       expect(metrics).toContain('mana_ops_process_resident_memory_bytes');
@@ -126,7 +126,7 @@ describe('the mana-ops process', () => {
       proc.child.kill('SIGTERM');
       const run = await proc.done;
       expect(run.code).toBe(0);
-      expect(emu.messagesTo(100).at(-1)?.text).toBe('🔴 mana-ops stopping (clean shutdown): no alerts until it is back.');
+      expect(emu.messagesTo(100).at(-1)?.text).toMatch(/^🔴 mana-ops stopping \(clean shutdown at \d\d:\d\d UTC\): no alerts until it is back\.$/);
       heart.close();
       const lines = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
       expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['mana-ops starting', 'polling Telegram', 'stopped']));
