@@ -186,11 +186,11 @@ async function main(): Promise<number> {
   }
   await monitor.load();
   if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
-  log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length }, 'monitor started');
   intake?.start();
   // The bot watches itself: a notice when it starts and stops cleanly (queued, so none is lost while Telegram
   // is away), and a dead man's switch while it runs. Only the instance that runs the checks speaks.
   await monitor.ready();
+  log.info({ checks: app.checks.length, alertChats: estate.chats.alerts.length, leading: monitor.leading }, monitor.leading ? 'monitor started: this instance runs the checks' : 'monitor started: following, another instance runs the checks');
   monitor.announce(text(`🟢 mana-ops started · ${app.checks.length} checks · ${estate.services.length} services · ${frontEnd.webhook ? 'webhook' : 'polling'}`));
   const beat = () =>
     env.HEARTBEAT_URL

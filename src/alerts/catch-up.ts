@@ -22,24 +22,46 @@ const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
  */
 export class AwayLog {
   private entries: Map<string, AwayEntry> | undefined;
+  /**
+   * Incidents that fired and are not in the chat yet, noted before anyone knows Telegram is away: a Telegram
+   * that hangs is found out only when a call gives up, and what came and went before that belongs in the catch-up.
+   */
+  private readonly untold = new Map<string, AwayEntry>();
   private since = 0;
 
   get active(): boolean {
     return this.entries !== undefined;
   }
 
-  /** Telegram went away at `since`; `untold` were firing and not in the chat yet. */
-  begin(since: number, untold: { id: string; name: string; firedAt: number }[]): void {
+  /** Telegram has taken nothing since `since`: what fired from then on and was not told is the catch-up's. */
+  begin(since: number): void {
     this.since = since;
-    this.entries = new Map(untold.map((u) => [u.id, { name: u.name, firedAt: u.firedAt }]));
+    this.entries = new Map([...this.untold].filter(([, e]) => e.resolvedAt === undefined || (e.firedAt ?? since) >= since).map(([id, e]) => [id, { ...e }]));
   }
 
   fired(id: string, name: string, at: number): void {
-    this.entries?.set(id, { name, firedAt: at });
+    const entry = { name, firedAt: at };
+    this.untold.set(id, entry);
+    this.entries?.set(id, { ...entry });
+    if (this.untold.size > 200) this.untold.delete(this.untold.keys().next().value as string);
   }
 
-  /** A recovery: noted when it was firing while away, or its alert was in the chat from before. */
+  /** Whether this incident is noted as fired, untold and not recovered. */
+  knows(id: string): boolean {
+    const e = this.untold.get(id);
+    return !!e && e.resolvedAt === undefined;
+  }
+
+  /** Its alert is in a chat: it needs no catch-up line, unless it recovers while Telegram is away. */
+  told(id: string): void {
+    this.untold.delete(id);
+  }
+
+  /** A recovery: noted when it fired untold, or while away when its alert was in the chat from before. */
   resolved(id: string, name: string, at: number, toldBefore: { failedAt?: number } | undefined): void {
+    const untold = this.untold.get(id);
+    if (untold) untold.resolvedAt = at;
+    // Kept while Telegram seems fine: it may be hanging, not found out yet (begin() takes only what is recent).
     if (!this.entries) return;
     const entry = this.entries.get(id) ?? (toldBefore ? { name, toldBefore: true, ...(toldBefore.failedAt !== undefined && { firedAt: toldBefore.failedAt }) } : undefined);
     if (!entry) return;
@@ -60,6 +82,7 @@ export class AwayLog {
     const entries = this.entries;
     this.entries = undefined;
     if (!entries) return undefined;
+    for (const [id, e] of entries) if (e.resolvedAt !== undefined) this.untold.delete(id);
     if (entries.size === 0 && at - this.since < worthTellingMs) return undefined;
     const rows = [...entries].map(([id, e]) => {
       const fired = e.firedAt !== undefined ? ` failed at ${hhmm(e.firedAt)}` : '';

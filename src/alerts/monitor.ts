@@ -365,7 +365,6 @@ export class Monitor {
     if (!t) return;
     const { state } = t;
     const now = this.o.now();
-    if (transition === 'fired' && !state.flapping) this.away.fired(def.id, nameOf(def), now);
     if (transition === 'resolved') this.away.resolved(def.id, nameOf(def), now, t.messages.length ? { ...(t.failedAt !== undefined && { failedAt: t.failedAt }) } : undefined);
     if (t.stormId) return void this.views.delete(def.id); // told, and resolved, in its storm's summary
     if (state.status === 'ok' && t.messages.length === 0) {
@@ -385,6 +384,7 @@ export class Monitor {
         this.notice(html`⏰ Still failing for ${formatDuration(now - (state.failingSince ?? state.since))}: ${bold(nameOf(def))} · ${state.detail ?? ''}`);
       }
       this.views.set(def.id, { pages: [this.render(def, t, ack)], buttons: this.buttons(def), sendMissing: true, recovery: false });
+      if (t.messages.length === 0 && !this.away.knows(def.id)) this.away.fired(def.id, nameOf(def), state.failingSince ?? state.since);
       return;
     }
     if (transition === 'flapping' && !silence) {
@@ -447,6 +447,7 @@ export class Monitor {
     if (!t) return;
     this.dirty.add(id);
     if (!view.recovery && first && t.messages.length > 0) {
+      this.away.told(id);
       t.failedAt ??= t.state.failingSince ?? t.state.since;
       // Reminders count from when the admin was told (after a silence, or after Telegram was away).
       t.state = { ...t.state, reminders: 0, nextReminderAt: this.o.now() + this.policy.firstReminderMs };
@@ -489,10 +490,7 @@ export class Monitor {
   }
 
   private telegramAway(since: number): void {
-    const untold = [...this.views]
-      .filter(([id, v]) => !v.recovery && (this.tracked.get(id)?.messages.length ?? 0) === 0)
-      .map(([id]) => ({ id, name: nameOf(this.o.checks.find((c) => c.id === id) as CheckDef), firedAt: this.tracked.get(id)?.state.since ?? since }));
-    this.away.begin(since, untold);
+    this.away.begin(since);
   }
 
   /** Telegram is back: one catch-up message first, then what was held, in each chat at its pace. */

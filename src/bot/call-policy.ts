@@ -26,7 +26,7 @@ export interface CallPolicy {
  * retries it), but still tells `reach`: a poll that fails is often the first sign Telegram is away.
  */
 export function applyCallPolicy(api: Api, p: CallPolicy): void {
-  const observe = (ok: boolean, error: string) => p.reach.observe(ok ? { ok: true } : { ok: false, error });
+  const observe = (ok: boolean, error: string, since?: number) => p.reach.observe(ok ? { ok: true } : { ok: false, error, ...(since !== undefined && { since }) });
   const bounded: Transformer = async (prev, method, payload, callerSignal) => {
     // grammY types its signal with a polyfill's AbortSignal; at run time it is Node's own.
     const signal = callerSignal as unknown as AbortSignal | undefined;
@@ -36,6 +36,7 @@ export function applyCallPolicy(api: Api, p: CallPolicy): void {
         observe(res.ok || res.error_code < 500, res.ok ? '' : `${res.error_code} ${res.description}`);
         return res;
       } catch (err) {
+        // A long poll waits by design: only its failure counts, from when it failed.
         if (!signal?.aborted) observe(false, (err as Error).message);
         throw err;
       }
@@ -43,6 +44,7 @@ export function applyCallPolicy(api: Api, p: CallPolicy): void {
     const started = Date.now();
     let gap = 500;
     for (;;) {
+      const began = Date.now();
       const attempt = AbortSignal.any([AbortSignal.timeout(p.attemptMs), ...(signal ? [signal] : []), ...(p.closing ? [p.closing] : [])]);
       let failure: { res?: Awaited<ReturnType<typeof prev>>; err?: unknown; why: string };
       try {
@@ -57,7 +59,7 @@ export function applyCallPolicy(api: Api, p: CallPolicy): void {
         if (signal?.aborted || p.closing?.aborted) throw err;
         failure = { err, why: (err as Error).message };
       }
-      observe(false, failure.why);
+      observe(false, failure.why, began);
       const left = p.deadlineMs - (Date.now() - started);
       if (left <= gap) {
         if (failure.res) return failure.res;

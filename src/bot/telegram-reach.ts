@@ -65,8 +65,11 @@ export class TelegramReach implements ChannelReach {
     });
   }
 
-  /** A call Telegram answered (`ok`), or one that did not reach it, with why. */
-  observe(outcome: { ok: true } | { ok: false; error: string }): void {
+  /**
+   * A call Telegram answered (`ok`), or one that did not reach it, with why and when that attempt began: a
+   * Telegram that hangs has taken nothing since then, not since the attempt gave up.
+   */
+  observe(outcome: { ok: true } | { ok: false; error: string; since?: number }): void {
     if (outcome.ok) {
       if (this.since === undefined) return;
       const since = this.since;
@@ -79,7 +82,7 @@ export class TelegramReach implements ChannelReach {
       return;
     }
     if (this.since !== undefined) return;
-    this.since = this.now();
+    this.since = Math.min(outcome.since ?? this.now(), this.now());
     this.error = outcome.error;
     this.o.log.warn({ err: outcome.error }, 'Telegram unreachable: alerts are queued and sent when it is back; firing incidents go to ntfy after policy.fallback_after');
     for (const l of this.listeners) l(false, this.since);

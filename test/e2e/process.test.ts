@@ -1,35 +1,15 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBotProcess } from '../support/bot-process';
 import { freePort, RedisServer } from '../support/redis';
 import { TelegramEmulator } from '../support/telegram-emulator';
 
-const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'mo-proc-'));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(env: Record<string, string>, stdin?: string) {
-  const child = spawn(TSX, ['src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  if (stdin !== undefined) child.stdin.end(stdin);
-  const done = new Promise<Run>((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-  return { child, done, output: () => ({ stdout, stderr }) };
-}
+const start = startBotProcess;
 
 const ESTATE = (extra = '') => `
 version: 1

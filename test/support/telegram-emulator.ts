@@ -98,6 +98,11 @@ export class TelegramEmulator {
   readonly chatHits = new Map<number, number[]>();
   /** Telegram unreachable: every method answers 502, getUpdates included. */
   down = false;
+  /** The kind of outage under way (see outage()), if any. */
+  private outageMode: 'bad-gateway' | 'refused' | 'hanging' | undefined;
+  /** Requests held open while Telegram hangs: dropped, never answered, when it comes back. */
+  private readonly held = new Set<ServerResponse>();
+  private port = 0;
   /** Groups upgraded to supergroups: old id -> new id, answered as Telegram does (400 with migrate_to_chat_id). */
   readonly migrated = new Map<number, number>();
   limited = 0;
@@ -123,10 +128,31 @@ export class TelegramEmulator {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    this.server.listen(0, '127.0.0.1');
+    this.server.listen(this.port, '127.0.0.1');
     await once(this.server, 'listening');
-    this.apiRoot = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.port = (this.server.address() as AddressInfo).port;
+    this.apiRoot = `http://127.0.0.1:${this.port}`;
     return this;
+  }
+
+  /**
+   * Telegram away as it is seen in practice: `bad-gateway` answers 502 to everything, `refused` stops listening
+   * (connections are refused), `hanging` takes requests and never answers them. `undefined` ends the outage:
+   * held requests are dropped unanswered (nothing they asked for happened), the port listens again.
+   */
+  async outage(mode: 'bad-gateway' | 'refused' | 'hanging' | undefined): Promise<void> {
+    const was = this.outageMode;
+    this.outageMode = mode;
+    this.down = mode === 'bad-gateway';
+    if (mode === 'refused') {
+      for (const s of this.sockets) s.destroy();
+      await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    }
+    if (was === 'hanging' && mode !== 'hanging') {
+      for (const res of this.held) res.destroy();
+      this.held.clear();
+    }
+    if (was === 'refused' && mode !== 'refused') await this.start();
   }
 
   async stop(): Promise<void> {
@@ -286,6 +312,11 @@ export class TelegramEmulator {
       w();
     }
     if (this.down) return reply(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
+    if (this.outageMode === 'hanging') {
+      this.held.add(res);
+      res.once('close', () => this.held.delete(res));
+      return;
+    }
     const failure = this.failures.get(method)?.shift();
     if (failure) {
       return reply(failure.error_code, {

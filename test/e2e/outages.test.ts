@@ -1,0 +1,229 @@
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../../src/ops/state/redis-store';
+import { startBotProcess, type BotProcess } from '../support/bot-process';
+import { RedisServer } from '../support/redis';
+import { TelegramEmulator, type SentMessage } from '../support/telegram-emulator';
+
+/**
+ * The real process through outages: Telegram answering 502, refusing connections and hanging; the leader
+ * killed with another instance on the same Redis; SIGTERM while Telegram is away. Checks run every 500 ms and
+ * policy.fallback_after is 12 s, so minutes of the estate's time pass in seconds; the waits are for what the
+ * chat, ntfy and the endpoints see.
+ */
+const INTERVAL_MS = 500;
+const FALLBACK_MS = 12_000;
+const ADMIN = { id: 100, is_bot: false, first_name: 'Ada' };
+const dir = mkdtempSync(join(tmpdir(), 'mo-outage-'));
+const emu = new TelegramEmulator();
+const redis = new RedisServer();
+const running: BotProcess[] = [];
+/** Each service's endpoint: its status, and when it was probed. */
+const endpoints = new Map<string, { status: number; hits: number[] }>();
+const ntfyPosts: { title: string; body: string; at: number }[] = [];
+let web: Server;
+let ntfy: Server;
+let estateFile = '';
+
+const SERVICES = ['steady', 'breaks', 'blips'];
+const hitsSince = (name: string, at: number) => (endpoints.get(name)?.hits ?? []).filter((t) => t >= at).length;
+const setStatus = (name: string, status: number) => ((endpoints.get(name) as { status: number }).status = status);
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
+}
+
+beforeAll(async () => {
+  await emu.start();
+  await redis.start();
+  for (const name of SERVICES) endpoints.set(name, { status: 200, hits: [] });
+  web = createServer((req, res) => {
+    const e = endpoints.get((req.url ?? '/').slice(1));
+    e?.hits.push(Date.now());
+    res.writeHead(e?.status ?? 404).end('x');
+  });
+  const webPort = await listen(web);
+  ntfy = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      ntfyPosts.push({ title: String(req.headers.title), body, at: Date.now() });
+      res.writeHead(200).end('{}');
+    });
+  });
+  await listen(ntfy);
+  estateFile = join(dir, 'estate.yml');
+  writeFileSync(
+    estateFile,
+    `version: 1
+docker_hosts: [{ name: local, endpoint: "unix:///tmp/mo-outage-no-docker.sock" }]
+services:
+${SERVICES.map((s) => `  - { name: ${s}, container: mo-outage-${s}, host: local, category: web, checks: [{ type: http, url: "http://127.0.0.1:${webPort}/${s}", interval: ${INTERVAL_MS}ms, timeout: 1s }] }`).join('\n')}
+users:
+  - { id: 100, name: ada, role: admin }
+chats: { alerts: [100] }
+policy: { fallback_after: ${FALLBACK_MS / 1000}s }
+`,
+  );
+}, 30_000);
+
+afterAll(async () => {
+  for (const p of running) p.child.kill('SIGKILL');
+  await emu.outage(undefined);
+  await emu.stop();
+  web?.close();
+  ntfy?.close();
+  await redis.dispose();
+});
+
+function bot(): BotProcess {
+  const p = startBotProcess({
+    ESTATE_FILE: estateFile,
+    TELEGRAM_BOT_TOKEN: emu.token,
+    TELEGRAM_API_ROOT: emu.apiRoot,
+    REDIS_URL: redis.url,
+    NTFY_URL: `http://127.0.0.1:${(ntfy.address() as { port: number }).port}/mana-alerts`,
+    MANA_OPS_POLL_TIMEOUT: '1',
+  });
+  running.push(p);
+  return p;
+}
+
+const alerts = () => emu.messagesTo(ADMIN.id);
+/** Where the current test's messages begin: alerts of earlier tests are not its business. */
+let firstOfTest = 0;
+const ours = () => alerts().slice(firstOfTest);
+const failingAlerts = (name: string) => ours().filter((m) => m.text.startsWith(`🔴 <b>${name}</b> failing`));
+const logged = (p: BotProcess, msg: RegExp) => p.logs().find((l) => msg.test(l.msg));
+
+/** A fresh Redis and a bot that has said it started. */
+async function startFresh(): Promise<BotProcess> {
+  // An instance left over from a failed test would keep the lead on the fresh Redis.
+  for (const p of running.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await p.done;
+  }
+  firstOfTest = alerts().length;
+  await redis.stop();
+  await redis.start(redis.port);
+  const p = bot();
+  const before = alerts().length;
+  await emu.waitFor(() => alerts().slice(before).find((m) => m.text.startsWith('🟢 mana-ops started')), 20_000, 'the started notice');
+  return p;
+}
+
+async function stop(p: BotProcess): Promise<void> {
+  p.child.kill('SIGTERM');
+  await p.done;
+}
+
+describe.each([
+  { mode: 'bad-gateway' as const, awayMs: 16_000 },
+  { mode: 'refused' as const, awayMs: 16_000 },
+  { mode: 'hanging' as const, awayMs: 20_000 },
+  { mode: 'refused' as const, awayMs: 60_000 },
+])('Telegram $mode for $awayMs ms while a service goes down', ({ mode, awayMs }) => {
+  it('keeps checking, goes to ntfy once, and when Telegram is back catches up, then alerts once', async () => {
+    for (const s of SERVICES) setStatus(s, 200);
+    const p = await startFresh();
+    const posts = ntfyPosts.length;
+    await emu.outage(mode);
+    const awayAt = Date.now();
+    setStatus('breaks', 500);
+    setStatus('blips', 500);
+    // blips fails long enough to fire, then recovers while Telegram is still away.
+    await emu.waitFor(() => hitsSince('blips', awayAt) >= 4, 10_000, 'blips to fail four times');
+    setStatus('blips', 200);
+    // The outage lasts as long as the steady service's probes say it has (one every 500 ms, give or take 10 %).
+    const expected = awayMs / INTERVAL_MS;
+    const ntfyPost = await emu.waitFor(() => ntfyPosts.slice(posts).find((x) => x.title === 'mana-ops: breaks failing'), FALLBACK_MS + 15_000, 'the ntfy post');
+    await emu.waitFor(() => Date.now() - awayAt >= awayMs && hitsSince('steady', awayAt) > 0, awayMs + 30_000, 'the outage to run its course');
+    const probed = hitsSince('steady', awayAt);
+    const backAt = Date.now();
+    const tookNothing = emu.history.filter((h) => h.chatId === ADMIN.id && h.at > awayAt).map((h) => h.text);
+    await emu.outage(undefined);
+
+    // Checking went on at its own pace: at least 80 % of the probes the outage had room for.
+    expect(probed).toBeGreaterThanOrEqual(Math.floor(0.8 * ((backAt - awayAt) / INTERVAL_MS)));
+    expect(probed).toBeGreaterThanOrEqual(0.8 * expected);
+    expect(tookNothing).toEqual([]);
+    // ntfy: once for the incident still failing, not for the one that came and went.
+    expect(ntfyPosts.slice(posts).map((x) => x.title)).toEqual(['mana-ops: breaks failing']);
+    expect(ntfyPost.body).toContain('HTTP 500');
+    expect(logged(p, /^Telegram unreachable/)).toMatchObject({ err: expect.any(String) });
+
+    // Back: within 15 s the catch-up, then the held alert, once.
+    const n = alerts().length;
+    const catchUp = await emu.waitFor(() => alerts().slice(n).find((m) => m.text.startsWith('📶')), 15_000, 'the catch-up message');
+    const alert = await emu.waitFor(() => failingAlerts('breaks')[0], 15_000, 'the held alert');
+    expect(catchUp.text).toMatch(/Telegram was unreachable for \d/);
+    expect(catchUp.text).toContain('🔴 <b>breaks</b> failed at');
+    expect(catchUp.text).toContain('still failing, its alert follows · sent to ntfy');
+    expect(catchUp.text).toMatch(/✅ <b>blips<\/b> failed at \d\d:\d\d · recovered at \d\d:\d\d/);
+    expect(catchUp.message_id).toBeLessThan(alert.message_id);
+    expect(failingAlerts('blips')).toHaveLength(0);
+    await emu.waitFor(() => logged(p, /^Telegram reachable again after/), 5_000, 'the "back" log line');
+    expect(logged(p, /^Telegram reachable again after/)).toMatchObject({ awayMs: expect.any(Number), queued: expect.any(Number) });
+
+    // The recovery edits the same message; nothing was sent twice.
+    setStatus('breaks', 200);
+    await emu.waitFor(() => alert.text.startsWith('✅ <b>breaks</b> recovered'), 10_000, 'the recovery');
+    expect(failingAlerts('breaks')).toHaveLength(0);
+    expect(ours().filter((m) => m.text.includes('<b>breaks</b>') && m.message_id !== alert.message_id && !m.text.startsWith('📶'))).toEqual([]);
+    await stop(p);
+  }, awayMs + 120_000);
+});
+
+describe('two instances on one Redis', () => {
+  it('the leader is killed: the other takes over within 45 s, alerts nothing twice, and resolves in the same message', async () => {
+    for (const s of SERVICES) setStatus(s, 200);
+    const first = await startFresh();
+    const second = bot();
+    await emu.waitFor(() => logged(second, /^monitor started: following/), 20_000, 'the second instance to follow');
+    setStatus('breaks', 500);
+    const alert = await emu.waitFor(() => failingAlerts('breaks')[0], 10_000, 'the alert from the leader');
+    first.child.kill('SIGKILL');
+    const n = alerts().length;
+    await emu.waitFor(() => alerts().slice(n).find((m) => m.text.includes('another instance took over the checks')), 45_000, 'the takeover');
+    expect(logged(second, /^took over the checks/)).toBeDefined();
+    setStatus('breaks', 200);
+    await emu.waitFor(() => alert.text.startsWith('✅ <b>breaks</b> recovered'), 15_000, 'the recovery in the first message');
+    expect(ours().filter((m) => m.text.includes('<b>breaks</b>'))).toEqual([alert]);
+    await stop(second);
+  }, 120_000);
+});
+
+describe('shutdown while Telegram is away', () => {
+  it('SIGTERM exits within 10 s; the stopping notice waits in Redis and comes with the next start', async () => {
+    for (const s of SERVICES) setStatus(s, 200);
+    const p = await startFresh();
+    await emu.outage('hanging');
+    setStatus('breaks', 500);
+    await emu.waitFor(() => hitsSince('breaks', 0) > 0 && logged(p, /^Telegram unreachable/), 30_000, 'the bot to notice');
+    await emu.waitFor(() => hitsSince('breaks', Date.now() - 1_000) > 0, 5_000, 'breaks to be checked');
+    p.child.kill('SIGTERM');
+    const exit = await Promise.race([p.done, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 10_000))]);
+    expect(exit).toMatchObject({ code: 0 });
+    await emu.outage(undefined);
+    const store = new RedisStore({ url: redis.url });
+    await store.ready();
+    const queued = JSON.parse((await store.get('notices:pending')) ?? '[]') as { text: string }[];
+    expect(queued.map((q) => q.text)).toEqual([expect.stringMatching(/^🔴 mana-ops stopping \(clean shutdown at/)]);
+    const incident = JSON.parse((await store.get('incident:breaks:http')) ?? '{}') as { state?: { status: string }; messages?: unknown[] };
+    expect(incident).toMatchObject({ state: { status: 'firing' }, messages: [] });
+    await store.close();
+    const n = alerts().length;
+    const again = bot();
+    const seen = (text: string) => alerts().slice(n).findIndex((m: SentMessage) => m.text.startsWith(text));
+    await emu.waitFor(() => seen('🟢 mana-ops started') >= 0, 20_000, 'the next start');
+    expect(seen('🔴 mana-ops stopping')).toBeGreaterThanOrEqual(0);
+    expect(seen('🔴 mana-ops stopping')).toBeLessThan(seen('🟢 mana-ops started'));
+    await stop(again);
+  }, 90_000);
+});
