@@ -36,7 +36,8 @@ export class AwayLog {
   /** Telegram has taken nothing since `since`: what fired from then on and was not told is the catch-up's. */
   begin(since: number): void {
     this.since = since;
-    this.entries = new Map([...this.untold].filter(([, e]) => e.resolvedAt === undefined || (e.firedAt ?? since) >= since).map(([id, e]) => [id, { ...e }]));
+    // Still failing, or recovered after Telegram stopped taking messages: either way nobody saw it.
+    this.entries = new Map([...this.untold].filter(([, e]) => e.resolvedAt === undefined || e.resolvedAt >= since).map(([id, e]) => [id, { ...e }]));
   }
 
   fired(id: string, name: string, at: number): void {

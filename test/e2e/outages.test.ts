@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBotProcess, type BotProcess } from '../support/bot-process';
 import { RedisServer } from '../support/redis';
@@ -92,6 +92,8 @@ function bot(): BotProcess {
     MANA_OPS_POLL_TIMEOUT: '1',
   });
   running.push(p);
+  // What the process said is what tells why a test of it failed.
+  onTestFailed(() => console.error(`mana-ops (pid ${p.child.pid}) logged:\n${p.output().stderr.split('\n').slice(-40).join('\n')}`));
   return p;
 }
 
@@ -180,14 +182,50 @@ describe.each([
   }, awayMs + 120_000);
 });
 
+describe('Redis killed for 30 s mid-incident', () => {
+  it('checks and alerts go on from memory, and the book is written back when Redis returns', async () => {
+    for (const s of SERVICES) setStatus(s, 200);
+    const p = await startFresh();
+    setStatus('breaks', 500);
+    const first = await emu.waitFor(() => failingAlerts('breaks')[0], 10_000, 'the first alert');
+    await redis.stop();
+    const goneAt = Date.now();
+    setStatus('blips', 500);
+    const second = await emu.waitFor(() => failingAlerts('blips')[0], 10_000, 'an alert while Redis is away');
+    expect(second.text).toContain('HTTP 500');
+    await emu.waitFor(() => hitsSince('steady', goneAt) >= 60, 45_000, '30 s of checks without Redis');
+    expect(hitsSince('steady', goneAt)).toBeGreaterThanOrEqual(Math.floor(0.8 * ((Date.now() - goneAt) / INTERVAL_MS)));
+    await redis.start(redis.port); // empty: nothing is kept on disk in tests
+    const store = new RedisStore({ url: redis.url });
+    await store.ready();
+    const told = async (id: string) => ((JSON.parse((await store.get(`incident:${id}`)) ?? '{}') as { messages?: unknown[] }).messages ?? []).length;
+    await expect.poll(() => told('blips:http'), { timeout: 15_000 }).toBe(1);
+    expect(await told('breaks:http')).toBe(1);
+    await store.close();
+    setStatus('breaks', 200);
+    setStatus('blips', 200);
+    await emu.waitFor(() => first.text.startsWith('✅ <b>breaks</b> recovered') && second.text.startsWith('✅ <b>blips</b> recovered'), 15_000, 'both recoveries');
+    expect(ours().filter((m) => m.text.includes('<b>breaks</b>'))).toEqual([first]);
+    expect(logged(p, /^incident state not persisted/)).toBeDefined();
+    await stop(p);
+  }, 120_000);
+});
+
 describe('two instances on one Redis', () => {
   it('the leader is killed: the other takes over within 45 s, alerts nothing twice, and resolves in the same message', async () => {
     for (const s of SERVICES) setStatus(s, 200);
     const first = await startFresh();
     const second = bot();
+    onTestFailed(() => console.error('chat history:', JSON.stringify(emu.history.slice(-6))));
     await emu.waitFor(() => logged(second, /^monitor started: following/), 20_000, 'the second instance to follow');
     setStatus('breaks', 500);
     const alert = await emu.waitFor(() => failingAlerts('breaks')[0], 10_000, 'the alert from the leader');
+    // Killed once its book says the alert was told (between Telegram's answer and that write, no process can know).
+    const store = new RedisStore({ url: redis.url });
+    await store.ready();
+    const told = async () => ((JSON.parse((await store.get('incident:breaks:http')) ?? '{}') as { messages?: unknown[] }).messages ?? []).length;
+    await expect.poll(told, { timeout: 5_000 }).toBe(1);
+    await store.close();
     first.child.kill('SIGKILL');
     const n = alerts().length;
     await emu.waitFor(() => alerts().slice(n).find((m) => m.text.includes('another instance took over the checks')), 45_000, 'the takeover');

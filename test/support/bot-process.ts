@@ -1,7 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { join } from 'node:path';
 
-const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
 
 export interface ProcessRun {
   code: number | null;
@@ -19,9 +17,12 @@ export interface BotProcess {
   logs(): { level: number; msg: string; [k: string]: unknown }[];
 }
 
-/** The real mana-ops process (src/main.ts through tsx), with only the environment given (and PATH, HOME). */
+/**
+ * The real mana-ops process (src/main.ts, node with tsx's loader), with only the environment given (and PATH,
+ * HOME). One process, not tsx's wrapper and its child: a SIGKILL must kill the bot itself.
+ */
 export function startBotProcess(env: Record<string, string>, stdin?: string): BotProcess {
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
