@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark: `scripts/bench.sh pipeline` (Bot API emulator), `docker` (starts dockerd), `gpu` (emulated box),
-# `checks`, `storm` (real Alertmanager) or `image` (builds the container image; starts dockerd).
+# `checks`, `storm` (real Alertmanager), `outage` (Telegram away for 20 s to 2 min) or `image` (builds the container image; starts dockerd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -9,6 +9,7 @@ case "${1:-pipeline}" in
   gpu) exec npx tsx bench/gpu.bench.ts ;;
   checks) exec npx tsx bench/checks.bench.ts ;;
   storm) exec npx tsx bench/storm.bench.ts ;;
+  outage) exec npx tsx bench/outage.bench.ts ;;
   docker)
     source scripts/test-env.sh
     trap stop_test_env EXIT
@@ -18,5 +19,5 @@ case "${1:-pipeline}" in
     trap stop_test_env EXIT
     build_bot_image
     npx tsx bench/image.bench.ts ;;
-  *) echo "usage: scripts/bench.sh pipeline|docker|gpu|checks|storm|image" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh pipeline|docker|gpu|checks|storm|outage|image" >&2; exit 2 ;;
 esac

@@ -1,3 +1,4 @@
+import { createLogger, type Logger } from '../../src/util/logger';
 import pino from 'pino';
 import {
   OpsError,
@@ -56,3 +57,10 @@ export class DownStore implements StateStore {
 }
 
 export const silentLogger = () => pino({ level: 'silent' });
+
+/** The bot's own logger (redaction and all), writing its JSON lines into `lines`, for tests of what it logs. */
+export function capturingLogger(): { log: Logger; lines: { level: number; msg: string; [k: string]: unknown }[] } {
+  const lines: { level: number; msg: string }[] = [];
+  const log = createLogger('debug', { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  return { log, lines };
+}

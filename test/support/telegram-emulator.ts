@@ -168,6 +168,11 @@ export class TelegramEmulator {
     this.failures.set(method, list);
   }
 
+  /** Forgets the failures still queued by failNext. */
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
   // ---- what users do -------------------------------------------------------------------------------
 
   private pushUpdate(update: Json): number {
