@@ -76,15 +76,18 @@ export class AwayLog {
   }
 
   /**
-   * Telegram is back at `at`: the catch-up message, when anything happened or it was away for at least
-   * `worthTellingMs`; `stillUntold` says which firing checks will get their own alert next.
+   * Telegram is back at `at`: the catch-up message, when something came and went unseen or it was away for
+   * at least `worthTellingMs`; `stillUntold` says which firing checks will get their own alert next.
    */
   end(at: number, stillUntold: (id: string) => boolean, worthTellingMs: number): Html | undefined {
     const entries = this.entries;
     this.entries = undefined;
     if (!entries) return undefined;
     for (const [id, e] of entries) if (e.resolvedAt !== undefined) this.untold.delete(id);
-    if (entries.size === 0 && at - this.since < worthTellingMs) return undefined;
+    // A blip (one chat's call timing out, say) is no news: what still fails gets its own alert anyway. What came
+    // and went unseen always is.
+    const cameAndWent = [...entries.values()].some((e) => e.resolvedAt !== undefined);
+    if (!cameAndWent && at - this.since < worthTellingMs) return undefined;
     const rows = [...entries].map(([id, e]) => {
       const fired = e.firedAt !== undefined ? ` failed at ${hhmm(e.firedAt)}` : '';
       const ntfy = e.ntfy ? ' · sent to ntfy' : '';

@@ -119,7 +119,7 @@ export class Monitor {
     this.notices = new NoticeQueue(o.store, o.log);
     this.schedule = new CheckSchedule({ checks: o.checks, run: (def) => this.runCheck(def), now: o.now, jitterRatio: o.jitterRatio ?? 0 });
     this.lanes = new ChatLanes({ chats, work: (chatId) => this.deliverTo(chatId), log: o.log, ...(o.reach && { reach: o.reach }), ...(o.retryMs && { retryMs: o.retryMs }) });
-    o.reach?.onChange((up, since) => (up ? this.telegramBack(since) : this.telegramAway(since)));
+    o.reach?.onChange((up, since) => (up ? this.telegramBack() : this.away.begin(since)));
   }
 
   /** Whether this instance runs the checks (the other instances follow). */
@@ -489,19 +489,14 @@ export class Monitor {
     }
   }
 
-  private telegramAway(since: number): void {
-    this.away.begin(since);
-  }
-
   /** Telegram is back: one catch-up message first, then what was held, in each chat at its pace. */
-  private telegramBack(since: number): void {
+  private telegramBack(): void {
     const stillUntold = (id: string) => {
       const v = this.views.get(id);
       return !!v && !v.recovery && (this.tracked.get(id)?.messages.length ?? 0) < this.o.catalog.estate.chats.alerts.length;
     };
-    const catchUp = this.away.end(this.o.now(), stillUntold, this.o.fallback?.afterMs ?? 5 * 60_000);
+    const catchUp = this.away.end(this.o.now(), stillUntold, Math.min(this.o.fallback?.afterMs ?? 30_000, 30_000));
     if (catchUp && this.leading) this.notices.add(catchUp, this.o.catalog.estate.chats.alerts, this.o.now(), { first: true });
-    void since;
     this.lanes.kick();
   }
 

@@ -120,6 +120,17 @@ async function startFresh(): Promise<BotProcess> {
   return p;
 }
 
+/** What the bot's book in Redis says: how many messages tell this incident. */
+async function toldInRedis(checkId: string): Promise<number> {
+  const store = new RedisStore({ url: redis.url });
+  try {
+    await store.ready();
+    return ((JSON.parse((await store.get(`incident:${checkId}`)) ?? '{}') as { messages?: unknown[] }).messages ?? []).length;
+  } finally {
+    await store.close();
+  }
+}
+
 async function stop(p: BotProcess): Promise<void> {
   p.child.kill('SIGTERM');
   await p.done;
@@ -196,12 +207,8 @@ describe('Redis killed for 30 s mid-incident', () => {
     await emu.waitFor(() => hitsSince('steady', goneAt) >= 60, 45_000, '30 s of checks without Redis');
     expect(hitsSince('steady', goneAt)).toBeGreaterThanOrEqual(Math.floor(0.8 * ((Date.now() - goneAt) / INTERVAL_MS)));
     await redis.start(redis.port); // empty: nothing is kept on disk in tests
-    const store = new RedisStore({ url: redis.url });
-    await store.ready();
-    const told = async (id: string) => ((JSON.parse((await store.get(`incident:${id}`)) ?? '{}') as { messages?: unknown[] }).messages ?? []).length;
-    await expect.poll(() => told('blips:http'), { timeout: 15_000 }).toBe(1);
-    expect(await told('breaks:http')).toBe(1);
-    await store.close();
+    await expect.poll(() => toldInRedis('blips:http'), { timeout: 15_000 }).toBe(1);
+    expect(await toldInRedis('breaks:http')).toBe(1);
     setStatus('breaks', 200);
     setStatus('blips', 200);
     await emu.waitFor(() => first.text.startsWith('✅ <b>breaks</b> recovered') && second.text.startsWith('✅ <b>blips</b> recovered'), 15_000, 'both recoveries');
@@ -216,16 +223,11 @@ describe('two instances on one Redis', () => {
     for (const s of SERVICES) setStatus(s, 200);
     const first = await startFresh();
     const second = bot();
-    onTestFailed(() => console.error('chat history:', JSON.stringify(emu.history.slice(-6))));
     await emu.waitFor(() => logged(second, /^monitor started: following/), 20_000, 'the second instance to follow');
     setStatus('breaks', 500);
     const alert = await emu.waitFor(() => failingAlerts('breaks')[0], 10_000, 'the alert from the leader');
     // Killed once its book says the alert was told (between Telegram's answer and that write, no process can know).
-    const store = new RedisStore({ url: redis.url });
-    await store.ready();
-    const told = async () => ((JSON.parse((await store.get('incident:breaks:http')) ?? '{}') as { messages?: unknown[] }).messages ?? []).length;
-    await expect.poll(told, { timeout: 5_000 }).toBe(1);
-    await store.close();
+    await expect.poll(() => toldInRedis('breaks:http'), { timeout: 5_000 }).toBe(1);
     first.child.kill('SIGKILL');
     const n = alerts().length;
     await emu.waitFor(() => alerts().slice(n).find((m) => m.text.includes('another instance took over the checks')), 45_000, 'the takeover');

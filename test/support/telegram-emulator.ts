@@ -102,6 +102,8 @@ export class TelegramEmulator {
   private outageMode: 'bad-gateway' | 'refused' | 'hanging' | undefined;
   /** Requests held open while Telegram hangs: dropped, never answered, when it comes back. */
   private readonly held = new Set<ServerResponse>();
+  /** Chats whose calls hang (a stuck chat), while every other chat is answered. */
+  readonly hangingChats = new Set<number>();
   private port = 0;
   /** Groups upgraded to supergroups: old id -> new id, answered as Telegram does (400 with migrate_to_chat_id). */
   readonly migrated = new Map<number, number>();
@@ -317,7 +319,7 @@ export class TelegramEmulator {
       w();
     }
     if (this.down) return reply(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
-    if (this.outageMode === 'hanging') {
+    if (this.outageMode === 'hanging' || this.hangingChats.has(Number(params.chat_id))) {
       this.held.add(res);
       res.once('close', () => this.held.delete(res));
       return;

@@ -19,6 +19,15 @@ function checks(spec: Record<string, { intervalMs: number; takesMs: number }>) {
   return { defs, runs };
 }
 
+/** Runs the schedule for `ms` of fake time. */
+async function runFor(defs: CheckDef[], ms: number, jitterRatio = 0): Promise<void> {
+  const schedule = new CheckSchedule({ checks: defs, run: (def) => def.run({} as never).then(() => undefined), now: Date.now, jitterRatio });
+  schedule.reset();
+  schedule.start();
+  await vi.advanceTimersByTimeAsync(ms);
+  schedule.stop();
+}
+
 describe('each check on its own clock', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 0 });
@@ -29,33 +38,21 @@ describe('each check on its own clock', () => {
 
   it('a 5 s check runs 6 times in 30 s, also when each run takes 300 ms (no rounding to a tick, no drift)', async () => {
     const { defs, runs } = checks({ quick: { intervalMs: 5_000, takesMs: 0 }, slow: { intervalMs: 5_000, takesMs: 300 } });
-    const schedule = new CheckSchedule({ checks: defs, run: (def) => def.run({} as never).then(() => undefined), now: Date.now, jitterRatio: 0 });
-    schedule.reset();
-    schedule.start();
-    await vi.advanceTimersByTimeAsync(29_999);
-    schedule.stop();
+    await runFor(defs, 29_999);
     expect(runs.quick).toEqual([0, 5_000, 10_000, 15_000, 20_000, 25_000]);
     expect(runs.slow).toEqual([0, 5_000, 10_000, 15_000, 20_000, 25_000]);
   });
 
   it('a hanging check holds only itself: a 1 s check next to it keeps its pace, and it never runs twice at once', async () => {
     const { defs, runs } = checks({ hangs: { intervalMs: 1_000, takesMs: 20_000 }, fast: { intervalMs: 1_000, takesMs: 10 } });
-    const schedule = new CheckSchedule({ checks: defs, run: (def) => def.run({} as never).then(() => undefined), now: Date.now, jitterRatio: 0 });
-    schedule.reset();
-    schedule.start();
-    await vi.advanceTimersByTimeAsync(29_999);
-    schedule.stop();
+    await runFor(defs, 29_999);
     expect(runs.fast).toHaveLength(30);
     expect(runs.hangs).toEqual([0, 20_000]);
   });
 
   it('with jitter each run stays within its share of the interval', async () => {
     const { defs, runs } = checks({ jittered: { intervalMs: 10_000, takesMs: 0 } });
-    const schedule = new CheckSchedule({ checks: defs, run: (def) => def.run({} as never).then(() => undefined), now: Date.now, jitterRatio: 0.2 });
-    schedule.reset();
-    schedule.start();
-    await vi.advanceTimersByTimeAsync(100_000);
-    schedule.stop();
+    await runFor(defs, 100_000, 0.2);
     const starts = runs.jittered ?? [];
     const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
     expect(starts[0]).toBeLessThanOrEqual(2_000);
