@@ -185,7 +185,7 @@ describe('the image under docker-compose.bot.yml', () => {
     await bot.stop({ t: 15 });
     const info = await inspect(BOT);
     expect(info.State.ExitCode).toBe(0);
-    expect(emu.messagesTo(OPS_GROUP.id).at(-1)?.text).toBe('🔴 mana-ops stopping (clean shutdown): no alerts until it is back.');
+    expect(emu.messagesTo(OPS_GROUP.id).at(-1)?.text).toMatch(/^🔴 mana-ops stopping \(clean shutdown at \d\d:\d\d UTC\): no alerts until it is back\.$/);
   });
 
   it('without a token the container stops at once with a sentence, not a console on a closed stdin', async () => {
