@@ -231,7 +231,7 @@ describe('two instances on one Redis', () => {
     first.child.kill('SIGKILL');
     const n = alerts().length;
     await emu.waitFor(() => alerts().slice(n).find((m) => m.text.includes('another instance took over the checks')), 45_000, 'the takeover');
-    expect(logged(second, /^took over the checks/)).toBeDefined();
+    await emu.waitFor(() => logged(second, /^took over the checks/), 5_000, 'the takeover in the log'); // pino writes asynchronously
     setStatus('breaks', 200);
     await emu.waitFor(() => alert.text.startsWith('✅ <b>breaks</b> recovered'), 15_000, 'the recovery in the first message');
     expect(ours().filter((m) => m.text.includes('<b>breaks</b>'))).toEqual([alert]);
