@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBotProcess, type BotProcess } from '../support/bot-process';
-import { RedisServer } from '../support/redis';
+import { freePort, RedisServer } from '../support/redis';
 import { TelegramEmulator, type SentMessage } from '../support/telegram-emulator';
 
 /**
@@ -59,6 +59,7 @@ beforeAll(async () => {
   });
   await listen(ntfy);
   estateFile = join(dir, 'estate.yml');
+  httpPort = await freePort();
   writeFileSync(
     estateFile,
     `version: 1
@@ -82,8 +83,11 @@ afterAll(async () => {
   await redis.dispose();
 });
 
+let httpPort = 0;
+
 function bot(): BotProcess {
   const p = startBotProcess({
+    HTTP_PORT: String(httpPort),
     ESTATE_FILE: estateFile,
     TELEGRAM_BOT_TOKEN: emu.token,
     TELEGRAM_API_ROOT: emu.apiRoot,
@@ -170,6 +174,14 @@ describe.each([
     expect(ntfyPosts.slice(posts).map((x) => x.title)).toEqual(['mana-ops: breaks failing']);
     expect(ntfyPost.body).toContain('HTTP 500');
     expect(logged(p, /^Telegram unreachable/)).toMatchObject({ err: expect.any(String) });
+    const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+    expect(health.status).toBe(503);
+    const report = (await health.json()) as { telegram: { ok: boolean; detail: string }; outbox: { detail: string } };
+    expect(report.telegram).toEqual({ ok: false, detail: expect.stringMatching(/^unreachable for \d/) });
+    expect(report.outbox.detail).toMatch(/^[1-9]\d* queued$/);
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/^mana_ops_telegram_reachable 0$/m);
+    expect(metrics).toMatch(/^mana_ops_outbox_depth [1-9]/m);
 
     // Back: within 15 s the catch-up, then the held alert, once.
     const n = alerts().length;

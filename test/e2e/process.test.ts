@@ -97,6 +97,7 @@ describe('the mana-ops process', () => {
       // The Docker host of this estate does not exist: the failed list call is counted with its latency.
       expect(metrics).toMatch(/^mana_ops_call_duration_seconds_count\{target="docker",op="list",result="fail"\} [1-9]/m);
       expect(metrics).toMatch(/^mana_ops_outbox_depth 0$/m);
+      expect(metrics).toMatch(/^mana_ops_telegram_reachable 1$/m);
       await redis.stop();
       const down = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
       expect(down.status).toBe(503);
