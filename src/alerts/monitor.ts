@@ -487,6 +487,22 @@ export class Monitor {
         )
         .finally(() => this.fallbackInFlight.delete(def.id));
     }
+    for (const storm of this.storms.untold()) {
+      if (this.fallbackInFlight.has(storm.id)) continue;
+      const failing = storm.members.map((id) => this.stormMember(id)).filter((m) => m.failing);
+      if (failing.length === 0) continue;
+      this.fallbackInFlight.add(storm.id);
+      void fb.channel
+        .notify(`mana-ops: ${failing.length} checks failing together`, `${failing.map((m) => `${m.name}: ${m.detail}`).join('\n')}\nTelegram has not been reachable for ${formatDuration(this.o.now() - down)}.`)
+        .then(
+          () => {
+            storm.fallbackSent = true;
+            void this.storms.save();
+          },
+          (err: Error) => this.o.log.error({ storm: storm.id, err: err.message }, 'fallback channel failed too: the storm summary waits for Telegram'),
+        )
+        .finally(() => this.fallbackInFlight.delete(storm.id));
+    }
   }
 
   /** Telegram is back: one catch-up message first, then what was held, in each chat at its pace. */

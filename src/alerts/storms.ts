@@ -14,6 +14,8 @@ export interface Storm {
   messages: Told[];
   /** When every member was found recovered: the summary's last words are fixed from then on. */
   recoveredAt?: number;
+  /** Sent through the fallback channel while Telegram was away. */
+  fallbackSent?: boolean;
 }
 
 /** What the storm book needs to know of each member. */
@@ -106,6 +108,11 @@ export class StormBook {
       void this.save();
     }
     return closed;
+  }
+
+  /** Storms not shown in any chat yet and not sent to the fallback channel: while Telegram is away, each goes there once. */
+  untold(): Storm[] {
+    return this.storms.filter((s) => s.messages.length === 0 && !s.fallbackSent);
   }
 
   /** Summaries still owed to a chat (not sent, or showing older text). */

@@ -5,7 +5,7 @@ import { Monitor } from '../../src/alerts/monitor';
 import { checkTelegramHtml } from '../support/telegram-emulator';
 import { Catalog } from '../../src/config/catalog';
 import { estateSchema } from '../../src/config/schema';
-import type { Notifier } from '../../src/ops/ports';
+import type { ChannelReach, FallbackChannel, Notifier } from '../../src/ops/ports';
 import { MemoryStore } from '../../src/ops/state/memory-store';
 import { silentLogger } from '../support/fakes';
 
@@ -23,9 +23,32 @@ class RecordingNotifier implements Notifier {
   }
 }
 
+/** Unit tests only: Telegram's reach, switched by the test. */
+class SwitchedReach implements ChannelReach {
+  downSince: number | undefined;
+  private readonly listeners: ((up: boolean, since: number) => void)[] = [];
+  private waiters: (() => void)[] = [];
+  onChange(listener: (up: boolean, since: number) => void): void {
+    this.listeners.push(listener);
+  }
+  whenUp(): Promise<void> {
+    return this.downSince === undefined ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+  away(at: number): void {
+    this.downSince = at;
+    for (const l of this.listeners) l(false, at);
+  }
+  back(): void {
+    const since = this.downSince ?? 0;
+    this.downSince = undefined;
+    for (const l of this.listeners) l(true, since);
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
 function setup(
   n: number,
-  options: { canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>; maintenance?: unknown[]; start?: number } = {},
+  options: { canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>; maintenance?: unknown[]; start?: number; reach?: ChannelReach; fallback?: FallbackChannel } = {},
 ) {
   const { canary } = options;
   const names = Array.from({ length: n }, (_, i) => `svc-${i}`);
@@ -50,6 +73,8 @@ function setup(
     checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined },
     store: new MemoryStore(() => clock), notifier, catalog, log: silentLogger(), now: () => clock, instanceId: 'x',
     ...(canary && { canary }),
+    ...(options.reach && { reach: options.reach }),
+    ...(options.fallback && { fallback: { channel: options.fallback, afterMs: 5 * 60_000 } }),
   });
   const minutes = async (k: number) => {
     for (let i = 0; i < k; i++) {
@@ -57,7 +82,7 @@ function setup(
       await monitor.sweep();
     }
   };
-  return { monitor, notifier, failing, minutes, names, setClock: (t: number) => (clock = t) };
+  return { monitor, notifier, failing, minutes, names, setClock: (t: number) => (clock = t), now: () => clock };
 }
 
 describe('monitor storms', () => {
@@ -80,6 +105,29 @@ describe('monitor storms', () => {
     await minutes(2);
     expect(notifier.sent).toBe(2); // a lone failure afterwards gets its own message again
     expect(notifier.shown.get(2)).toContain('🔴 <b>svc-7</b> failing');
+  });
+
+  it('a storm while Telegram is away goes to ntfy once, as one post; when Telegram is back the catch-up comes first, then the summary', async () => {
+    const reach = new SwitchedReach();
+    const posts: { title: string; text: string }[] = [];
+    const { monitor, notifier, failing, minutes, names, now } = setup(10, { reach, fallback: { notify: async (title, text) => void posts.push({ title, text }) } });
+    await monitor.load();
+    reach.away(now());
+    names.slice(0, 6).forEach((n) => failing.add(n));
+    await minutes(4);
+    expect(posts).toEqual([]);
+    await minutes(3); // Telegram has taken nothing for more than 5 minutes
+    await expect.poll(() => posts.length).toBe(1);
+    expect(posts[0]?.title).toBe('mana-ops: 6 checks failing together');
+    expect(posts[0]?.text).toContain('svc-5: HTTP 502');
+    await minutes(3);
+    expect(posts).toHaveLength(1);
+    expect(notifier.sent).toBe(0);
+    reach.back();
+    await minutes(1);
+    expect(notifier.sent).toBe(2);
+    expect(notifier.shown.get(1)).toMatch(/^📶 <b>Back in touch<\/b>: Telegram was unreachable for 10m/);
+    expect(notifier.shown.get(2)).toMatch(/^🔴 <b>6 checks started failing together<\/b>/);
   });
 
   it('almost everything failing at once points at the monitor itself, with what the canary saw', async () => {
