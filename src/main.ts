@@ -157,6 +157,8 @@ async function main(): Promise<number> {
     env.HTTP_PORT !== undefined
       ? await startHttpServer({
           port: env.HTTP_PORT,
+          host: env.HTTP_HOST,
+          ...(env.METRICS_TOKEN && { metricsToken: env.METRICS_TOKEN }),
           log,
           metrics: () => metrics.text(),
           health: async () => {
@@ -175,7 +177,7 @@ async function main(): Promise<number> {
           ...(frontEnd.webhook && { telegram: frontEnd.webhook }),
         })
       : undefined;
-  if (http) log.info({ port: http.port, alertmanager: !!env.ALERTMANAGER_TOKEN, webhook: !!frontEnd.webhook }, 'HTTP endpoint listening');
+  if (http) log.info({ host: env.HTTP_HOST, port: http.port, alertmanager: !!env.ALERTMANAGER_TOKEN, webhook: !!frontEnd.webhook }, 'HTTP endpoint listening');
   try {
     await frontEnd.start();
   } catch (err) {
@@ -230,7 +232,11 @@ main().then(
     setTimeout(() => process.exit(code), 1_000).unref();
   },
   (err: unknown) => {
-    process.stderr.write(`mana-ops: unexpected failure: ${(err as Error)?.message ?? String(err)}\n`);
+    const e = err as NodeJS.ErrnoException;
+    const what = e?.code === 'EADDRINUSE' ? `HTTP_PORT is in use by another process (${e.message}): choose another port, or stop the other one` : (e?.message ?? String(err));
+    process.stderr.write(`mana-ops: unexpected failure: ${what}\n`);
     process.exitCode = 1;
+    // Whatever is still open (the Redis client reconnecting, say) must not keep a failed start alive.
+    setTimeout(() => process.exit(1), 1_000).unref();
   },
 );

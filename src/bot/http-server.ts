@@ -35,7 +35,12 @@ export type HealthReport = Record<string, { ok: boolean; detail?: string }>;
 
 export interface HttpServerOptions {
   port: number;
+  /** The interface to listen on: the loopback unless told otherwise (HTTP_HOST). */
   host?: string;
+  /** When set, GET /metrics wants `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken?: string;
+  /** How long a client may take to send its headers, and its whole request; how long an idle connection stays. */
+  timeouts?: { headersMs: number; requestMs: number; idleMs: number };
   alertmanager?: { intake: AlertmanagerIntake; token: string };
   /** Prometheus text for GET /metrics. */
   metrics?: () => Promise<string>;
@@ -48,7 +53,9 @@ export interface HttpServerOptions {
 
 /** The bot's own HTTP endpoint: Alertmanager's webhook at POST /alertmanager. */
 export async function startHttpServer(o: HttpServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+  const t = o.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 };
+  // Node looks for overdue headers and requests on this interval (30 s unless told): as often as the limits need.
+  const server = createServer({ connectionsCheckingInterval: Math.min(1_000, Math.ceil(t.headersMs / 2)) }, (req, res) => {
     const reply = (status: number, text: string) => res.writeHead(status, { 'content-type': 'text/plain' }).end(`${text}\n`);
     void (async () => {
       if (req.method === 'POST' && req.url === '/alertmanager' && o.alertmanager) {
@@ -91,12 +98,18 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ server: S
         return res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ok, ...report })}\n`);
       }
       if (req.method === 'GET' && req.url === '/metrics' && o.metrics) {
+        if (o.metricsToken && !authorised(req.headers.authorization, o.metricsToken)) return reply(401, 'unauthorised');
         return res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await o.metrics());
       }
       reply(404, 'not found');
     })().catch(() => reply(500, 'error'));
   });
-  server.listen(o.port, o.host ?? '0.0.0.0');
+  // A slow or half-open client (headers a byte at a time, a body that never ends) is cut off, not waited for.
+  server.headersTimeout = t.headersMs;
+  server.requestTimeout = t.requestMs;
+  server.keepAliveTimeout = Math.min(5_000, t.idleMs);
+  server.setTimeout(t.idleMs, (socket) => socket.destroy());
+  server.listen(o.port, o.host ?? '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -8,6 +8,8 @@ export const audit = defineCommand({
   summary: 'The last entries of the audit log',
   usage: '/audit [n=10]',
   role: 'admin',
+  // Who ran what, with arguments: not for a group's eyes.
+  scope: 'private',
   confirm: 'never',
   params: [{ name: 'n' }],
   args: z.object({ n: countArg(1, 50).default(10) }),

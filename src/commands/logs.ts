@@ -93,10 +93,12 @@ export const logs = defineCommand({
     let scanned = 0;
     for await (const line of runtime.logs(service.container as string, query, signal)) {
       scanned++;
-      const text = stripVTControlCharacters(line.text);
+      // Redacted before grep sees it: grep matches only what the reader may see, so it cannot confirm a
+      // hidden password one character at a time.
+      const text = redactSecrets(stripVTControlCharacters(line.text));
       // grep is a plain substring, never a regular expression: nothing typed can make it backtrack.
       if (needle !== undefined && !text.toLowerCase().includes(needle)) continue;
-      ring.push(redactSecrets(render({ ...line, text })));
+      ring.push(render({ ...line, text }));
     }
     const got = ring.toArray();
     const scope = [since !== undefined ? `last ${formatDuration(since.ms)}` : '', grep ? `matching "${grep}"` : ''].filter(Boolean).join(', ');

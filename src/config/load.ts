@@ -71,6 +71,8 @@ const envSchema = z.object({
   GPU_SSH_KEY_PATH: z.string().min(1).optional(),
   /** Port of the bot's HTTP endpoint (Alertmanager's webhook); off when unset. */
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   /** The secret Alertmanager sends (bearer token, or the password of basic auth). */
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** Webhook mode: the public https URL Telegram posts to (ending in /telegram), and the secret it sends. */

@@ -23,6 +23,10 @@ export const REDACT_PATHS = [
   'TELEGRAM_BOT_TOKEN',
   'CLOUDFLARE_API_TOKEN',
   'REDIS_URL',
+  'env.METRICS_TOKEN',
+  'METRICS_TOKEN',
+  'env.ALERTMANAGER_TOKEN',
+  'ALERTMANAGER_TOKEN',
   'privateKey',
   '*.privateKey',
 ];
@@ -30,11 +34,29 @@ export const REDACT_PATHS = [
 /** Secrets that end up inside strings (a bot token in a request URL, a password in a Redis URL). */
 export const scrubSecrets = redactSecrets;
 
-function scrubDeep(value: unknown, depth: number): unknown {
+/**
+ * Scrubs every string in a log object, arrays and nested objects included. Errors keep what tells the admin what
+ * happened (name, message, code, stack, cause), scrubbed: a "ref X" in chat must find a log line that says something.
+ */
+function scrubDeep(value: unknown, depth: number, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
-  if (depth === 0 || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth === 0) return '[too deep]';
+  seen.add(value);
+  if (value instanceof Error) {
+    const e = value as Error & { code?: unknown };
+    return {
+      type: e.name,
+      message: scrubSecrets(e.message),
+      ...(e.code !== undefined && { code: scrubDeep(e.code, depth - 1, seen) }),
+      ...(e.stack && { stack: scrubSecrets(e.stack) }),
+      ...(e.cause !== undefined && { cause: scrubDeep(e.cause, depth - 1, seen) }),
+    };
+  }
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth - 1, seen));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth - 1);
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth - 1, seen);
   return out;
 }
 
@@ -43,8 +65,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Errors are taken apart (and scrubbed) by scrubDeep; pino's own err serializer would see a plain object.
+      serializers: { err: (value: unknown) => value },
       formatters: {
-        log: (obj) => scrubDeep(obj, 3) as Record<string, unknown>,
+        log: (obj) => scrubDeep(obj, 8) as Record<string, unknown>,
       },
       hooks: {
         logMethod(args, method) {

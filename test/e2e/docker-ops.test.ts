@@ -331,6 +331,16 @@ describe('/logs', () => {
     expect(msg.text).not.toMatch(/sk-live|hunter2|eyJhbGci/);
   });
 
+  it('grep is no oracle for what is blanked: it matches only what the reader can see', async () => {
+    // A viewer guessing the password a character at a time learns nothing: every guess finds no line.
+    for (const guess of ['hunter2', 'hunt', 'sk-live-abc', 'eyJhbGci']) {
+      const msg = await ask(VIEWER, `/logs secretive grep=${guess}`);
+      expect(msg.text).toContain('has no log lines');
+    }
+    const seen = await ask(VIEWER, '/logs secretive grep=[redacted]');
+    expect(seen.text).toContain('3 lines');
+  });
+
   it('what does not fit comes as a .txt document on a button', async () => {
     const msg = await ask(VIEWER, '/logs biglog lines=2000');
     expect(msg.text.length).toBeLessThan(4096);

@@ -85,9 +85,10 @@ afterAll(async () => {
 
 let httpPort = 0;
 
-function bot(): BotProcess {
+/** A bot process; the HTTP endpoint only for the first of two at once (they would share the port). */
+function bot(options: { http?: boolean } = {}): BotProcess {
   const p = startBotProcess({
-    HTTP_PORT: String(httpPort),
+    ...(options.http !== false && { HTTP_PORT: String(httpPort) }),
     ESTATE_FILE: estateFile,
     TELEGRAM_BOT_TOKEN: emu.token,
     TELEGRAM_API_ROOT: emu.apiRoot,
@@ -234,7 +235,7 @@ describe('two instances on one Redis', () => {
   it('the leader is killed: the other takes over within 45 s, alerts nothing twice, and resolves in the same message', async () => {
     for (const s of SERVICES) setStatus(s, 200);
     const first = await startFresh();
-    const second = bot();
+    const second = bot({ http: false });
     await emu.waitFor(() => logged(second, /^monitor started: following/), 20_000, 'the second instance to follow');
     setStatus('breaks', 500);
     const alert = await emu.waitFor(() => failingAlerts('breaks')[0], 10_000, 'the alert from the leader');

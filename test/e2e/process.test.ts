@@ -59,6 +59,19 @@ describe('the mana-ops process', () => {
       await redis.dispose();
     });
 
+    it('a port already taken: exit 1 with what to do, not a process left hanging', async () => {
+      const file = join(dir, 'port.yml');
+      writeFileSync(file, ESTATE('chats: { alerts: [100] }'));
+      const taken = createServer();
+      taken.listen(0, '127.0.0.1');
+      await once(taken, 'listening');
+      const port = (taken.address() as { port: number }).port;
+      const run = await start({ HTTP_PORT: String(port), ESTATE_FILE: file, TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, MANA_OPS_POLL_TIMEOUT: '1' }).done;
+      taken.close();
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('HTTP_PORT is in use by another process');
+    });
+
     it('answers through the Bot API, logs JSON without the token, and stops cleanly on SIGTERM', async () => {
       const file = join(dir, 'ok.yml');
       writeFileSync(file, ESTATE('chats: { alerts: [100] }'));

@@ -107,6 +107,22 @@ describe('dispatcher', () => {
     expect(runtime.restarted).toEqual([]);
   });
 
+  it('every private-only command (/audit among them) is refused in a group, typed or from a button, and audited as denied', async () => {
+    const { say, app } = setup();
+    const privateOnly = app.registry.all().filter((spec) => spec.scope === 'private').map((spec) => spec.name);
+    expect(privateOnly).toContain('audit');
+    const group: Partial<Envelope> = { chatId: OPS_GROUP.id, chatType: 'supergroup' };
+    // A button's data (s:/audit) runs through handleText as typed text does: one path for both.
+    for (const name of privateOnly) {
+      const out = await say(ADMIN.id, `/${name}`, group);
+      expect(out.kind).toBe('denied');
+      expect(plain(out)).toBe(`/${name} works only in a private chat with me.`);
+      expect(plain(await say(ADMIN.id, `/${name}`))).not.toContain('works only in a private chat');
+    }
+    const entries = await app.env.audit.recent(50);
+    expect(entries.filter((e) => e.result === 'denied' && e.chatId === OPS_GROUP.id).map((e) => e.action)).toEqual(expect.arrayContaining(privateOnly));
+  });
+
   it('a command older than the configured age is skipped and the sender told so', async () => {
     const { say, advance, runtime, env, app } = setup();
     const sentAt = env(ADMIN.id).sentAt;
