@@ -9,6 +9,7 @@ import { runConsole } from './bot/console';
 import { createTelegramFrontEnd } from './bot/telegram';
 import { createTelegramLink } from './bot/telegram-link';
 import { ConfigError, loadEstateFile, readEnv } from './config/load';
+import { placeholdersIn } from './config/placeholders';
 import type { Estate } from './config/schema';
 import { DockerRuntime } from './ops/docker/docker-runtime';
 import { NtfyChannel } from './ops/probes/ntfy';
@@ -50,6 +51,11 @@ async function main(): Promise<number> {
   const mode = env.MANA_OPS_MODE === 'auto' ? (env.TELEGRAM_BOT_TOKEN ? 'telegram' : 'console') : env.MANA_OPS_MODE;
   if (mode === 'telegram' && !env.TELEGRAM_BOT_TOKEN) {
     process.stderr.write('mana-ops: cannot start.\nTELEGRAM_BOT_TOKEN is required in telegram mode (BotFather gives it).\n');
+    return 2;
+  }
+  const placeholders = mode === 'telegram' ? placeholdersIn(estate) : [];
+  if (placeholders.length) {
+    process.stderr.write(`mana-ops: cannot start.\n${env.ESTATE_FILE}: still the example's placeholders (put the real values in):\n${placeholders.map((p) => `  - ${p}`).join('\n')}\n`);
     return 2;
   }
   const log = createLogger(mode === 'console' && env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);

@@ -3,6 +3,8 @@ import type { Catalog, KnownUser } from '../config/catalog';
 /** Telegram's stand-in sender ids: anonymous group admins, and channel posts relayed into a group. */
 export const ANONYMOUS_ADMIN_ID = 1087968824;
 export const TELEGRAM_SERVICE_ID = 777000;
+/** How far ahead of our clock a message's date may be (clock skew), before it counts as forged. */
+export const FUTURE_SLACK_MS = 60_000;
 
 /** What a front-end knows about where a command came from, as plain data. */
 export interface Envelope {
@@ -16,6 +18,8 @@ export interface Envelope {
   edited: boolean;
   /** Set when a chat, not a user, is the sender (anonymous admins, linked channels). */
   senderChatId?: number;
+  /** Sent by a bot, or through an inline bot (via_bot): never a human's command. */
+  fromBot?: boolean;
 }
 
 export type DenyReason =
@@ -24,6 +28,8 @@ export type DenyReason =
   | 'forwarded'
   | 'edited'
   | 'stale'
+  | 'future'
+  | 'bot'
   | 'chat_not_allowed'
   | 'stranger';
 
@@ -44,6 +50,7 @@ export function admit(envelope: Envelope, catalog: Catalog, now: number, maxAgeM
     return { ok: false, reason: 'anonymous', userId };
   }
   const user = catalog.user(userId);
+  if (envelope.fromBot) return { ok: false, reason: 'bot', userId };
   if (envelope.edited) return { ok: false, reason: 'edited', userId, ...(user && { user }) };
   if (envelope.forwarded) return { ok: false, reason: 'forwarded', userId, ...(user && { user }) };
   const privateChat = envelope.chatType === 'private' && envelope.chatId === userId;
@@ -52,5 +59,6 @@ export function admit(envelope: Envelope, catalog: Catalog, now: number, maxAgeM
   }
   if (!user) return { ok: false, reason: 'stranger', userId };
   if (now - envelope.sentAt > maxAgeMs) return { ok: false, reason: 'stale', userId, user };
+  if (envelope.sentAt - now > FUTURE_SLACK_MS) return { ok: false, reason: 'future', userId, user };
   return { ok: true, user };
 }

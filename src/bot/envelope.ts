@@ -5,7 +5,15 @@ import type { Envelope } from '../auth/gate';
 export function envelopeOf(ctx: Context): Envelope | undefined {
   const msg = ctx.editedMessage ?? ctx.message ?? ctx.channelPost ?? ctx.editedChannelPost;
   if (!msg) return undefined;
-  const forwarded = 'forward_origin' in msg && msg.forward_origin !== undefined;
+  // forward_origin, and the fields older clients and Bot API versions still send.
+  const legacy = msg as { forward_from?: unknown; forward_from_chat?: unknown; forward_sender_name?: unknown; forward_date?: unknown };
+  const forwarded =
+    ('forward_origin' in msg && msg.forward_origin !== undefined) ||
+    legacy.forward_from !== undefined ||
+    legacy.forward_from_chat !== undefined ||
+    legacy.forward_sender_name !== undefined ||
+    legacy.forward_date !== undefined;
+  const fromBot = msg.from?.is_bot === true || ('via_bot' in msg && msg.via_bot !== undefined);
   return {
     userId: msg.from?.id,
     chatId: msg.chat.id,
@@ -14,6 +22,7 @@ export function envelopeOf(ctx: Context): Envelope | undefined {
     forwarded: forwarded || ('is_automatic_forward' in msg && msg.is_automatic_forward === true),
     edited: ctx.editedMessage !== undefined || ctx.editedChannelPost !== undefined,
     ...(msg.sender_chat && { senderChatId: msg.sender_chat.id }),
+    ...(fromBot && { fromBot }),
   };
 }
 
@@ -22,5 +31,5 @@ export function envelopeOfPress(ctx: Context, now: number): Envelope | undefined
   const q = ctx.callbackQuery;
   const chat = q?.message?.chat;
   if (!q || !chat) return undefined;
-  return { userId: q.from.id, chatId: chat.id, chatType: chat.type, sentAt: now, forwarded: false, edited: false };
+  return { userId: q.from.id, chatId: chat.id, chatType: chat.type, sentAt: now, forwarded: false, edited: false, ...(q.from.is_bot && { fromBot: true }) };
 }

@@ -193,6 +193,14 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       return;
     }
     const press = await dispatcher.press(envelope, data.slice(3), decision);
+    // A press whose data is not on the message it came from is forged: it may earn a popup, never an edit that
+    // would strip the keyboard from a real pending confirmation.
+    const message = ctx.callbackQuery.message;
+    const onMessage = (message && 'reply_markup' in message ? (message.reply_markup?.inline_keyboard ?? []) : []).flat().some((b) => 'callback_data' in b && b.callback_data === data);
+    if (!onMessage && press.kind !== 'run') {
+      await ctx.answerCallbackQuery({ text: press.popup, show_alert: true });
+      return;
+    }
     await ctx.answerCallbackQuery({ text: press.popup, show_alert: press.kind === 'popup' });
     if (press.kind === 'popup') return;
     if (press.kind === 'final') {

@@ -265,6 +265,12 @@ export class Dispatcher {
         html: html`Skipped /${line.name}: it was sent ${age} ago, while I was away. Commands older than ${formatDuration(this.policy.max_command_age)} are not run. Send it again if you still want it.`,
       };
     }
+    if (admission.reason === 'future' && admission.user) {
+      return {
+        kind: 'stale',
+        html: html`Skipped /${line.name}: its date is ${formatDuration(envelope.sentAt - this.env.now())} ahead of my clock. Check the time on your device (or mine), then send it again.`,
+      };
+    }
     if (admission.reason === 'stranger' && this.policy.stranger_reply === 'hourly' && admission.userId !== undefined) {
       const first = await this.env.store.setIfAbsent(`stranger:${admission.userId}`, '1', HOUR_MS).catch(() => false);
       if (first) return { kind: 'denied', html: STRANGER_REPLY };
@@ -343,6 +349,12 @@ export class Dispatcher {
       return { kind: 'popup', popup: 'Not allowed.' };
     }
     const user = admission.user;
+    // Presses count against the same limit as commands: a held-down button is no way around it.
+    const rate = await this.limiter.check(user.id).catch(() => ({ ok: true as const, retryInMs: 0 }));
+    if (!rate.ok) {
+      await audit(undefined, 'rate_limited');
+      return { kind: 'popup', popup: `Too many presses. Try again in ${formatDuration(rate.retryInMs)}.` };
+    }
     let claim;
     try {
       claim = await this.confirmations.claim(nonce, user.id, envelope.chatId, decision === 'confirm' ? 'confirmed' : 'cancelled');

@@ -37,6 +37,15 @@ describe('the mana-ops process', () => {
     expect(run.stderr).toContain('TELEGRAM_BOT_TOKEN: does not look like a BotFather token');
   });
 
+  it("refuses to run Telegram mode on the example's placeholders, naming each, with exit code 2", async () => {
+    const run = await start({ TELEGRAM_BOT_TOKEN: '123456789:TEST-emulator-token-000000000000000', TELEGRAM_API_ROOT: 'http://127.0.0.1:9' }).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("config/estate.example.yml: still the example's placeholders");
+    expect(run.stderr).toContain('  - gpu_box.host_key_fingerprint');
+    expect(run.stderr).toContain('  - cloudflare.account_id');
+    expect(run.stderr).toContain('  - cloudflare.zone_id');
+  });
+
   it('with no token opens the console on the example estate; piped input answers and exits', async () => {
     const run = await start({}, '/help\n/whoami\n/restart chat-backend\nn\n').done;
     expect(run.code).toBe(0);

@@ -213,6 +213,39 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
     expect((await pressAndSettle(ADMIN, msg, 'cf:../../../../etc/passwd')).text).toBe('Expired: nothing was run.');
   });
 
+  it('a forged nonce pressed on a real pending confirmation gets a popup and leaves its keyboard', async () => {
+    const before = await startedAt(`${PREFIX}-todo-web`);
+    const prompt = await ask(OPERATOR, '/restart todo-web');
+    const forged = await pressAndSettle(OPERATOR, prompt, 'cf:0123456789abcdef');
+    expect(forged).toMatchObject({ text: 'Expired: nothing was run.', show_alert: true });
+    expect(prompt.edits).toBe(0);
+    expect(buttons(prompt)).toHaveLength(2);
+    const [, cancel] = buttons(prompt);
+    expect((await pressAndSettle(OPERATOR, prompt, cancel!)).text).toBe('Cancelled.');
+    expect(await startedAt(`${PREFIX}-todo-web`)).toBe(before);
+  });
+
+  it('forwarded the old way, through an inline bot, from a bot, or dated in the future: not run', async () => {
+    const before = await startedAt(`${PREFIX}-todo-web`);
+    const now = Math.floor(Date.now() / 1000);
+    const cases: Record<string, unknown>[] = [
+      { forward_from: { id: ADMIN.id, is_bot: false, first_name: 'Ada' }, forward_date: now },
+      { forward_from_chat: { id: OPS_GROUP.id, type: 'supergroup', title: 'ops' }, forward_date: now },
+      { forward_sender_name: 'Ada', forward_date: now },
+      { via_bot: { id: 42, is_bot: true, first_name: 'inline', username: 'someinlinebot' } },
+    ];
+    for (const extra of cases) bot.emu.sendText(ADMIN, '/restart todo-web', { extra });
+    bot.emu.sendText({ ...ADMIN, is_bot: true }, '/restart todo-web');
+    const n = bot.emu.messagesTo(ADMIN.id).length;
+    bot.emu.sendText(ADMIN, '/restart todo-web', { date: now + 3_600 });
+    const future = await bot.emu.nextMessage(ADMIN.id, n);
+    expect(future.text).toMatch(/^Skipped \/restart: its date is 1h ahead of my clock\./);
+    expect(future.reply_markup).toBeUndefined();
+    const pong = await ask(ADMIN, '/ping');
+    expect(bot.emu.messagesTo(ADMIN.id).slice(n)).toEqual([future, pong]);
+    expect(await startedAt(`${PREFIX}-todo-web`)).toBe(before);
+  });
+
   it('Docker down: the admin is told what failed and what to check, with a reference', async () => {
     const prompt = await ask(ADMIN, '/restart ghost');
     await pressAndSettle(ADMIN, prompt, buttons(prompt)[0]!);

@@ -211,7 +211,8 @@ export class TelegramEmulator {
         from,
         chat_instance: String(message.chat.id),
         data,
-        message: { message_id: message.message_id, chat: message.chat, date: Math.floor(Date.now() / 1000), text: message.text, from: this.botUser },
+        // As Telegram sends it: the message as it is now, keyboard included.
+        message: { message_id: message.message_id, chat: message.chat, date: Math.floor(Date.now() / 1000), text: message.text, from: this.botUser, ...(message.reply_markup && { reply_markup: message.reply_markup }) },
       },
     });
     return id;

@@ -123,6 +123,16 @@ describe('dispatcher', () => {
     expect(entries.filter((e) => e.result === 'denied' && e.chatId === OPS_GROUP.id).map((e) => e.action)).toEqual(expect.arrayContaining(privateOnly));
   });
 
+  it('button presses count against the rate limit: a held-down button is no way around it', async () => {
+    const { say, app, env, runtime } = setup({ overrides: { policy: { rate_limit: { commands: 2, window: '1m' } } } });
+    const asked = await say(ADMIN.id, '/restart chat-web');
+    expect(asked.kind).toBe('confirm');
+    expect((await app.dispatcher.press(env(ADMIN.id), 'forged-nonce', 'cancel')).popup).toBe('Expired: nothing was run.');
+    const limited = await app.dispatcher.press(env(ADMIN.id), asked.kind === 'confirm' ? asked.nonce : '', 'confirm');
+    expect(limited).toMatchObject({ kind: 'popup', popup: expect.stringMatching(/^Too many presses\. Try again in /) });
+    expect(runtime.restarted).toEqual([]);
+  });
+
   it('a command older than the configured age is skipped and the sender told so', async () => {
     const { say, advance, runtime, env, app } = setup();
     const sentAt = env(ADMIN.id).sentAt;

@@ -1,0 +1,14 @@
+/** How the example estate file marks what must be filled in. */
+const PLACEHOLDER = /REPLACE/i;
+
+/**
+ * Where an estate still holds one of the example's placeholders (`SHA256:REPLACE…`, `REPLACE-with-…`), as paths
+ * like `gpu_box.host_key_fingerprint`. Telegram mode refuses to start on them: a placeholder fingerprint would
+ * otherwise surface much later as "host key mismatch, someone may be in between".
+ */
+export function placeholdersIn(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return PLACEHOLDER.test(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => placeholdersIn(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => placeholdersIn(v, path ? `${path}.${k}` : k));
+  return [];
+}
