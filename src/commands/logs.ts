@@ -4,7 +4,7 @@ import type { Service } from '../config/schema';
 import { OpsError, type LogLine } from '../ops/ports';
 import { parseDuration, formatDuration } from '../util/duration';
 import { bold, code, html, lines as joinLines, pre } from '../util/html';
-import { redactSecrets } from '../util/redact';
+import { LineRedactor } from '../util/redact';
 import { fitTail } from '../util/telegram-text';
 import { countArg, serviceArg } from './args';
 import { buttonRows, commandButton } from './buttons';
@@ -91,11 +91,12 @@ export const logs = defineCommand({
     };
     const ring = new Ring<string>(wanted);
     let scanned = 0;
+    const redactor = new LineRedactor();
     for await (const line of runtime.logs(service.container as string, query, signal)) {
       scanned++;
       // Redacted before grep sees it: grep matches only what the reader may see, so it cannot confirm a
       // hidden password one character at a time.
-      const text = redactSecrets(stripVTControlCharacters(line.text));
+      const text = redactor.line(stripVTControlCharacters(line.text));
       // grep is a plain substring, never a regular expression: nothing typed can make it backtrack.
       if (needle !== undefined && !text.toLowerCase().includes(needle)) continue;
       ring.push(render({ ...line, text }));
