@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/bot/http-server';
 import { silentLogger } from '../support/fakes';
@@ -34,18 +34,27 @@ describe('the HTTP endpoint', () => {
   });
 
   it('cuts off a client that sends its headers a byte at a time, and one that connects and says nothing', async () => {
+    /** Resolves when the server has let the connection go, whatever the client was doing (EPIPE included). */
+    const closed = (socket: Socket) => new Promise<void>((resolve) => {
+      socket.on('error', () => undefined);
+      socket.once('close', () => resolve());
+    });
     const slow = connect(http.port, '127.0.0.1');
+    const slowClosed = closed(slow);
     await once(slow, 'connect');
     slow.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    const drip = setInterval(() => slow.write('X'), 100);
+    // A byte every 100 ms for 1.2 s: well past the 300 ms allowed for headers, each byte resetting the idle timer.
+    let drops = 12;
+    const drip = setInterval(() => (drops-- > 0 && slow.writable ? slow.write('X') : clearInterval(drip)), 100);
     let answer = '';
     slow.on('data', (d: Buffer) => (answer += d.toString()));
-    await once(slow, 'close');
+    await slowClosed;
     clearInterval(drip);
     expect(answer).toMatch(/^HTTP\/1\.1 408|^$/);
     const silent = connect(http.port, '127.0.0.1');
+    const silentClosed = closed(silent);
     await once(silent, 'connect');
-    await once(silent, 'close');
+    await silentClosed;
     expect(silent.destroyed).toBe(true);
   });
 });
