@@ -1,6 +1,7 @@
 import { chmod, rm } from 'node:fs/promises';
 import { createLogger } from '../util/logger';
-import { startDockerSocketProxy } from './docker-socket-proxy';
+import { loadEstateFile } from '../config/load';
+import { startDockerSocketProxy, type ProxyRules } from './docker-socket-proxy';
 
 // The socket proxy as its own small process (a container next to the bot in production). It listens on a
 // unix socket (PROXY_SOCKET, in a volume only the bot shares: no network at all) or on a TCP port.
@@ -14,10 +15,16 @@ if (socketPath) {
 } else {
   listen = { port: Number(process.env.PROXY_PORT ?? 2375), host: process.env.PROXY_HOST ?? '127.0.0.1' };
 }
-const server = await startDockerSocketProxy({ upstreamSocket, listen, log });
+// With the estate file, only its containers may be inspected, read and restarted.
+let rules: ProxyRules = {};
+if (process.env.ESTATE_FILE) {
+  const estate = await loadEstateFile(process.env.ESTATE_FILE);
+  rules = { containers: new Set(estate.services.flatMap((s) => (s.container ? [s.container] : []))) };
+} else log.warn('ESTATE_FILE not set: the socket proxy lets the bot reach every container (set it to the estate file to restrict)');
+const server = await startDockerSocketProxy({ upstreamSocket, listen, rules, log });
 // Owner and group only: the bot reaches it through the group the proxy runs with (docker-compose.bot.yml).
 if (socketPath) await chmod(socketPath, 0o660);
-log.info({ ...listen, upstreamSocket }, 'docker socket proxy listening');
+log.info({ ...listen, upstreamSocket, containers: rules.containers?.size ?? 'any' }, 'docker socket proxy listening');
 const stop = () => {
   server.close(() => process.exit(0));
   server.closeAllConnections(); // the bot's event stream never ends by itself

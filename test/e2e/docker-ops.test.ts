@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type Docker from 'dockerode';
 import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -90,7 +91,7 @@ beforeAll(async () => {
   ]);
   // The bot reaches Docker only through the socket proxy, as in production: the whole suite proves it needs no more.
   proxySocket = join(mkdtempSync(join(tmpdir(), 'mo-px-')), 'docker.sock');
-  proxy = await startDockerSocketProxy({ upstreamSocket: env.socket, listen: { socketPath: proxySocket } });
+  proxy = await startDockerSocketProxy({ upstreamSocket: env.socket, listen: { socketPath: proxySocket }, rules: { containers: new Set(NAMES) } });
   await redis.start();
   store = new RedisStore({ url: redis.url });
   verify = new RedisStore({ url: redis.url });
@@ -329,6 +330,31 @@ describe('/logs', () => {
     expect(msg.text).toContain('postgres://mana:[redacted]@mana-postgres');
     expect(msg.text).toContain('Authorization: Bearer [redacted]');
     expect(msg.text).not.toMatch(/sk-live|hunter2|eyJhbGci/);
+  });
+
+  it('the socket proxy: inspect without Env and command lines, estate containers only, restart with t alone, a bad escape a 400', async () => {
+    const call = (method: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest({ socketPath: proxySocket, method, path }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const inspect = await call('GET', '/v1.41/containers/mana-secretive/json');
+    expect(inspect.status).toBe(200);
+    const info = JSON.parse(inspect.body) as { Name: string; State: { Running: boolean }; Config: Record<string, unknown> };
+    expect(info).toMatchObject({ Name: '/mana-secretive', State: { Running: true } });
+    expect(Object.keys(info.Config)).not.toEqual(expect.arrayContaining(['Env']));
+    expect(info.Config.Cmd).toBeUndefined();
+    expect(inspect.body).not.toMatch(/hunter2|sk-live|eyJhbGci/);
+    expect(await call('GET', '/containers/mana-not-in-the-estate/json')).toMatchObject({ status: 403, body: expect.stringContaining('not a container of the estate') });
+    expect((await call('POST', '/containers/mana-quiet/restart?signal=SIGKILL')).status).toBe(403);
+    expect((await call('POST', '/containers/mana-quiet/restart?t=9999')).status).toBe(403);
+    expect((await call('GET', '/containers/%E0%A4%A/json')).status).toBe(400);
+    expect((await call('GET', '/_ping')).status).toBe(200); // still there
   });
 
   it('grep is no oracle for what is blanked: it matches only what the reader can see', async () => {
