@@ -44,6 +44,14 @@ export async function showIn(notifier: Notifier, chatId: number, told: Told[], v
   return delivered;
 }
 
+/** How many of `chats` still owe a call for `view`'s first page: not told yet (when it may be sent), or showing other text. */
+export function owedIn(told: readonly Told[], view: LivingView, chats: readonly number[]): number {
+  return chats.filter((chatId) => {
+    const t = told.find((m) => m.chatId === chatId && (m.page ?? 0) === 0);
+    return t ? t.shown !== view.pages[0]?.value : view.sendMissing !== false;
+  }).length;
+}
+
 /** Whether every message told shows what `view` says (and at least one was told). */
 export function showsEverywhere(told: readonly Told[], view: LivingView): boolean {
   return told.length > 0 && told.every((t) => t.shown === view.pages[t.page ?? 0]?.value);

@@ -12,7 +12,7 @@ import { CheckSchedule } from './check-schedule';
 import { SweepContext, type CheckDef, type CheckDeps, type CheckResult } from './checks';
 import { DEFAULT_POLICY, initialState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
 import { Leadership } from './leadership';
-import { showIn, showsEverywhere, type LivingView, type Told } from './living-message';
+import { owedIn, showIn, showsEverywhere, type LivingView, type Told } from './living-message';
 import { maintenanceFor } from './maintenance';
 import { NoticeQueue } from './notice-queue';
 import { STORM_SIZE, StormBook, type StormMember } from './storms';
@@ -130,13 +130,7 @@ export class Monitor {
   /** Alert messages, summaries and notices not yet shown where they should be. */
   get backlog(): number {
     let n = this.notices.depth + this.storms.backlog;
-    for (const [id, view] of this.views) {
-      const told = this.tracked.get(id)?.messages ?? [];
-      for (const chatId of this.o.catalog.estate.chats.alerts) {
-        const t = told.find((m) => m.chatId === chatId);
-        if (t ? t.shown !== view.pages[0]?.value : view.sendMissing !== false) n++;
-      }
-    }
+    for (const [id, view] of this.views) n += owedIn(this.tracked.get(id)?.messages ?? [], view, this.o.catalog.estate.chats.alerts);
     return n;
   }
 
@@ -473,36 +467,35 @@ export class Monitor {
       // A firing view exists only for what would be told now: not silenced, not folded under a parent.
       if (!t || !view || view.recovery || t.messages.length > 0 || t.fallbackSent || this.fallbackInFlight.has(def.id)) continue;
       const name = nameOf(def);
-      this.fallbackInFlight.add(def.id);
-      void fb.channel
-        .notify(`mana-ops: ${name} failing`, `${name}: ${def.label}\n${t.state.detail ?? ''}\nTelegram has not been reachable for ${formatDuration(this.o.now() - down)}.`)
-        .then(
-          () => {
-            t.fallbackSent = true;
-            this.dirty.add(def.id);
-            this.away.sentToFallback(def.id);
-            this.o.log.info({ check: def.id }, 'alert sent to ntfy: Telegram is away');
-          },
-          (err: Error) => this.o.log.error({ check: def.id, err: err.message }, 'fallback channel failed too: the alert waits for Telegram'),
-        )
-        .finally(() => this.fallbackInFlight.delete(def.id));
+      this.sendToFallback(fb.channel, def.id, `mana-ops: ${name} failing`, `${name}: ${def.label}\n${t.state.detail ?? ''}\nTelegram has not been reachable for ${formatDuration(this.o.now() - down)}.`, () => {
+        t.fallbackSent = true;
+        this.dirty.add(def.id);
+        this.away.sentToFallback(def.id);
+      });
     }
     for (const storm of this.storms.untold()) {
-      if (this.fallbackInFlight.has(storm.id)) continue;
       const failing = storm.members.map((id) => this.stormMember(id)).filter((m) => m.failing);
-      if (failing.length === 0) continue;
-      this.fallbackInFlight.add(storm.id);
-      void fb.channel
-        .notify(`mana-ops: ${failing.length} checks failing together`, `${failing.map((m) => `${m.name}: ${m.detail}`).join('\n')}\nTelegram has not been reachable for ${formatDuration(this.o.now() - down)}.`)
-        .then(
-          () => {
-            storm.fallbackSent = true;
-            void this.storms.save();
-          },
-          (err: Error) => this.o.log.error({ storm: storm.id, err: err.message }, 'fallback channel failed too: the storm summary waits for Telegram'),
-        )
-        .finally(() => this.fallbackInFlight.delete(storm.id));
+      if (failing.length === 0 || this.fallbackInFlight.has(storm.id)) continue;
+      this.sendToFallback(fb.channel, storm.id, `mana-ops: ${failing.length} checks failing together`, `${failing.map((m) => `${m.name}: ${m.detail}`).join('\n')}\nTelegram has not been reachable for ${formatDuration(this.o.now() - down)}.`, () => {
+        storm.fallbackSent = true;
+        void this.storms.save();
+      });
     }
+  }
+
+  /** One post to the fallback channel for an incident or a storm (`key`), never two at once; `sent` records it. */
+  private sendToFallback(channel: FallbackChannel, key: string, title: string, text: string, sent: () => void): void {
+    this.fallbackInFlight.add(key);
+    void channel
+      .notify(title, text)
+      .then(
+        () => {
+          sent();
+          this.o.log.info({ key }, 'alert sent to ntfy: Telegram is away');
+        },
+        (err: Error) => this.o.log.error({ key, err: err.message }, 'fallback channel failed too: the alert waits for Telegram'),
+      )
+      .finally(() => this.fallbackInFlight.delete(key));
   }
 
   /** Telegram is back: one catch-up message first, then what was held, in each chat at its pace. */

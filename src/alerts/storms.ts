@@ -2,7 +2,7 @@ import type { Notifier, StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
 import { bold, html, lines, type Html } from '../util/html';
 import { fitHtml } from '../util/telegram-text';
-import { showIn, showsEverywhere, type LivingView, type Told } from './living-message';
+import { owedIn, showIn, showsEverywhere, type LivingView, type Told } from './living-message';
 
 /** Many incidents that began together, told as one summary message. */
 export interface Storm {
@@ -120,11 +120,7 @@ export class StormBook {
     let n = 0;
     for (const storm of this.storms) {
       const v = this.views.get(storm.id);
-      if (!v) continue;
-      for (const chatId of this.chats()) {
-        const t = storm.messages.find((m) => m.chatId === chatId);
-        if (t ? t.shown !== v.view.pages[0]?.value : v.view.sendMissing !== false) n++;
-      }
+      if (v) n += owedIn(storm.messages, v.view, this.chats());
     }
     return n;
   }

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { autoRetry } from '@grammyjs/auto-retry';
-import type { Api, Transformer } from 'grammy';
+import { GrammyError, HttpError, type Api, type Transformer } from 'grammy';
 import type { TelegramReach } from './telegram-reach';
 
 export interface CallPolicy {
@@ -81,6 +81,5 @@ export function applyCallPolicy(api: Api, p: CallPolicy): void {
 
 /** A failed Bot API call that means Telegram itself is away (network, timeout, 5xx), not a refusal. */
 export function isUnreachable(err: unknown): boolean {
-  const e = err as { name?: string; error_code?: number };
-  return e?.name === 'HttpError' || (typeof e?.error_code === 'number' && e.error_code >= 500);
+  return err instanceof HttpError || (err instanceof GrammyError && err.error_code >= 500);
 }

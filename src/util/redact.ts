@@ -68,9 +68,8 @@ export class LineRedactor {
       if (/-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) this.inKey = false;
       return this.inKey ? '[redacted]' : text.replace(/^[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)/, '[redacted] $1');
     }
-    const out = redactSecrets(text);
     // A BEGIN with no END on the same line: the key's lines follow.
-    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY----- \[redacted\] $/.test(out)) this.inKey = true;
-    return out;
+    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text) && !/-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) this.inKey = true;
+    return redactSecrets(text);
   }
 }
