@@ -15,8 +15,27 @@ export interface AuditEntry {
   ref?: string;
 }
 
+/** Whose entry it is: an allowlisted user's, or someone the bot does not know (kept apart, and fewer). */
+export type AuditBook = 'users' | 'outsiders';
+
 export const AUDIT_STREAM = 'audit';
-const AUDIT_MAX = 10_000;
+export const OUTSIDER_STREAM = 'audit:outsiders';
+const KEPT: Record<AuditBook, { stream: string; max: number }> = {
+  users: { stream: AUDIT_STREAM, max: 10_000 },
+  // Outsiders cannot push out a user's entry: they write only here, and this book is small.
+  outsiders: { stream: OUTSIDER_STREAM, max: 1_000 },
+};
+/** Longest text kept per field: enough to read what was tried, never a payload. */
+const FIELD_MAX: Partial<Record<keyof AuditEntry, number>> = { action: 40, args: 200, detail: 300, ref: 16 };
+
+/** The first `max` characters (whole code points), marked when cut. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max - 1;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return `${text.slice(0, cut)}…`;
+}
 
 /** Every command, denial, confirmation and outcome: to a capped stream and to the log. */
 export class AuditLog {
@@ -25,19 +44,24 @@ export class AuditLog {
     private readonly log: Logger,
   ) {}
 
-  async record(entry: AuditEntry): Promise<void> {
-    this.log.info({ audit: entry }, `audit ${entry.action} ${entry.result}`);
+  async record(entry: AuditEntry, book: AuditBook = 'users'): Promise<void> {
     const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(entry)) if (v !== undefined) fields[k] = String(v);
+    for (const [k, v] of Object.entries(entry)) {
+      if (v === undefined) continue;
+      const max = FIELD_MAX[k as keyof AuditEntry];
+      fields[k] = max === undefined ? String(v) : clip(String(v), max);
+    }
+    this.log.info({ audit: fields, book }, `audit ${fields.action} ${fields.result}`);
+    const { stream, max } = KEPT[book];
     try {
-      await this.store.append(AUDIT_STREAM, fields, AUDIT_MAX);
+      await this.store.append(stream, fields, max);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'audit entry kept in the log only: state store unavailable');
     }
   }
 
-  async recent(count: number): Promise<AuditEntry[]> {
-    const rows = await this.store.tail(AUDIT_STREAM, count);
+  async recent(count: number, book: AuditBook = 'users'): Promise<AuditEntry[]> {
+    const rows = await this.store.tail(KEPT[book].stream, count);
     return rows.map(({ fields: f }) => ({
       at: Number(f.at),
       userId: f.userId === undefined ? undefined : Number(f.userId),

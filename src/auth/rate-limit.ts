@@ -1,6 +1,7 @@
 import type { StateStore } from '../ops/ports';
 
-export type RateVerdict = { ok: true; degraded?: boolean } | { ok: false; retryInMs: number };
+/** Over the limit: `first` for the one message that crossed it in this window (the one worth saying and auditing). */
+export type RateVerdict = { ok: true; degraded?: boolean } | { ok: false; retryInMs: number; first: boolean };
 
 /** Per-user fixed-window limit kept in the state store (one atomic counter with its expiry). */
 export class RateLimiter {
@@ -14,7 +15,7 @@ export class RateLimiter {
   async check(userId: number): Promise<RateVerdict> {
     try {
       const { count, resetInMs } = await this.store.hit(`rl:${userId}`, this.windowMs);
-      return count <= this.limit ? { ok: true } : { ok: false, retryInMs: Math.max(resetInMs, 1) };
+      return count <= this.limit ? { ok: true } : { ok: false, retryInMs: Math.max(resetInMs, 1), first: count === this.limit + 1 };
     } catch {
       return { ok: true, degraded: true };
     }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { admit, type Admission, type Envelope } from '../auth/gate';
+import type { AuditBook } from '../auth/audit';
 import { Confirmations, type PendingAction } from '../auth/confirmations';
+import { OutsiderThrottle, type OutsiderLimits } from '../auth/outsider-throttle';
 import { RateLimiter } from '../auth/rate-limit';
 import { roleAllows } from '../auth/roles';
 import type { KnownUser } from '../config/catalog';
@@ -23,6 +25,8 @@ export interface DispatcherOptions {
   log: Logger;
   /** The bot's own username, to ignore `/cmd@otherbot` in groups. */
   botUsername?: string;
+  /** How often people not on the allowlist are noted (defaults in outsider-throttle). */
+  outsiderLimits?: OutsiderLimits;
 }
 
 const STRANGER_REPLY = html`This is a private bot.`;
@@ -47,6 +51,7 @@ export class Dispatcher {
   private readonly log: Logger;
   private readonly limiter: RateLimiter;
   private readonly confirmations: Confirmations;
+  private readonly outsiders: OutsiderThrottle;
   private readonly schemas = new Map<CommandSpec, z.ZodType<unknown>>();
   botUsername: string | undefined;
 
@@ -58,6 +63,7 @@ export class Dispatcher {
     this.botUsername = options.botUsername;
     this.limiter = new RateLimiter(this.env.store, this.policy.rate_limit.commands, this.policy.rate_limit.window);
     this.confirmations = new Confirmations(this.env.store, this.policy.confirm_ttl, this.env.now);
+    this.outsiders = new OutsiderThrottle(options.outsiderLimits);
     for (const spec of this.registry.all()) this.schemas.set(spec, typeof spec.args === 'function' ? spec.args(this.env) : spec.args);
   }
 
@@ -111,29 +117,34 @@ export class Dispatcher {
     if (line.mention && this.botUsername && line.mention.toLowerCase() !== this.botUsername.toLowerCase()) {
       return { kind: 'silent', reason: 'addressed to another bot' };
     }
-    const audit = (result: string, detail?: string, ref?: string) => {
-      this.env.metrics.command(line.name, result);
-      return this.env.audit.record({
-        at: started,
-        userId: envelope.userId,
-        chatId: envelope.chatId,
-        action: line.name,
-        args: line.rest,
-        result,
-        ...(detail !== undefined && { detail }),
-        ms: this.env.now() - started,
-        ...(ref !== undefined && { ref }),
-      });
-    };
-
     const spec = this.registry.find(line.name);
     const admission = this.admit(envelope);
-    let user: KnownUser;
-    if (admission.ok) user = admission.user;
-    else if (admission.reason === 'stranger' && spec?.role === 'anyone') {
-      user = { id: admission.userId as number, name: 'stranger', role: 'viewer' };
-      return this.finish(spec, line, envelope, { ...user }, true, audit, parseProblem);
-    } else return this.refuseAdmission(admission, envelope, line, audit);
+    // Someone the bot does not know: noted in a book of their own, and only as often as the throttle allows.
+    const outsider = !admission.ok && admission.user === undefined;
+    const record = this.recorder(envelope, started, outsider ? 'outsiders' : 'users');
+    // Labels come from the registry only: a made-up command name never becomes a metric series.
+    const audit = (result: string, detail?: string, ref?: string) => record({ action: line.name, label: spec?.name ?? 'unknown', args: line.rest }, result, detail, ref);
+
+    if (!admission.ok && outsider) {
+      if (!this.noteOutsider(envelope, started)) return { kind: 'silent', reason: 'muted' };
+      if (admission.reason === 'stranger' && spec?.role === 'anyone') {
+        const user: KnownUser = { id: admission.userId as number, name: 'stranger', role: 'viewer' };
+        return this.finish(spec, line, envelope, user, true, audit, parseProblem);
+      }
+      return this.refuseAdmission(admission, envelope, line, audit);
+    }
+    // A known user's own limit comes before anything is written, refusals included.
+    const user = admission.ok ? admission.user : (admission.user as KnownUser);
+    const rate = await this.limiter.check(user.id);
+    if (!rate.ok) {
+      // Said and audited once per window; what follows within it is dropped without a trace.
+      if (!rate.first) return { kind: 'silent', reason: 'rate limited' };
+      await audit('rate_limited');
+      if (!admission.ok) return { kind: 'silent', reason: 'rate limited' };
+      return { kind: 'rate_limited', html: html`Too many commands. Try again in ${formatDuration(rate.retryInMs)}.` };
+    }
+    if (rate.degraded) this.log.warn({ userId: user.id }, 'rate limit not enforced: state store unavailable');
+    if (!admission.ok) return this.refuseAdmission(admission, envelope, line, audit);
 
     if (!spec) {
       const guess = this.registry.suggest(line.name, user.role);
@@ -146,6 +157,40 @@ export class Dispatcher {
       };
     }
     return this.finish(spec, line, envelope, user, false, audit, parseProblem);
+  }
+
+  /** How one message's outcomes are audited and counted: who, where, since when, in which book. */
+  private recorder(envelope: Envelope, started: number, book: AuditBook) {
+    return (what: { action: string; label: string; args: string }, result: string, detail?: string, ref?: string) => {
+      this.env.metrics.command(what.label, result);
+      return this.env.audit.record(
+        {
+          at: started,
+          userId: envelope.userId,
+          chatId: envelope.chatId,
+          action: what.action,
+          args: what.args,
+          result,
+          ...(detail !== undefined && { detail }),
+          ms: this.env.now() - started,
+          ...(ref !== undefined && { ref }),
+        },
+        book,
+      );
+    };
+  }
+
+  /** Whether a message from an outsider may be noted (audited, logged, answered); the first one muted is logged once. */
+  private noteOutsider(envelope: Envelope, now: number): boolean {
+    const verdict = this.outsiders.judge(envelope.userId, envelope.chatId, now);
+    this.env.metrics.outsider(verdict.kind === 'note' ? 'noted' : 'muted');
+    if (verdict.kind === 'mute') {
+      this.log.warn(
+        { limit: verdict.limit, userId: envelope.userId, chatId: envelope.chatId },
+        `messages from people not on the allowlist muted (${verdict.limit} limit reached): not audited or answered until the window ends`,
+      );
+    }
+    return verdict.kind === 'note';
   }
 
   private async finish(
@@ -170,16 +215,6 @@ export class Dispatcher {
       await audit('denied', 'private only');
       return { kind: 'denied', html: html`/${spec.name} works only in a private chat with me.` };
     }
-    const rate = await this.limiter.check(user.id);
-    if (!rate.ok) {
-      await audit('rate_limited');
-      return {
-        kind: 'rate_limited',
-        html: html`Too many commands. Try again in ${formatDuration(rate.retryInMs)}.`,
-      };
-    }
-    if (rate.degraded) this.log.warn({ userId: user.id }, 'rate limit not enforced: state store unavailable');
-
     if (parseProblem) {
       await audit('invalid', parseProblem);
       return this.invalid(spec, [parseProblem]);
@@ -328,32 +363,28 @@ export class Dispatcher {
   /** A Confirm or Cancel press. Cheap: it only claims the nonce; the work is in the returned `execute`. */
   async press(envelope: Envelope, nonce: string, decision: 'confirm' | 'cancel'): Promise<PressOutcome> {
     const started = this.env.now();
-    const audit = (action: PendingAction | undefined, result: string, detail?: string, ref?: string) => {
-      this.env.metrics.command(`${decision}:${action?.command ?? '?'}`, result);
-      return this.env.audit.record({
-        at: started,
-        userId: envelope.userId,
-        chatId: envelope.chatId,
-        action: `${decision}:${action?.command ?? '?'}`,
-        args: action?.line ?? nonce,
-        result,
-        ...(detail !== undefined && { detail }),
-        ms: this.env.now() - started,
-        ...(ref !== undefined && { ref }),
-      });
-    };
     // A press is fresh by definition; the envelope's other checks (anonymous, chat, allowlist) still apply.
     const admission = this.admit({ ...envelope, sentAt: this.env.now(), forwarded: false, edited: false });
+    const outsider = !admission.ok && admission.user === undefined;
+    const record = this.recorder(envelope, started, outsider ? 'outsiders' : 'users');
+    const audit = (action: PendingAction | undefined, result: string, detail?: string, ref?: string) => {
+      const name = `${decision}:${action?.command ?? '?'}`;
+      return record({ action: name, label: name, args: action?.line ?? nonce }, result, detail, ref);
+    };
+    if (!admission.ok && outsider) {
+      if (this.noteOutsider(envelope, started)) await audit(undefined, 'refused', admission.reason);
+      return { kind: 'popup', popup: 'Not allowed.' };
+    }
+    const user = admission.ok ? admission.user : (admission.user as KnownUser);
+    // Presses count against the same limit as commands: a held-down button is no way around it.
+    const rate = await this.limiter.check(user.id);
+    if (!rate.ok) {
+      if (rate.first) await audit(undefined, 'rate_limited');
+      return { kind: 'popup', popup: `Too many presses. Try again in ${formatDuration(rate.retryInMs)}.` };
+    }
     if (!admission.ok) {
       await audit(undefined, 'refused', admission.reason);
       return { kind: 'popup', popup: 'Not allowed.' };
-    }
-    const user = admission.user;
-    // Presses count against the same limit as commands: a held-down button is no way around it.
-    const rate = await this.limiter.check(user.id).catch(() => ({ ok: true as const, retryInMs: 0 }));
-    if (!rate.ok) {
-      await audit(undefined, 'rate_limited');
-      return { kind: 'popup', popup: `Too many presses. Try again in ${formatDuration(rate.retryInMs)}.` };
     }
     let claim;
     try {

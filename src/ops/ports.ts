@@ -295,6 +295,8 @@ export interface Metrics {
   telegramError(code: number): void;
   /** One call to the outside (target: docker, ssh, cloudflare; op: the adapter's method). */
   call(target: string, op: string, ok: boolean, ms: number): void;
+  /** A message from someone not on the allowlist: noted (audited, answered) or muted by the throttle. */
+  outsider(outcome: 'noted' | 'muted'): void;
 }
 
-export const NO_METRICS: Metrics = { command() {}, check() {}, incidents() {}, telegramError() {}, call() {} };
+export const NO_METRICS: Metrics = { command() {}, check() {}, incidents() {}, telegramError() {}, call() {}, outsider() {} };

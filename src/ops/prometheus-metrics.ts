@@ -10,6 +10,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly tgErrors = new Counter({ name: 'mana_ops_telegram_errors_total', help: 'Telegram Bot API errors by code', labelNames: ['code'], registers: [this.registry] });
   private readonly calls = new Histogram({ name: 'mana_ops_call_duration_seconds', help: 'Calls to Docker, the GPU box over SSH and Cloudflare by target, operation and result', labelNames: ['target', 'op', 'result'], buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10, 30], registers: [this.registry] });
 
+  private readonly outsiders = new Counter({ name: 'mana_ops_outsider_messages_total', help: 'Messages from people not on the allowlist: noted (audited, answered) or muted by the throttle', labelNames: ['outcome'], registers: [this.registry] });
+
   private outboxDepth: () => number = () => 0;
   private telegramDownSince: () => number | undefined = () => undefined;
 
@@ -73,6 +75,10 @@ export class PrometheusMetrics implements Metrics {
 
   call(target: string, op: string, ok: boolean, ms: number): void {
     this.calls.observe({ target, op, result: ok ? 'ok' : 'fail' }, ms / 1000);
+  }
+
+  outsider(outcome: 'noted' | 'muted'): void {
+    this.outsiders.inc({ outcome });
   }
 
   text(): Promise<string> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBot, type RunningBot } from '../support/bot-harness';
 import { removeContainers, runContainer, testDocker } from '../support/docker';
-import { ADMIN, OPERATOR, OPS_GROUP, STRANGER, VIEWER, testEstate } from '../support/estate';
+import { ADMIN, NO_RATE_LIMIT, OPERATOR, OPS_GROUP, STRANGER, VIEWER, testEstate } from '../support/estate';
 import { RedisServer } from '../support/redis';
 import type { SentMessage, TgUser } from '../support/telegram-emulator';
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
   const estate = testEstate({
     prefix: PREFIX,
     dockerSock: env.socket,
-    overrides: { policy: { confirm_ttl: '3s', max_command_age: '60s' } },
+    overrides: { policy: { confirm_ttl: '3s', max_command_age: '60s', ...NO_RATE_LIMIT } },
     extend: (raw) => ({
       ...raw,
       docker_hosts: [...raw.docker_hosts, { name: 'dead', endpoint: 'unix:///tmp/mo-no-such-docker.sock' }],

@@ -3,10 +3,12 @@ import type { Envelope } from '../../src/auth/gate';
 import type { Outcome } from '../../src/commands/types';
 import { commandHarness, plain } from '../support/command-harness';
 import type { StateStore } from '../../src/ops/ports';
+import type { AppPorts } from '../../src/app';
 import { ADMIN, OPERATOR, OPS_GROUP, OTHER_GROUP, STRANGER, VIEWER, testEstate } from '../support/estate';
 import { DownStore, RecordingRuntime } from '../support/fakes';
+import { PrometheusMetrics } from '../../src/ops/prometheus-metrics';
 
-const setup = (options: { store?: StateStore; overrides?: Record<string, unknown> } = {}) => commandHarness(options);
+const setup = (options: { store?: StateStore; overrides?: Record<string, unknown>; ports?: Partial<AppPorts> } = {}) => commandHarness(options);
 
 describe('dispatcher', () => {
   it('/help lists only what the caller may run, with usage', async () => {
@@ -53,6 +55,40 @@ describe('dispatcher', () => {
     expect(await say(STRANGER.id, '/help')).toEqual({ kind: 'silent', reason: 'stranger' });
     expect(await say(STRANGER.id, '/restart chat-web')).toEqual({ kind: 'silent', reason: 'stranger' });
     expect(await say(STRANGER.id, '/nonsense')).toEqual({ kind: 'silent', reason: 'stranger' });
+  });
+
+  it('a user over the rate limit is told once per window; what follows writes nothing, and unknown names share one metric label', async () => {
+    const metrics = new PrometheusMetrics();
+    const { say, app, advance } = setup({ overrides: { policy: { rate_limit: { commands: 3, window: '1m' } } }, ports: { metrics } });
+    expect((await say(VIEWER.id, '/nonsense1')).kind).toBe('unknown');
+    expect((await say(VIEWER.id, '/nonsense2')).kind).toBe('unknown');
+    expect((await say(VIEWER.id, '/ping')).kind).toBe('reply');
+    expect((await say(VIEWER.id, '/ping')).kind).toBe('rate_limited');
+    const audited = (await app.env.audit.recent(50)).length;
+    for (let i = 0; i < 20; i++) expect(await say(VIEWER.id, `/x${i} ${'A'.repeat(500)}`)).toEqual({ kind: 'silent', reason: 'rate limited' });
+    expect((await app.env.audit.recent(50)).length).toBe(audited);
+    advance(60_001);
+    expect((await say(VIEWER.id, '/ping')).kind).toBe('reply');
+    const series = (await metrics.text()).split('\n').filter((l) => l.startsWith('mana_ops_commands_total{'));
+    expect(series.map((l) => /command="([^"]+)"/.exec(l)?.[1])).toEqual(['unknown', 'ping', 'ping']);
+  });
+
+  it('strangers are noted in their own small book, a few times per window, with arguments capped; users keep theirs', async () => {
+    const { say, app } = setup();
+    await say(ADMIN.id, '/ping');
+    const outcomes = [];
+    for (let i = 0; i < 12; i++) outcomes.push((await say(STRANGER.id, `/restart${i} ${'secret '.repeat(200)}`)).kind);
+    expect(outcomes.every((k) => k === 'silent')).toBe(true);
+    const noted = await app.env.audit.recent(50, 'outsiders');
+    expect(noted).toHaveLength(5);
+    expect(noted.every((e) => e.userId === STRANGER.id && e.result === 'refused' && e.args.length <= 200 && e.args.endsWith('…'))).toBe(true);
+    expect((await app.env.audit.recent(50)).map((e) => `${e.userId} ${e.action}`)).toEqual([`${ADMIN.id} ping`]);
+    // A stranger's forged press is noted in the same book, within the same limit (already reached): nothing more.
+    expect(await app.dispatcher.press({ userId: STRANGER.id, chatId: STRANGER.id, chatType: 'private', sentAt: 0, forwarded: false, edited: false }, 'forged', 'confirm')).toEqual({ kind: 'popup', popup: 'Not allowed.' });
+    expect(await app.env.audit.recent(50, 'outsiders')).toHaveLength(5);
+    const shown = plain(await say(ADMIN.id, '/audit from=outsiders'));
+    expect(shown).toContain('Last 5 entries from outsiders');
+    expect(shown).toContain(`${STRANGER.id} /restart4 secret secret`);
   });
 
   it('a stranger gets one generic reply per hour when so configured', async () => {
