@@ -44,6 +44,8 @@ describe('the mana-ops process', () => {
     expect(run.stderr).toContain('  - gpu_box.host_key_fingerprint');
     expect(run.stderr).toContain('  - cloudflare.account_id');
     expect(run.stderr).toContain('  - cloudflare.zone_id');
+    // The example's made-up tunnel id, marked only by a YAML comment that the parser drops.
+    expect(run.stderr).toContain("  - tunnels[0].uuid");
   });
 
   it('with no token opens the console on the example estate; piped input answers and exits', async () => {
