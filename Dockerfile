@@ -1,9 +1,10 @@
 # mana-ops container image. Three stages: the build (all dependencies, esbuild bundle), the production
 # dependencies, and the runtime (node, tini, the bundle, production node_modules; a non-root user).
 #
-# BASE_IMAGE is any Debian-based image with Node.js >= 20.11 on PATH. The default is the official one; where no
-# registry is reachable, `scripts/image.sh base` makes one from Debian packages (debootstrap + nodejs + tini).
-ARG BASE_IMAGE=node:20-bookworm-slim
+# BASE_IMAGE is any Debian-based image with Node.js of a line package.json's engines names on PATH. The default is
+# the official Node 24 LTS image (maintained until 2028-04-30); where no registry is reachable, `scripts/image.sh
+# base` makes one of Debian trixie with the same official Node 24 build, taken from the npm registry.
+ARG BASE_IMAGE=node:24-bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 # A base with node but without npm (Debian's nodejs package) gets Debian's npm for the build only.

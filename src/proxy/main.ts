@@ -2,6 +2,7 @@ import { chmod, rm } from 'node:fs/promises';
 import { createLogger } from '../util/logger';
 import { loadEstateFile } from '../config/load';
 import { startDockerSocketProxy, type ProxyRules } from './docker-socket-proxy';
+import { startProxyHealth } from './health';
 
 // The socket proxy as its own small process (a container next to the bot in production). It listens on a
 // unix socket (PROXY_SOCKET, in a volume only the bot shares: no network at all) or on a TCP port.
@@ -25,7 +26,11 @@ const server = await startDockerSocketProxy({ upstreamSocket, listen, rules, log
 // Owner and group only: the bot reaches it through the group the proxy runs with (docker-compose.bot.yml).
 if (socketPath) await chmod(socketPath, 0o660);
 log.info({ ...listen, upstreamSocket, containers: rules.containers?.size ?? 'any' }, 'docker socket proxy listening');
+// Its container's health (docker-compose.bot.yml): on the container's own loopback, never published.
+const healthPort = Number(process.env.PROXY_HEALTH_PORT ?? 0);
+const health = healthPort > 0 ? await startProxyHealth({ upstreamSocket, port: healthPort }) : undefined;
 const stop = () => {
+  health?.close();
   server.close(() => process.exit(0));
   server.closeAllConnections(); // the bot's event stream never ends by itself
 };

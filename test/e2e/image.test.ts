@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import semver from 'semver';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesOf, composeConfig, createFromCompose } from '../support/compose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { bytesOf, composeConfig, createFromCompose, TEST_REDIS_PASSWORD, unescapeCompose } from '../support/compose';
+import { RedisStore } from '../../src/ops/state/redis-store';
 import { removeContainers, runContainer, testDocker } from '../support/docker';
 import { ADMIN, NO_RATE_LIMIT, OPS_GROUP, TEST_USERS } from '../support/estate';
 import { freePort, RedisServer } from '../support/redis';
@@ -38,8 +40,8 @@ const mapSource = (source: string) =>
   ({
     [`${composeDir}/config/estate.yml`]: join(dir, 'estate.yml'),
     [`${composeDir}/secrets/gpu_ssh_key`]: key,
-    '/home/admin': dir,
-    '/Volumes/ManaData': dir,
+    '/home/admin/.mana-ops/disk': dir,
+    '/Volumes/ManaData/.mana-ops/disk': dir,
     '/var/run/docker.sock': socket,
     'docker-proxy': volume,
   })[source] ?? `/nonexistent${source}`;
@@ -81,8 +83,16 @@ policy: ${JSON.stringify(NO_RATE_LIMIT)}
 `,
   );
   await runContainer(docker, busybox, TARGET, { healthCmd: 'true' });
-  const proxy = await createFromCompose(docker, service('docker-proxy'), { name: PROXY, image, mapSource });
+  const proxy = await createFromCompose(docker, service('docker-proxy'), { name: PROXY, image, mapSource, healthIntervalMs: 500 });
   await proxy.start();
+  // As compose's depends_on (service_healthy): the bot starts once the proxy's own check passes.
+  await vi.waitFor(
+    async () => {
+      const health = (await inspect(PROXY)).State.Health;
+      if (health?.Status !== 'healthy') throw new Error(`the proxy is ${health?.Status}: ${health?.Log.at(-1)?.Output ?? ''}`);
+    },
+    { timeout: 30_000, interval: 250 },
+  );
   httpPort = await freePort();
   bot = await createFromCompose(docker, service('bot'), {
     name: BOT,
@@ -114,6 +124,22 @@ describe('the image under docker-compose.bot.yml', () => {
     expect(status).toMatch(/^Uid:\s+10001\s+10001\s+10001\s+10001$/m);
     expect(status).toMatch(/^CapEff:\s+0+$/m);
     expect(readFileSync(`/proc/${children[0]}/cmdline`, 'utf8').split('\0')).toContain('dist/main.js');
+  });
+
+  it("runs a Node LTS line that is not past its end of life, the Dockerfile's default, within engines; @types/node follows the oldest line engines names", () => {
+    // The Node.js release schedule (github.com/nodejs/Release): when each LTS line's maintenance ends.
+    const endOfLife: Record<number, string> = { 18: '2025-04-30', 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' };
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    const imageNode = dockerCli('exec', BOT, 'node', '--version').trim();
+    const defaultBase = /^ARG BASE_IMAGE=node:(\d+)-/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+    expect(semver.major(imageNode)).toBe(Number(defaultBase));
+    expect(readFileSync('docker-compose.bot.yml', 'utf8')).toContain(`BASE_IMAGE:-node:${defaultBase}-`);
+    expect(endOfLife[semver.major(imageNode)], `Node ${imageNode} is not an LTS line`).toBeDefined();
+    expect(Date.parse(endOfLife[semver.major(imageNode)] as string)).toBeGreaterThan(Date.now());
+    expect(semver.satisfies(imageNode, pkg.engines.node)).toBe(true);
+    expect(semver.satisfies(process.version, pkg.engines.node)).toBe(true);
+    const oldest = semver.minVersion(pkg.engines.node);
+    expect(semver.minVersion(pkg.devDependencies['@types/node'] ?? '')?.major).toBe(oldest?.major);
   });
 
   it('/status and /restart reach Docker only through the proxy container', async () => {
@@ -234,6 +260,65 @@ describe('docker-compose.bot.yml', () => {
     expect(vols).toContain(`${composeDir}/secrets/gpu_ssh_key:/run/secrets/gpu_ssh_key:ro`);
     expect(Object.keys(service('bot').environment ?? {})).toEqual(expect.arrayContaining(['TELEGRAM_BOT_TOKEN', 'ALERTMANAGER_TOKEN', 'CLOUDFLARE_API_TOKEN']));
     expect(readFileSync('docker-compose.bot.yml', 'utf8')).not.toMatch(/TOKEN:\s*\S/);
+  });
+
+  it("mounts for the disk probe only empty directories of its own: never the home directory, ~/.ssh, ~/.cloudflared, the estate's .env or the SSD's backups", () => {
+    const binds = (service('bot').volumes ?? []).map((v) => v.split(':')[0] as string).filter((src) => src.startsWith('/'));
+    const guarded = ['/home/admin', '/home/admin/.ssh/id_ed25519', '/home/admin/.cloudflared/cert.pem', '/home/admin/projects/mana-monorepo/.env', '/Volumes/ManaData/backups/postgres', '/Volumes/ManaData'];
+    for (const src of binds) for (const path of guarded) expect(path === src || path.startsWith(`${src}/`), `${src} exposes ${path}`).toBe(false);
+    expect(service('bot').volumes).toEqual(expect.arrayContaining(['/home/admin/.mana-ops/disk:/host/root:ro', '/Volumes/ManaData/.mana-ops/disk:/host/ManaData:ro']));
+  });
+
+  it('runs Redis as its own user without capabilities, with the password from .env on stdin, and the bot only once Redis and the proxy are healthy', async () => {
+    const r = service('redis');
+    expect(r.user).toBe('redis');
+    expect(r.cap_drop).toEqual(['ALL']);
+    expect(service('bot').depends_on).toEqual({ redis: { condition: 'service_healthy' }, 'docker-proxy': { condition: 'service_healthy' } });
+    expect(service('docker-proxy').healthcheck?.test).toBeUndefined(); // the image's check, on the proxy's health port
+    expect(service('docker-proxy').environment).toMatchObject({ PROXY_HEALTH_PORT: '9096', HEALTHCHECK_PORT: '9096' });
+    // The service's command and healthcheck run for real, with Debian's redis-server, on a free port.
+    const port = String(await freePort());
+    const [shell, flag, script] = (r.command as string[]).map(unescapeCompose);
+    const onPort = (text: string) => text.replaceAll('6390', port);
+    const data = mkdtempSync(join(tmpdir(), 'mo-redis-compose-'));
+    const env = { PATH: process.env.PATH ?? '', ...r.environment };
+    const server = spawn(shell as string, [flag as string, onPort(script as string)], { cwd: data, env, stdio: 'ignore' });
+    const healthcheck = (extra: Record<string, string> = {}) => {
+      try {
+        execFileSync('sh', ['-c', onPort(unescapeCompose((r.healthcheck?.test ?? [])[1] ?? ''))], { env: { ...env, ...extra }, stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await expect.poll(() => healthcheck(), { timeout: 10_000, interval: 100 }).toBe(true);
+      expect(healthcheck({ REDISCLI_AUTH: 'wrong' })).toBe(false);
+      // Anyone else on the VM's loopback: refused.
+      expect(execFileSync('redis-cli', ['-p', port, 'set', 'k', 'v'], { env: { PATH: env.PATH }, encoding: 'utf8' })).toMatch(/NOAUTH/);
+      // The bot's REDIS_URL, as compose builds it from the same .env.
+      const store = new RedisStore({ url: onPort(service('bot').environment?.REDIS_URL ?? '') });
+      expect(await store.ready()).toBe(true);
+      await store.set('probe', 'ok', 10_000);
+      expect(await store.get('probe')).toBe('ok');
+      await store.close();
+      expect(readFileSync(`/proc/${server.pid}/cmdline`, 'utf8')).not.toContain(TEST_REDIS_PASSWORD);
+      const children = execFileSync('ps', ['-o', 'args=', '--ppid', String(server.pid), '--pid', String(server.pid)], { encoding: 'utf8' });
+      expect(children).toContain('redis-server');
+      expect(children).not.toContain(TEST_REDIS_PASSWORD);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+
+  it('without REDIS_PASSWORD in .env, compose stops and says what to put there', () => {
+    let problem = '';
+    try {
+      composeConfig('');
+    } catch (err) {
+      problem = String((err as { stderr?: string }).stderr ?? err);
+    }
+    expect(problem).toContain('REDIS_PASSWORD is not set: put one in .env (openssl rand -hex 24)');
   });
 
   it('keeps Redis append-only on a named volume', () => {

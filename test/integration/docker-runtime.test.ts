@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/ops/docker/docker-runtime';
 import type { ContainerEvent, LogLine } from '../../src/ops/ports';
 import { OpsError } from '../../src/ops/ports';
+import { startProxyHealth } from '../../src/proxy/health';
 import { removeContainers, runContainer, testDocker } from '../support/docker';
+import { freePort } from '../support/redis';
 
 let docker: Docker;
 let runtime: DockerRuntime;
@@ -65,5 +67,26 @@ describe('DockerRuntime against a real dockerd', () => {
   it('says where Docker is not reachable', async () => {
     const gone = new DockerRuntime('unix:///tmp/mo-no-docker-here.sock');
     await expect(gone.list()).rejects.toMatchObject({ code: 'unreachable', message: 'Docker unreachable at unix:///tmp/mo-no-docker-here.sock (ENOENT)' });
+  });
+});
+
+describe("the socket proxy's own health (its container's HEALTHCHECK)", () => {
+  it('answers 200 while the real dockerd answers its ping, and 503 naming the socket when it is gone', async () => {
+    const { socket } = testDocker();
+    const [upPort, downPort] = [await freePort(), await freePort()];
+    const up = await startProxyHealth({ upstreamSocket: socket, port: upPort });
+    const down = await startProxyHealth({ upstreamSocket: '/tmp/mo-no-docker-here.sock', port: downPort });
+    try {
+      const healthy = await fetch(`http://127.0.0.1:${upPort}/healthz`);
+      expect(healthy.status).toBe(200);
+      expect(await healthy.json()).toEqual({ ok: true, docker: 'answers' });
+      const sick = await fetch(`http://127.0.0.1:${downPort}/healthz`);
+      expect(sick.status).toBe(503);
+      expect(((await sick.json()) as { docker: string }).docker).toMatch(/^Docker's socket \/tmp\/mo-no-docker-here\.sock does not answer: .*ENOENT/);
+      expect((await fetch(`http://127.0.0.1:${upPort}/containers/json`)).status).toBe(404);
+    } finally {
+      up.close();
+      down.close();
+    }
   });
 });

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { parse } from 'yaml';
+
+export const TEST_REDIS_PASSWORD = '5f0c1a9e7b2d4c6e8a0b1c2d3e4f5a6b';
 
 /** One service of `docker-compose config` output: the keys docker-compose.bot.yml uses. */
 export interface ComposeService {
@@ -21,7 +23,7 @@ export interface ComposeService {
   environment?: Record<string, string>;
   volumes?: string[];
   logging?: { driver: string; options?: Record<string, string> };
-  healthcheck?: { test?: string[] };
+  healthcheck?: { test?: string[]; interval?: string; start_period?: string };
   depends_on?: Record<string, unknown>;
 }
 export interface ComposeConfig {
@@ -33,17 +35,22 @@ export interface ComposeConfig {
  * docker-compose.bot.yml as Debian's docker-compose resolves it (`config`): validated, anchors merged, .env
  * read. Run in a copy with .env.example as .env so host paths resolve to a known place.
  */
-export function composeConfig(): { config: ComposeConfig; dir: string } {
+export function composeConfig(env = `REDIS_PASSWORD=${TEST_REDIS_PASSWORD}\n`): { config: ComposeConfig; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mo-compose-'));
   copyFileSync('docker-compose.bot.yml', join(dir, 'docker-compose.bot.yml'));
-  copyFileSync('.env.example', join(dir, '.env'));
+  // The README's first step: .env from the example, with the one value compose cannot do without.
+  writeFileSync(join(dir, '.env'), `${readFileSync('.env.example', 'utf8')}\n${env}`);
   const out = execFileSync('docker-compose', ['-f', join(dir, 'docker-compose.bot.yml'), 'config'], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', HOME: '/home/admin' },
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return { config: parse(out) as ComposeConfig, dir };
 }
+
+/** A compose string as the container gets it: `$$` is compose's escape for a literal `$`. */
+export const unescapeCompose = (text: string) => text.replaceAll('$$', '$');
 
 export function bytesOf(limit: string): number {
   const m = /^(\d+)([bkmg]?)$/i.exec(limit);
@@ -80,9 +87,12 @@ export async function createFromCompose(
     ...(service.user && { User: service.user }),
     Env: Object.entries(env).filter(([, v]) => v !== '').map(([k, v]) => `${k}=${v}`),
     // `disable: true` comes out of `config` as test [NONE]; an empty test inherits the image's HEALTHCHECK.
-    ...(service.healthcheck?.test
-      ? { Healthcheck: { Test: service.healthcheck.test } }
-      : o.healthIntervalMs && { Healthcheck: { Test: [], Interval: o.healthIntervalMs * 1_000_000, StartPeriod: 0, Retries: 2, Timeout: 5_000_000_000 } }),
+    ...((service.healthcheck || o.healthIntervalMs) && {
+      Healthcheck: {
+        Test: service.healthcheck?.test ?? [],
+        ...(o.healthIntervalMs && { Interval: o.healthIntervalMs * 1_000_000, StartPeriod: 0, Retries: 2, Timeout: 5_000_000_000 }),
+      },
+    }),
     HostConfig: {
       ...(service.network_mode && { NetworkMode: service.network_mode }),
       ReadonlyRootfs: service.read_only ?? false,
