@@ -102,7 +102,7 @@ describe('/gpu', () => {
     expect(msg.text).toContain('VRAM 11.0 GiB of 24.0 GiB · power 111 / 350 W');
     expect(msg.text).toContain('Holding VRAM: ollama.exe (size n/a), python.exe (size n/a)');
     expect(msg.text).toMatch(/Ollama: gemma3:12b \(10\.6 GiB, all on GPU, unloads in [^)]*\)/);
-    expect(msg.text).toMatch(/✅ <b>gpu-stt<\/b> \(ManaSTT\): Running · running · since 2h( 0m)? · health 200 in \d+ ms/);
+    expect(msg.text).toMatch(/✅ <b>gpu-stt<\/b> \(ManaSTT\): Running · running · since 2h( \d+[ms])? · health 200 in \d+ ms/);
     expect(msg.text).toMatch(/⛔ <b>gpu-tts<\/b> \(ManaTTS\): Ready · last run exited with code 1 · health: ECONNREFUSED/);
     expect(msg.text).toContain('⛔ <b>gpu-img</b> (ManaImageGen): Disabled · has not run yet');
     expect(msg.text).toContain("⛔ <b>gpu-video</b> (ManaVideoGen): cannot read: No MSFT_ScheduledTask objects found with property 'TaskName' equal to 'ManaVideoGen'.");
