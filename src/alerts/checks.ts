@@ -34,15 +34,23 @@ export interface CheckDeps {
 
 /** Shared by the checks of one sweep: one container list per Docker host, whatever the number of services. */
 export class SweepContext {
-  private readonly lists = new Map<string, Promise<ContainerSummary[]>>();
-  constructor(readonly deps: CheckDeps) {}
+  private readonly lists = new Map<string, { asked: number; list: Promise<ContainerSummary[]> }>();
+  /**
+   * `freshMs`: a long-lived context (the monitor's) shares one container list per host among the checks that ask
+   * within that long of each other, so 63 docker checks due together cost one list call, not 63.
+   */
+  constructor(
+    readonly deps: CheckDeps,
+    private readonly freshMs = Infinity,
+  ) {}
   containers(host: string): Promise<ContainerSummary[]> {
-    let list = this.lists.get(host);
-    if (!list) {
-      const runtime = this.deps.docker(host);
-      list = runtime ? runtime.list() : Promise.reject(new Error(`no Docker host "${host}"`));
-      this.lists.set(host, list);
-    }
+    const now = performance.now();
+    const held = this.lists.get(host);
+    if (held && now - held.asked < this.freshMs) return held.list;
+    const runtime = this.deps.docker(host);
+    const list = runtime ? runtime.list() : Promise.reject(new Error(`no Docker host "${host}"`));
+    list.catch(() => undefined);
+    this.lists.set(host, { asked: now, list });
     return list;
   }
 }

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { Catalog } from '../config/catalog';
 import { NO_METRICS, type ChannelReach, type FallbackChannel, type Metrics, type Notifier, type StateStore } from '../ops/ports';
 import { formatDuration } from '../util/duration';
@@ -18,7 +17,7 @@ import { NoticeQueue } from './notice-queue';
 import { STORM_SIZE, StormBook, type StormMember } from './storms';
 import { Acks, type Ack } from '../estate/acks';
 import { OpenIncidents, type OpenIncident } from '../estate/open-incidents';
-import { Silences, type Silence } from '../estate/silences';
+import { Silences, type Silence, type SilencesInForce } from '../estate/silences';
 
 type Buttons = { text: string; data: string }[][];
 
@@ -39,6 +38,12 @@ interface Tracked {
   notices?: { text: string; chats: number[] }[];
 }
 
+/** The silences and acks in force at a judgement: read once for all checks, in two round trips. */
+interface Quiet {
+  silences?: SilencesInForce;
+  acks: ReadonlyMap<string, Ack>;
+}
+
 /** What an incident's messages should show now; a recovery only edits what was told. */
 type IncidentView = LivingView & { recovery: boolean };
 
@@ -52,7 +57,6 @@ export interface MonitorOptions {
   now: () => number;
   instanceId: string;
   policy?: IncidentPolicy;
-  concurrency?: number;
   /** Spread of the first run and of each interval, so checks do not all fire on the same second. */
   jitterRatio?: number;
   /** When Telegram has taken nothing for `afterMs`, firing incidents also go once to this channel. */
@@ -90,7 +94,11 @@ export class Monitor {
   private readonly silences: Silences;
   private readonly acks: Acks;
   private readonly openIncidents: OpenIncidents;
-  private readonly limit: ReturnType<typeof pLimit>;
+  /** One container list per Docker host shared by the checks that ask within a second of each other. */
+  private readonly context: SweepContext;
+  private quiet: Quiet = { acks: new Map() };
+  /** The open list as last written: written again only when it changes. */
+  private openWritten: string | undefined;
   private readonly policy: IncidentPolicy;
   private readonly dirty = new Set<string>();
   private readonly fallbackInFlight = new Set<string>();
@@ -111,7 +119,7 @@ export class Monitor {
     this.silences = new Silences(o.store, o.now);
     this.acks = new Acks(o.store);
     this.openIncidents = new OpenIncidents(o.store);
-    this.limit = pLimit(o.concurrency ?? 16);
+    this.context = new SweepContext(o.deps, 1_000);
     this.policy = o.policy ?? DEFAULT_POLICY;
     const chats = () => o.catalog.estate.chats.alerts;
     this.storms = new StormBook(o.store, o.notifier, chats);
@@ -137,8 +145,10 @@ export class Monitor {
   /** Loads the incident book as the store has it (at start, and when this instance takes over). */
   async load(): Promise<void> {
     const legacy: { text: string; chats: number[] }[] = [];
-    for (const def of this.o.checks) {
-      const raw = await this.o.store.get(`incident:${def.id}`).catch(() => null);
+    const raws = await this.o.store.getMany(this.o.checks.map((def) => incidentKey(def.id))).catch(() => this.o.checks.map(() => null));
+    await this.forgetRemovedChecks();
+    for (const [i, def] of this.o.checks.entries()) {
+      const raw = raws[i];
       const t = raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(this.o.now()), messages: [] };
       if (t.notices) legacy.push(...t.notices);
       delete t.notices;
@@ -148,7 +158,21 @@ export class Monitor {
     await this.notices.load();
     for (const n of legacy) this.notices.add(new Html(n.text), n.chats, this.o.now());
     this.views.clear();
+    this.openWritten = undefined;
     this.schedule.reset();
+  }
+
+  /** Incident records of checks the estate file no longer has: deleted, so they neither linger nor come back. */
+  private async forgetRemovedChecks(): Promise<void> {
+    try {
+      const current = new Set(this.o.checks.map((def) => incidentKey(def.id)));
+      const stale = (await this.o.store.keysWithPrefix(incidentKey(''))).filter((k) => !current.has(k));
+      if (stale.length === 0) return;
+      await this.o.store.writeMany([], stale);
+      this.o.log.info({ removed: stale.length }, 'forgot the incident records of checks no longer in the estate file');
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'old incident records not cleaned up: state store unavailable');
+    }
   }
 
   /** Runs the checks on their own clocks (while this instance leads) until stop(). */
@@ -236,15 +260,14 @@ export class Monitor {
   }
 
   private async runCheck(def: CheckDef): Promise<void> {
-    const sweep = new SweepContext(this.o.deps);
     const started = performance.now();
-    const result = await this.limit(async (): Promise<CheckResult> => {
-      try {
-        return await withTimeout(def.run(sweep), def.timeoutMs + 1_000, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`));
-      } catch (err) {
-        return { ok: false, detail: (err as Error).message };
-      }
-    });
+    // Nothing bounds how many run at once: a hanging check holds only its own promise, never another's turn.
+    let result: CheckResult;
+    try {
+      result = await withTimeout(def.run(this.context), def.timeoutMs + 1_000, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`));
+    } catch (err) {
+      result = { ok: false, detail: (err as Error).message };
+    }
     (this.o.metrics ?? NO_METRICS).check(def.id, result.ok, performance.now() - started);
     if (this.stopped || !this.leading) return;
     const t = this.tracked.get(def.id) ?? { state: initialState(this.o.now()), messages: [] };
@@ -277,35 +300,57 @@ export class Monitor {
     if (!this.leading) return;
     const transitions = new Map(this.transitions);
     this.transitions.clear();
+    await this.readQuiet(transitions);
     await this.gatherStorm();
-    for (const def of this.o.checks) await this.view(def, transitions.get(def.id));
+    for (const def of this.o.checks) this.view(def, transitions.get(def.id));
     this.freeClosedStorms(this.storms.refresh((id) => this.stormMember(id), this.o.checks.length, this.o.now()));
     this.fallBack();
     await this.save();
     this.lanes.kick();
   }
 
+  /**
+   * The silences and acks for this judgement, read once for all checks; nothing is read while every check is fine
+   * (most of the time). Unreadable, they count as none: an alert too many rather than one lost.
+   */
+  private async readQuiet(transitions: ReadonlyMap<string, Transition>): Promise<void> {
+    const open = this.o.checks.filter((def) => {
+      const t = this.tracked.get(def.id);
+      return t && (t.state.status !== 'ok' || t.messages.length > 0 || transitions.get(def.id));
+    });
+    if (open.length === 0) {
+      this.quiet = { acks: new Map() };
+      return;
+    }
+    const firing = open.filter((def) => this.tracked.get(def.id)?.state.status === 'firing').map((def) => def.id);
+    const [silences, acks] = await Promise.all([
+      this.silences.inForce().catch(() => undefined),
+      firing.length ? this.acks.many(firing).catch(() => new Map<string, Ack>()) : new Map<string, Ack>(),
+    ]);
+    this.quiet = { ...(silences && { silences }), acks };
+  }
+
   /** A silence, or a maintenance window of the estate file, covering this check now. */
-  private async quieted(def: CheckDef): Promise<Silence | { maintenance: string } | undefined> {
+  private quieted(def: CheckDef): Silence | { maintenance: string } | undefined {
     const window = maintenanceFor(this.o.catalog.estate.maintenance, def.service?.name, this.o.now());
     if (window) return { maintenance: window.name };
-    return this.silences.covering(def.service?.name, def.id).catch(() => undefined);
+    return this.quiet.silences?.covering(def.service?.name, def.id);
   }
 
   /** Incidents about to be told for the first time: not silenced, not folded under a parent, not told yet. */
-  private async untold(): Promise<CheckDef[]> {
+  private untold(): CheckDef[] {
     const out: CheckDef[] = [];
     for (const def of this.o.checks) {
       const t = this.tracked.get(def.id);
       if (!t || t.state.status !== 'firing' || t.state.flapping || t.messages.length || t.stormId || this.firingAncestor(def)) continue;
-      if (await this.quieted(def)) continue;
+      if (this.quieted(def)) continue;
       out.push(def);
     }
     return out;
   }
 
   private async gatherStorm(): Promise<void> {
-    const fresh = await this.untold();
+    const fresh = this.untold();
     if (fresh.length < STORM_SIZE) return;
     const reach = await this.o.canary?.().catch((err: Error) => [{ name: 'canary', ok: false, detail: err.message }]);
     const said = reach?.length ? reach.map((r) => `${r.ok ? '✅' : '❌'} ${r.name}${r.detail ? ` (${r.detail})` : ''}`).join(' · ') : undefined;
@@ -354,7 +399,7 @@ export class Monitor {
   }
 
   /** Judges what this incident's messages should show now, and queues its reminder or flapping notice. */
-  private async view(def: CheckDef, transition: Transition): Promise<void> {
+  private view(def: CheckDef, transition: Transition): void {
     const t = this.tracked.get(def.id);
     if (!t) return;
     const { state } = t;
@@ -370,9 +415,9 @@ export class Monitor {
     const resolving = state.status === 'ok' && t.messages.length > 0;
     // Most checks are fine most of the time: no silence or ack to look up in Redis for them.
     if (!firing && !resolving && transition !== 'flapping') return void this.views.delete(def.id);
-    const silence = await this.quieted(def);
+    const silence = this.quieted(def);
     if (firing) {
-      const ack = await this.acks.get(def.id).catch(() => undefined);
+      const ack = this.quiet.acks.get(def.id);
       if (t.messages.length === 0 && (silence || this.firingAncestor(def))) return void this.views.delete(def.id); // told when the silence ends, or by the parent
       if (transition === 'remind' && !ack && !silence && t.messages.length > 0) {
         this.notice(html`⏰ Still failing for ${formatDuration(now - (state.failingSince ?? state.since))}: ${bold(nameOf(def))} · ${state.detail ?? ''}`);
@@ -528,8 +573,13 @@ export class Monitor {
     const ids = [...this.dirty];
     this.dirty.clear();
     try {
-      for (const id of ids) await this.o.store.set(`incident:${id}`, JSON.stringify(this.tracked.get(id)));
-      await this.openIncidents.write(await this.openList());
+      await this.o.store.writeMany(ids.flatMap((id) => (this.tracked.has(id) ? [{ key: incidentKey(id), value: JSON.stringify(this.tracked.get(id)) }] : [])));
+      const open = this.openList();
+      const json = JSON.stringify(open);
+      if (json !== this.openWritten || this.storeLost) {
+        await this.openIncidents.write(open);
+        this.openWritten = json;
+      }
       if (this.storeLost) {
         this.storeLost = false;
         for (const id of this.tracked.keys()) this.dirty.add(id);
@@ -545,13 +595,13 @@ export class Monitor {
     }
   }
 
-  private async openList(): Promise<OpenIncident[]> {
+  private openList(): OpenIncident[] {
     const open: OpenIncident[] = [];
     for (const def of this.o.checks) {
       const t = this.tracked.get(def.id);
       if (!t || t.state.status === 'ok') continue;
-      const silence = await this.quieted(def);
-      const ack = await this.acks.get(def.id).catch(() => undefined);
+      const silence = this.quieted(def);
+      const ack = this.quiet.acks.get(def.id);
       open.push({
         check: def.id,
         ...(def.service && { service: def.service.name }),
@@ -570,6 +620,8 @@ export class Monitor {
 }
 
 const nameOf = (def: CheckDef) => def.service?.name ?? def.label;
+/** The one key of a check's incident record. */
+const incidentKey = (checkId: string) => `incident:${checkId}`;
 
 /** A record written before each message carried its own text: every message showed `shown`. */
 function upgrade(t: Tracked): Tracked {

@@ -20,6 +20,14 @@ export class Acks {
     return raw ? (JSON.parse(raw) as Ack) : undefined;
   }
 
+  /** The acks of many checks in one round trip. */
+  async many(checkIds: readonly string[]): Promise<Map<string, Ack>> {
+    const raws = await this.store.getMany(checkIds.map(key));
+    const found = new Map<string, Ack>();
+    raws.forEach((raw, i) => raw && found.set(checkIds[i] as string, JSON.parse(raw) as Ack));
+    return found;
+  }
+
   async clear(checkId: string): Promise<void> {
     await this.store.del(key(checkId));
   }

@@ -11,6 +11,29 @@ export interface Silence {
 }
 
 const silenceKey = (t: SilenceTarget) => (t.kind === 'all' ? 'silence:all' : `silence:${t.kind}:${t.name}`);
+/** The keys that could silence a check, in the order that wins: all, its service, the check itself. */
+const coverKeys = (service: string | undefined, checkId: string) => [
+  silenceKey({ kind: 'all' }),
+  ...(service ? [silenceKey({ kind: 'service', name: service })] : []),
+  silenceKey({ kind: 'check', name: checkId }),
+];
+
+/** The silences in force at one moment, asked without another round trip. */
+export class SilencesInForce {
+  constructor(private readonly byKey: ReadonlyMap<string, Silence>) {}
+
+  covering(service: string | undefined, checkId: string): Silence | undefined {
+    for (const k of coverKeys(service, checkId)) {
+      const silence = this.byKey.get(k);
+      if (silence) return silence;
+    }
+    return undefined;
+  }
+
+  all(): Silence[] {
+    return [...this.byKey.values()].sort((a, b) => a.until - b.until);
+  }
+}
 const INDEX = 'silences:index';
 
 /** Silences live under their own keys with a TTL (so they end by themselves) and a small index for /silences. */
@@ -50,26 +73,31 @@ export class Silences {
     return existed;
   }
 
-  /** The silence that covers a check of a service, if any (all > service > check). */
+  /** The silence that covers a check of a service, if any (all > service > check): one round trip. */
   async covering(service: string | undefined, checkId: string): Promise<Silence | undefined> {
-    const keys = [silenceKey({ kind: 'all' }), ...(service ? [silenceKey({ kind: 'service', name: service })] : []), silenceKey({ kind: 'check', name: checkId })];
-    for (const k of keys) {
-      const raw = await this.store.get(k);
-      const silence = raw ? parse(raw, k) : undefined;
-      // The key's TTL ends it in the store; `until` ends it for a clock that is not the store's.
-      if (silence && silence.until > this.now()) return silence;
-    }
-    return undefined;
+    const keys = coverKeys(service, checkId);
+    return new SilencesInForce(await this.read(keys)).covering(service, checkId);
+  }
+
+  /** Every silence in force, read in two round trips (the index, then one MGET), to judge many checks at once. */
+  async inForce(): Promise<SilencesInForce> {
+    return new SilencesInForce(await this.read([...new Set([silenceKey({ kind: 'all' }), ...(await this.keys())])]));
   }
 
   async active(): Promise<Silence[]> {
-    const out: Silence[] = [];
-    for (const k of await this.keys()) {
-      const raw = await this.store.get(k);
-      const silence = raw ? parse(raw, k) : undefined;
-      if (silence && silence.until > this.now()) out.push(silence);
-    }
-    return out.sort((a, b) => a.until - b.until);
+    return (await this.inForce()).all();
+  }
+
+  private async read(keys: string[]): Promise<Map<string, Silence>> {
+    const raws = await this.store.getMany(keys);
+    const found = new Map<string, Silence>();
+    raws.forEach((raw, i) => {
+      const key = keys[i] as string;
+      const silence = raw ? parse(raw, key) : undefined;
+      // The key's TTL ends it in the store; `until` ends it for a clock that is not the store's.
+      if (silence && silence.until > this.now()) found.set(key, silence);
+    });
+    return found;
   }
 
   private async keys(): Promise<string[]> {

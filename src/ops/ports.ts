@@ -40,6 +40,12 @@ export interface StateStore {
   /** GETDEL: the value, and nobody else will get it. */
   take(key: string): Promise<string | null>;
   del(key: string): Promise<void>;
+  /** MGET: many keys in one round trip, null where a key is absent. */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
+  /** Many keys written (without TTL) and deleted in one round trip. */
+  writeMany(set: readonly { key: string; value: string }[], del?: readonly string[]): Promise<void>;
+  /** The keys that start with `prefix` (SCAN, never KEYS): for cleaning up what the estate no longer has. */
+  keysWithPrefix(prefix: string): Promise<string[]>;
   /** Counts a hit in a fixed window that starts with the first hit; the expiry is set in the same step. */
   hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
   /** Appends to a stream capped at about maxLen entries. */

@@ -49,6 +49,9 @@ export class DownStore implements StateStore {
   extendIf = async () => this.fail();
   take = async () => this.fail();
   del = async () => this.fail();
+  getMany = async () => this.fail();
+  writeMany = async () => this.fail();
+  keysWithPrefix = async () => this.fail();
   hit = async () => this.fail();
   append = async () => this.fail();
   tail = async () => this.fail();

@@ -21,6 +21,23 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(await s.get(k)).toBeNull();
     });
 
+    it('getMany, writeMany and keysWithPrefix: many keys in one step, prefixes literal', async () => {
+      const s = await make();
+      const p = `${key()}:*[x]:`;
+      expect(await s.getMany([])).toEqual([]);
+      await s.writeMany([
+        { key: `${p}a`, value: '1' },
+        { key: `${p}b`, value: '2' },
+        { key: `${p}c`, value: '3' },
+      ]);
+      await s.set(`${p.slice(0, -5)}other`, 'x');
+      expect(await s.getMany([`${p}a`, `${p}missing`, `${p}c`])).toEqual(['1', null, '3']);
+      expect((await s.keysWithPrefix(p)).sort()).toEqual([`${p}a`, `${p}b`, `${p}c`]);
+      await s.writeMany([{ key: `${p}a`, value: 'one' }], [`${p}b`, `${p}c`]);
+      expect(await s.getMany([`${p}a`, `${p}b`, `${p}c`])).toEqual(['one', null, null]);
+      expect(await s.keysWithPrefix(p)).toEqual([`${p}a`]);
+    });
+
     it('setIfAbsent creates once until the TTL ends', async () => {
       const s = await make();
       const k = key();

@@ -1,11 +1,11 @@
 import type { Html } from '../../src/util/html';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CheckDef } from '../../src/alerts/checks';
 import { Monitor } from '../../src/alerts/monitor';
 import { checkTelegramHtml } from '../support/telegram-emulator';
 import { Catalog } from '../../src/config/catalog';
 import { estateSchema } from '../../src/config/schema';
-import type { ChannelReach, FallbackChannel, Notifier } from '../../src/ops/ports';
+import type { ChannelReach, FallbackChannel, Notifier, StateStore } from '../../src/ops/ports';
 import { MemoryStore } from '../../src/ops/state/memory-store';
 import { silentLogger } from '../support/fakes';
 
@@ -46,11 +46,8 @@ class SwitchedReach implements ChannelReach {
   }
 }
 
-function setup(
-  n: number,
-  options: { canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>; maintenance?: unknown[]; start?: number; reach?: ChannelReach; fallback?: FallbackChannel } = {},
-) {
-  const { canary } = options;
+/** An estate of `n` web services (svc-0 …) with one alert chat. */
+function estateOf(n: number, maintenance: unknown[] = []) {
   const names = Array.from({ length: n }, (_, i) => `svc-${i}`);
   const catalog = new Catalog(
     estateSchema.parse({
@@ -59,9 +56,18 @@ function setup(
       services: names.map((name) => ({ name, container: `mana-${name}`, category: 'web' })),
       users: [{ id: 1, name: 'a', role: 'admin' }],
       chats: { alerts: [1] },
-      maintenance: options.maintenance ?? [],
+      maintenance,
     }),
   );
+  return { names, catalog };
+}
+
+function setup(
+  n: number,
+  options: { canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>; maintenance?: unknown[]; start?: number; reach?: ChannelReach; fallback?: FallbackChannel } = {},
+) {
+  const { canary } = options;
+  const { names, catalog } = estateOf(n, options.maintenance);
   const failing = new Set<string>();
   const checks: CheckDef[] = catalog.services.map((service) => ({
     id: `${service.name}:http`, service, label: `HTTP ${service.name}`, intervalMs: 60_000, timeoutMs: 1_000,
@@ -184,5 +190,90 @@ describe('maintenance windows', () => {
     await monitor.sweep();
     // The window closed with svc-0 still failing: now it is told (svc-1 gets its first reminder meanwhile).
     expect([...notifier.shown.values()].filter((t) => t.startsWith('🔴 <b>svc-0</b> failing'))).toHaveLength(1);
+  });
+});
+
+describe('monitor at scale', () => {
+  /** A memory store that counts the calls made to it: each would be one round trip to Redis. */
+  function countingStore(clock: () => number) {
+    const inner = new MemoryStore(clock);
+    const calls: string[] = [];
+    const store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(String(prop));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { store, calls };
+  }
+
+  function scaled(n: number, run: (i: number) => Promise<{ ok: boolean; detail?: string }>, store: StateStore, clock: () => number) {
+    const { catalog } = estateOf(n);
+    const checks: CheckDef[] = catalog.services.map((service, i) => ({ id: `${service.name}:http`, service, label: `HTTP ${service.name}`, intervalMs: 60_000, timeoutMs: 5_000, run: () => run(i) }));
+    const monitor = new Monitor({
+      checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined },
+      store, notifier: new RecordingNotifier(), catalog, log: silentLogger(), now: clock, instanceId: 'x',
+    });
+    return { monitor, checks };
+  }
+
+  it('300 checks with 50 hanging: every result is in one timeout after the sweep began, whatever hangs', async () => {
+    vi.useFakeTimers();
+    try {
+      const { store } = countingStore(() => Date.now());
+      const answered = new Set<number>();
+      const { monitor } = scaled(300, (i) => (i % 6 === 0 ? new Promise(() => {}) : (answered.add(i), Promise.resolve({ ok: true }))), store, () => Date.now());
+      await monitor.load();
+      const began = Date.now();
+      let done = false;
+      void monitor.sweep().then(() => (done = true));
+      await vi.advanceTimersByTimeAsync(6_000 + 100); // the 5 s timeout and its 1 s grace
+      expect(answered.size).toBe(250);
+      expect(done).toBe(true);
+      expect(Date.now() - began).toBeLessThanOrEqual(6_100);
+      const open = JSON.parse((await store.get('incidents:open')) ?? '[]') as { check: string; detail?: string }[];
+      expect(open).toHaveLength(50);
+      expect(open[0]?.detail).toBe('no result within 5.0 s');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('1,000 failing checks: one judgement reads silences and acks in a few batched calls and writes only what changed', async () => {
+    let clock = 0;
+    const { store, calls } = countingStore(() => clock);
+    const { monitor } = scaled(1_000, async () => ({ ok: false, detail: 'HTTP 502' }), store, () => clock);
+    await monitor.load();
+    for (let i = 0; i < 3; i++) {
+      clock += 60_000;
+      await monitor.sweep();
+    }
+    calls.length = 0;
+    clock += 60_000;
+    await monitor.sweep(); // steady: all firing, told in their storm, nothing changes but the reminder clocks
+    const counts = calls.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
+    // The lease (2), the silence index (1), one MGET of silences and one of acks, one pipelined write: 4,000 GETs before.
+    expect(counts.getMany ?? 0).toBeLessThanOrEqual(2);
+    expect(counts.get ?? 0).toBeLessThanOrEqual(1);
+    expect(counts.set ?? 0).toBeLessThanOrEqual(1);
+    expect(counts.writeMany ?? 0).toBeLessThanOrEqual(1);
+    expect(calls.length).toBeLessThanOrEqual(8);
+  });
+
+  it('loading the book deletes the incident records of checks the estate file no longer has', async () => {
+    const clock = () => 0;
+    const { store } = countingStore(clock);
+    await store.set('incident:removed-long-ago:http', JSON.stringify({ state: { status: 'firing' }, messages: [] }));
+    await store.set('incident:svc-0:http', JSON.stringify({ state: { status: 'ok', since: 0, flips: [], flapping: false, reminders: 0, consecutiveFailures: 0, consecutiveOks: 1 }, messages: [] }));
+    await store.set('silence:all', JSON.stringify({ by: 'a', reason: 'kept', until: 10 }));
+    const { monitor } = scaled(2, async () => ({ ok: true }), store, clock);
+    await monitor.load();
+    expect(await store.get('incident:removed-long-ago:http')).toBeNull();
+    expect(await store.get('incident:svc-0:http')).not.toBeNull();
+    expect(await store.get('silence:all')).not.toBeNull();
   });
 });

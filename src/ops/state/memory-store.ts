@@ -55,6 +55,19 @@ export class MemoryStore implements StateStore {
     this.slots.delete(key);
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.map((k) => this.live(k)?.value ?? null);
+  }
+
+  async writeMany(set: readonly { key: string; value: string }[], del: readonly string[] = []): Promise<void> {
+    for (const { key, value } of set) this.slots.set(key, { value, expiresAt: Infinity });
+    for (const key of del) this.slots.delete(key);
+  }
+
+  async keysWithPrefix(prefix: string): Promise<string[]> {
+    return [...this.slots.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
+  }
+
   async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
     const slot = this.live(key);
     const count = slot ? Number(slot.value) + 1 : 1;

@@ -105,6 +105,35 @@ export class RedisStore implements StateStore {
     await this.run('DEL', () => this.redis.del(key));
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.run('MGET', () => this.redis.mget(...keys));
+  }
+
+  async writeMany(set: readonly { key: string; value: string }[], del: readonly string[] = []): Promise<void> {
+    if (set.length === 0 && del.length === 0) return;
+    const batch = this.redis.pipeline();
+    for (const { key, value } of set) batch.set(key, value);
+    if (del.length) batch.del(...del);
+    const results = await this.run('pipeline', () => batch.exec());
+    const failed = results?.find(([err]) => err);
+    if (failed?.[0]) throw new OpsError('unreachable', `Redis pipeline failed: ${failed[0].message}`, 'check that Redis is running (REDIS_URL)');
+  }
+
+  async keysWithPrefix(prefix: string): Promise<string[]> {
+    // SCAN's MATCH sees full key names: ioredis adds its keyPrefix to keys, never to patterns.
+    const own = this.redis.options.keyPrefix ?? '';
+    const pattern = `${own}${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.run('SCAN', () => this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
+      cursor = next;
+      for (const k of keys) found.push(k.slice(own.length));
+    } while (cursor !== '0');
+    return [...new Set(found)];
+  }
+
   async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
     const [count, ttl] = await this.run('rate counter', async () => {
       const call = (this.redis as unknown as { manaHit(key: string, windowMs: number): Promise<[number, number]> }).manaHit;
