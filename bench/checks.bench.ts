@@ -1,21 +1,28 @@
 /**
- * A sweep of 63 HTTP checks of which 10 hang, through the monitor (bounded concurrency), next to the same
- * checks run one after another as health-check.sh does, in the same run. Prints figures; asserts nothing.
+ * The monitor's sweeps against real loopback endpoints and a real redis-server: 63 HTTP checks with 10 hanging and
+ * 300 with 50 (every 6th endpoint never answers; 5 s timeout), the first sweep after start (load included) and a
+ * steady one; the bookkeeping of 1,000 failing checks; and, in the same run, the estate's health-check.sh way (a bash
+ * loop of curl, one URL after another) as the baseline. Prints figures; asserts nothing.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import pino from 'pino';
-import { buildChecks, SweepContext } from '../src/alerts/checks';
+import { buildChecks, type CheckDef } from '../src/alerts/checks';
 import { Monitor } from '../src/alerts/monitor';
 import { Catalog } from '../src/config/catalog';
 import { estateSchema } from '../src/config/schema';
 import { StatfsDiskProbe } from '../src/ops/probes/disk-probe';
 import { NetProber } from '../src/ops/probes/net-prober';
-import { MemoryStore } from '../src/ops/state/memory-store';
+import { RedisStore } from '../src/ops/state/redis-store';
+import { RedisServer } from '../test/support/redis';
 
-const N = 63;
-const HANGING = 10;
-const TIMEOUT_MS = 2_000;
+const TIMEOUT_MS = 5_000;
+const INTERVAL_MS = 60_000;
+const log = pino({ level: 'silent' });
+
 const server = createServer((req, res) => {
   if (req.url?.startsWith('/hang')) return; // never answers
   res.writeHead(200).end('ok');
@@ -23,39 +30,96 @@ const server = createServer((req, res) => {
 server.listen(0, '127.0.0.1');
 await once(server, 'listening');
 const port = (server.address() as { port: number }).port;
+const redis = await new RedisServer().start();
 
-const services = Array.from({ length: N }, (_, i) => ({
-  name: `svc-${i}`,
-  container: `mana-svc-${i}`,
-  category: 'web',
-  checks: [{ type: 'http', url: `http://127.0.0.1:${port}/${i < HANGING ? 'hang' : 'ok'}/${i}`, timeout: `${TIMEOUT_MS}ms` }],
-}));
-const catalog = new Catalog(estateSchema.parse({ version: 1, docker_hosts: [{ name: 'mac-mini', endpoint: 'unix:///x.sock' }], services, users: [{ id: 1, name: 'a', role: 'admin' }] }));
-const deps = { catalog, prober: new NetProber(), disk: new StatfsDiskProbe(), docker: () => undefined, gpu: undefined, tunnels: undefined };
-const checks = buildChecks(deps);
-const monitor = new Monitor({
-  checks,
-  deps,
-  store: new MemoryStore(),
-  notifier: { send: async () => 1, edit: async () => {} },
-  catalog,
-  log: pino({ level: 'silent' }),
-  now: Date.now,
-  instanceId: 'bench',
-});
-await monitor.load();
+const hangs = (i: number) => i % 6 === 5;
+const urlOf = (i: number) => `http://127.0.0.1:${port}/${hangs(i) ? 'hang' : 'ok'}/${i}`;
 
-let t = performance.now();
-await monitor.sweep();
-const sweepMs = performance.now() - t;
+function catalogOf(n: number): Catalog {
+  const services = Array.from({ length: n }, (_, i) => ({
+    name: `svc-${i}`,
+    container: `mana-svc-${i}`,
+    category: 'web',
+    checks: [{ type: 'http', url: urlOf(i), timeout: `${TIMEOUT_MS}ms`, interval: `${INTERVAL_MS}ms` }],
+  }));
+  return new Catalog(estateSchema.parse({ version: 1, docker_hosts: [{ name: 'mac-mini', endpoint: 'unix:///x.sock' }], services, users: [{ id: 1, name: 'a', role: 'admin' }], chats: { alerts: [1] } }));
+}
 
-t = performance.now();
-const sweep = new SweepContext(deps);
-for (const c of checks) await c.run(sweep);
-const serialMs = performance.now() - t;
+/** A monitor on real Redis whose clock the benchmark moves by one interval between sweeps. */
+function monitorOf(catalog: Catalog, checks: CheckDef[], prefix: string) {
+  let offset = 0;
+  const deps = { catalog, prober: new NetProber(), disk: new StatfsDiskProbe(), docker: () => undefined, gpu: undefined, tunnels: undefined };
+  const store = new RedisStore({ url: redis.url, keyPrefix: `${prefix}:` });
+  const monitor = new Monitor({
+    checks: checks.length ? checks : buildChecks(deps),
+    deps,
+    store,
+    notifier: { send: async () => 1, edit: async () => {} },
+    catalog,
+    log,
+    now: () => Date.now() + offset,
+    instanceId: prefix,
+  });
+  return { monitor, store, advance: () => (offset += INTERVAL_MS) };
+}
 
-console.log(`${N} HTTP checks, ${HANGING} hanging, per-check timeout ${TIMEOUT_MS} ms`);
-console.log(`  monitor sweep (bounded concurrency 16): ${sweepMs.toFixed(0)} ms  (timeout + ${(sweepMs - TIMEOUT_MS).toFixed(0)} ms)`);
-console.log(`  one after another (like health-check.sh): ${serialMs.toFixed(0)} ms  (x${(serialMs / sweepMs).toFixed(1)})`);
+async function sweeps(n: number) {
+  const { monitor, store, advance } = monitorOf(catalogOf(n), [], `bench-${n}`);
+  await store.ready();
+  let t = performance.now();
+  await monitor.load();
+  await monitor.sweep();
+  const first = performance.now() - t;
+  advance();
+  t = performance.now();
+  await monitor.sweep();
+  const steady = performance.now() - t;
+  await store.close();
+  return { first, steady };
+}
+
+/** health-check.sh's way: one curl after another, each with the same timeout. */
+async function curlLoop(n: number): Promise<number> {
+  const urls = Array.from({ length: n }, (_, i) => urlOf(i)).join(' ');
+  const t = performance.now();
+  // Asynchronously: the endpoints are served by this process, which must keep answering meanwhile.
+  await promisify(execFile)('bash', ['-c', `for u in ${urls}; do curl -s -o /dev/null --max-time ${TIMEOUT_MS / 1000} "$u" || true; done`]);
+  return performance.now() - t;
+}
+
+/** 1,000 checks that fail at once (no network): what is left is the monitor's own work and its Redis round trips. */
+async function bookkeeping(n: number) {
+  const catalog = catalogOf(n);
+  const checks: CheckDef[] = catalog.services.map((service) => ({ id: `${service.name}:http`, service, label: `HTTP ${service.name}`, intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS, run: async () => ({ ok: false, detail: 'HTTP 502' }) }));
+  const { monitor, store, advance } = monitorOf(catalog, checks, `bench-book-${n}`);
+  await store.ready();
+  await monitor.load();
+  const times: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const t = performance.now();
+    await monitor.sweep();
+    times.push(performance.now() - t);
+    advance();
+  }
+  await store.close();
+  return times;
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+console.log(`checks benchmark · ${cpus().length} cores · load ${loadavg().map((l) => l.toFixed(2)).join(' ')} · timeout ${TIMEOUT_MS / 1000} s · every 6th endpoint hangs · real redis-server`);
+for (const n of [63, 300]) {
+  const { first, steady } = await sweeps(n);
+  console.log(`  ${n} checks, ${Array.from({ length: n }, (_, i) => i).filter(hangs).length} hanging: first sweep (load included) ${fmt(first)} · steady ${fmt(steady)}`);
+}
+const baseline = await curlLoop(63);
+console.log(`  baseline, health-check.sh's bash loop of curl, 63 URLs one after another: ${fmt(baseline)}`);
+const { first: f63 } = await sweeps(63);
+console.log(`  the monitor's first sweep of 63 again, after the baseline: ${fmt(f63)} (x${(baseline / f63).toFixed(1)} faster than the loop)`);
+const book = await bookkeeping(1_000);
+const steadyBook = book.slice(3);
+console.log(`  1,000 failing checks, bookkeeping per sweep: first ${book[0]?.toFixed(1)} ms, while firing ${steadyBook.map((t) => t.toFixed(1)).join(' / ')} ms (median ${[...steadyBook].sort((a, b) => a - b)[Math.floor(steadyBook.length / 2)]?.toFixed(1)} ms)`);
+
 server.closeAllConnections();
 server.close();
+await redis.stop();
+process.exit(0);

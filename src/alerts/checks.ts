@@ -20,8 +20,13 @@ export interface CheckDef {
   label: string;
   intervalMs: number;
   timeoutMs: number;
-  run(sweep: SweepContext): Promise<CheckResult>;
+  /** `deadline`: when (performance.now()) the result is due; network probes give up then, not later. */
+  run(sweep: SweepContext, deadline?: number): Promise<CheckResult>;
 }
+
+/** How long a probe may still take before `deadline`, at most its own timeout (and never less than 1 ms). */
+export const timeLeft = (timeoutMs: number, deadline: number | undefined) =>
+  deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.round(deadline - performance.now())));
 
 export interface CheckDeps {
   catalog: Catalog;
@@ -71,22 +76,22 @@ export function buildChecks(deps: CheckDeps): CheckDef[] {
         case 'http':
           defs.push({
             id, service, intervalMs, timeoutMs: c.timeout, label: `HTTP ${c.url}`,
-            run: async () => fromVerdict(await probeHttp(c, prober)),
+            run: async (_s, deadline) => fromVerdict(await probeHttp(c, prober, timeLeft(c.timeout, deadline))),
           });
           break;
         case 'tcp':
-          defs.push({ id, service, intervalMs, timeoutMs: c.timeout, label: `TCP ${c.host}:${c.port}`, run: async () => toResult(await prober.tcp(c.host, c.port, { timeoutMs: c.timeout })) });
+          defs.push({ id, service, intervalMs, timeoutMs: c.timeout, label: `TCP ${c.host}:${c.port}`, run: async (_s, deadline) => toResult(await prober.tcp(c.host, c.port, { timeoutMs: timeLeft(c.timeout, deadline) })) });
           break;
         case 'redis':
           defs.push({
             id, service, intervalMs, timeoutMs: 3_000, label: `Redis PING ${c.host}:${c.port}`,
-            run: async () => toResult(await prober.tcp(c.host, c.port, { timeoutMs: 3_000, send: REDIS_PING, expect: (b) => (b.includes(13) ? b.toString().startsWith('+PONG') || b.toString().startsWith('-NOAUTH') : undefined) })),
+            run: async (_s, deadline) => toResult(await prober.tcp(c.host, c.port, { timeoutMs: timeLeft(3_000, deadline), send: REDIS_PING, expect: (b) => (b.includes(13) ? b.toString().startsWith('+PONG') || b.toString().startsWith('-NOAUTH') : undefined) })),
           });
           break;
         case 'postgres':
           defs.push({
             id, service, intervalMs, timeoutMs: 3_000, label: `PostgreSQL ${c.host}:${c.port}`,
-            run: async () => toResult(await prober.tcp(c.host, c.port, { timeoutMs: 3_000, send: PG_SSL_REQUEST, expect: (b) => b[0] === 0x53 || b[0] === 0x4e })),
+            run: async (_s, deadline) => toResult(await prober.tcp(c.host, c.port, { timeoutMs: timeLeft(3_000, deadline), send: PG_SSL_REQUEST, expect: (b) => b[0] === 0x53 || b[0] === 0x4e })),
           });
           break;
         case 'docker':

@@ -125,7 +125,7 @@ export class Monitor {
     this.storms = new StormBook(o.store, o.notifier, chats);
     this.leadership = new Leadership(o.store, o.instanceId);
     this.notices = new NoticeQueue(o.store, o.log);
-    this.schedule = new CheckSchedule({ checks: o.checks, run: (def) => this.runCheck(def), now: o.now, jitterRatio: o.jitterRatio ?? 0 });
+    this.schedule = new CheckSchedule({ checks: o.checks, run: (def, launchedAt) => this.runCheck(def, launchedAt), now: o.now, jitterRatio: o.jitterRatio ?? 0 });
     this.lanes = new ChatLanes({ chats, work: (chatId) => this.deliverTo(chatId), log: o.log, ...(o.reach && { reach: o.reach }), ...(o.retryMs && { retryMs: o.retryMs }) });
     o.reach?.onChange((up, since) => (up ? this.telegramBack() : this.away.begin(since)));
   }
@@ -233,7 +233,8 @@ export class Monitor {
   async sweep(): Promise<void> {
     await this.lease();
     if (!this.leading) return;
-    await Promise.all(this.schedule.due().map((def) => this.schedule.launch(def)));
+    const launchedAt = performance.now();
+    await Promise.all(this.schedule.due().map((def) => this.schedule.launch(def, launchedAt)));
     await this.judge();
     await this.lanes.settled();
   }
@@ -259,12 +260,14 @@ export class Monitor {
     }
   }
 
-  private async runCheck(def: CheckDef): Promise<void> {
+  private async runCheck(def: CheckDef, launchedAt: number): Promise<void> {
     const started = performance.now();
     // Nothing bounds how many run at once: a hanging check holds only its own promise, never another's turn.
     let result: CheckResult;
     try {
-      result = await withTimeout(def.run(this.context), def.timeoutMs + 1_000, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`));
+      const deadline = launchedAt + def.timeoutMs;
+      const grace = Math.max(1, deadline + 1_000 - performance.now());
+      result = await withTimeout(def.run(this.context, deadline), grace, () => new Error(`no result within ${formatDuration(def.timeoutMs)}`));
     } catch (err) {
       result = { ok: false, detail: (err as Error).message };
     }
