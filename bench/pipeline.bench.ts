@@ -4,8 +4,8 @@
  * Prints figures and ratios; asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { RedisServer } from '../test/support/redis';
@@ -14,6 +14,8 @@ import { rssMiB } from './support/proc';
 
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BURST = 1_000;
 const USERS = 20;
 const FIRST_USER = 5_000;
 
@@ -47,8 +49,20 @@ interface Figures {
   seq: number[];
   conc: number[];
   concWallMs: number;
+  /** CPU time (user + system) of the bot's process per measured command. */
+  cpuPerCommandMs: number;
   rssStart: number;
-  rssEnd: number;
+  /** After 6,000 commands (warm-up included). */
+  rssAfterRun: number;
+  /** After 1,000 updates arriving at once. */
+  rssAfterBurst: number;
+  burstMs: number;
+}
+
+const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts CPU in ticks of 10 ms
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
 async function measure(label: string, script: string[], env: Record<string, string>): Promise<Figures> {
@@ -67,7 +81,8 @@ async function measure(label: string, script: string[], env: Record<string, stri
   child.stderr?.resume();
   await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 30_000, `${label} to poll`);
   await new Promise((r) => setTimeout(r, 500));
-  const rssStart = rssMiB(child.pid as number);
+  const pid = child.pid as number;
+  const rssStart = rssMiB(pid);
 
   const one = async (userId: number): Promise<number> => {
     const reply = new Promise<SentMessage>((resolve) => waiting.set(userId, resolve));
@@ -78,6 +93,7 @@ async function measure(label: string, script: string[], env: Record<string, stri
   };
   for (let i = 0; i < WARMUP; i++) await one(FIRST_USER + (i % USERS));
   emu.clearRecords();
+  const cpuBefore = cpuMs(pid);
   const seq: number[] = [];
   for (let i = 0; i < RUNS; i++) seq.push(await one(FIRST_USER));
   emu.clearRecords();
@@ -85,35 +101,67 @@ async function measure(label: string, script: string[], env: Record<string, stri
   const started = Date.now();
   await Promise.all(
     Array.from({ length: USERS }, async (_, u) => {
-      for (let i = 0; i < RUNS / USERS; i++) conc.push(await one(FIRST_USER + u));
+      for (let i = 0; i < (2 * RUNS) / USERS; i++) conc.push(await one(FIRST_USER + u));
     }),
   );
   const concWallMs = Date.now() - started;
-  const rssEnd = rssMiB(child.pid as number);
+  const cpuPerCommandMs = (cpuMs(pid) - cpuBefore) / (3 * RUNS);
+  const rssAfterRun = rssMiB(pid);
+  // A burst: 1,000 updates at once (50 from each user), all answered.
+  emu.clearRecords();
+  const burstStarted = Date.now();
+  for (let i = 0; i < BURST; i++) emu.sendText({ id: FIRST_USER + (i % USERS), is_bot: false, first_name: 'bench' }, '/ping');
+  await emu.waitFor(() => emu.messages.length >= BURST, 120_000, `${label} to answer the burst`);
+  const burstMs = Date.now() - burstStarted;
+  const rssAfterBurst = rssMiB(pid);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   await emu.stop();
-  return { seq: seq.sort((a, b) => a - b), conc: conc.sort((a, b) => a - b), concWallMs, rssStart, rssEnd };
+  return { seq: seq.sort((a, b) => a - b), conc: conc.sort((a, b) => a - b), concWallMs, cpuPerCommandMs, rssStart, rssAfterRun, rssAfterBurst, burstMs };
 }
 
 const redis = await new RedisServer().start();
-const bare = await measure('bare grammY', [await bundle('bench/bots/bare-grammy.ts', 'bare-grammy')], {});
-const mana = await measure('mana-ops', [await bundle('src/main.ts', 'mana-ops')], { ESTATE_FILE: estateFile, REDIS_URL: redis.url, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' });
+const bots = {
+  bare: { label: 'bare grammY', script: [await bundle('bench/bots/bare-grammy.ts', 'bare-grammy')], env: {} },
+  mana: { label: 'mana-ops', script: [await bundle('src/main.ts', 'mana-ops')], env: { ESTATE_FILE: estateFile, REDIS_URL: redis.url, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' } },
+};
+const results: { bare: Figures[]; mana: Figures[] } = { bare: [], mana: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  // The order alternates, so neither bot always runs on a machine warmed (or loaded) by the other.
+  for (const which of round % 2 === 0 ? (['bare', 'mana'] as const) : (['mana', 'bare'] as const)) {
+    const b = bots[which];
+    results[which].push(await measure(b.label, b.script, b.env));
+  }
+}
 await redis.dispose();
 
-const row = (name: string, f: Figures, kind: 'seq' | 'conc') => {
-  const s = f[kind];
-  return `${name.padEnd(12)} p50 ${percentile(s, 50).toFixed(2).padStart(6)} ms  p95 ${percentile(s, 95).toFixed(2).padStart(6)} ms  p99 ${percentile(s, 99).toFixed(2).padStart(6)} ms`;
-};
-console.log(`pipeline benchmark: /ping via the Bot API emulator, warm-up ${WARMUP}, ${RUNS} measured per mode (node ${process.version})`);
-console.log(`\none at a time (${RUNS} commands, one user)`);
-console.log(row('bare grammY', bare, 'seq'));
-console.log(row('mana-ops', mana, 'seq'));
-console.log(`\n${USERS} users at once (${RUNS} commands)`);
-console.log(row('bare grammY', bare, 'conc') + `  wall ${bare.concWallMs} ms`);
-console.log(row('mana-ops', mana, 'conc') + `  wall ${mana.concWallMs} ms`);
-const d = (k: 'seq' | 'conc', p: number) => (percentile(mana[k], p) - percentile(bare[k], p)).toFixed(2);
-const r = (k: 'seq' | 'conc', p: number) => (percentile(mana[k], p) / percentile(bare[k], p)).toFixed(2);
-console.log(`\nmana-ops minus floor: one-at-a-time p50 +${d('seq', 50)} ms (x${r('seq', 50)}), p99 +${d('seq', 99)} ms (x${r('seq', 99)}); 20 users p99 +${d('conc', 99)} ms (x${r('conc', 99)})`);
-console.log(`RSS after start: bare ${bare.rssStart.toFixed(1)} MiB, mana-ops ${mana.rssStart.toFixed(1)} MiB (+${(mana.rssStart - bare.rssStart).toFixed(1)} MiB)`);
-console.log(`RSS after run:   bare ${bare.rssEnd.toFixed(1)} MiB, mana-ops ${mana.rssEnd.toFixed(1)} MiB (+${(mana.rssEnd - bare.rssEnd).toFixed(1)} MiB)`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+/** A figure per round, and its median over the rounds. */
+const over = (which: 'bare' | 'mana', f: (x: Figures) => number) => median(results[which].map(f));
+const p = (k: 'seq' | 'conc', q: number) => (x: Figures) => percentile(x[k], q);
+const ms = (v: number) => `${v.toFixed(2).padStart(6)} ms`;
+const row = (which: 'bare' | 'mana', k: 'seq' | 'conc') =>
+  `${bots[which].label.padEnd(12)} p50 ${ms(over(which, p(k, 50)))}  p95 ${ms(over(which, p(k, 95)))}  p99 ${ms(over(which, p(k, 99)))}`;
+console.log(`pipeline benchmark: /ping via the Bot API emulator (node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+console.log(`${ROUNDS} rounds, order alternated; per round and bot: warm-up ${WARMUP}, ${RUNS} one at a time, ${2 * RUNS} from ${USERS} users at once, then a burst of ${BURST}; medians over the rounds`);
+console.log(`\none at a time`);
+console.log(row('bare', 'seq'));
+console.log(row('mana', 'seq'));
+console.log(`\n${USERS} users at once`);
+console.log(row('bare', 'conc'));
+console.log(row('mana', 'conc'));
+const d = (k: 'seq' | 'conc', q: number) => (over('mana', p(k, q)) - over('bare', p(k, q))).toFixed(2);
+console.log(`\nmana-ops minus floor: one at a time p99 +${d('seq', 99)} ms (goal ≤ +2), 20 users p99 +${d('conc', 99)} ms (goal ≤ +5)`);
+const cpuBare = over('bare', (x) => x.cpuPerCommandMs);
+const cpuMana = over('mana', (x) => x.cpuPerCommandMs);
+console.log(`CPU per command: bare ${cpuBare.toFixed(3)} ms, mana-ops ${cpuMana.toFixed(3)} ms (x${(cpuMana / cpuBare).toFixed(2)}, goal ≤ x1.3); per round x${results.mana.map((m, i) => (m.cpuPerCommandMs / (results.bare[i]?.cpuPerCommandMs ?? NaN)).toFixed(2)).join(' / x')}`);
+const mib = (which: 'bare' | 'mana', f: (x: Figures) => number) => over(which, f).toFixed(1);
+for (const [name, f] of [
+  ['after start', (x: Figures) => x.rssStart],
+  [`after ${WARMUP + 3 * RUNS} commands`, (x: Figures) => x.rssAfterRun],
+  [`after a burst of ${BURST}`, (x: Figures) => x.rssAfterBurst],
+] as const) {
+  console.log(`RSS ${name.padEnd(22)} bare ${mib('bare', f)} MiB, mana-ops ${mib('mana', f)} MiB (+${(over('mana', f) - over('bare', f)).toFixed(1)} MiB)`);
+}
+console.log(`burst of ${BURST} answered in: bare ${over('bare', (x) => x.burstMs)} ms, mana-ops ${over('mana', (x) => x.burstMs)} ms`);
+process.exit(0);

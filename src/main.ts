@@ -224,6 +224,7 @@ async function main(): Promise<number> {
   await http?.close();
   await intake?.stop();
   await frontEnd.stop();
+  await app.env.audit.flush();
   await shell?.close();
   await store.close();
   log.info('stopped');

@@ -39,10 +39,27 @@ export function clip(text: string, max: number): string {
 
 /** Every command, denial, confirmation and outcome: to a capped stream and to the log. */
 export class AuditLog {
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(
     private readonly store: StateStore,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Records without waiting for the store: the reply need not wait for its audit entry. The write is issued at
+   * once (so a later read on the same connection sees it) and tracked until flush().
+   */
+  note(entry: AuditEntry, book: AuditBook = 'users'): void {
+    const write = this.record(entry, book);
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write));
+  }
+
+  /** Waits for the entries still being written (at shutdown). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
 
   async record(entry: AuditEntry, book: AuditBook = 'users'): Promise<void> {
     const fields: Record<string, string> = {};
@@ -51,12 +68,13 @@ export class AuditLog {
       const max = FIELD_MAX[k as keyof AuditEntry];
       fields[k] = max === undefined ? String(v) : clip(String(v), max);
     }
-    this.log.info({ audit: fields, book }, `audit ${fields.action} ${fields.result}`);
+    // The stream is the record; the log repeats it only at debug level, or in full when the stream cannot take it.
+    this.log.debug({ audit: fields, book }, `audit ${fields.action} ${fields.result}`);
     const { stream, max } = KEPT[book];
     try {
       await this.store.append(stream, fields, max);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'audit entry kept in the log only: state store unavailable');
+      this.log.warn({ audit: fields, book, err: (err as Error).message }, 'audit entry kept in the log only: state store unavailable');
     }
   }
 

@@ -1,4 +1,4 @@
-import { conversations, createConversation, type ConversationFlavor } from '@grammyjs/conversations';
+import { conversations, createConversation, type ConversationData, type ConversationFlavor } from '@grammyjs/conversations';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Api, Bot, GrammyError, HttpError, InlineKeyboard, InputFile, type Context } from 'grammy';
 import type { BotCommand, Update } from 'grammy/types';
@@ -140,24 +140,30 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       await send(bot.api, chatId, await dispatcher.handleText(envelope, line));
     },
   });
-  bot.use(
-    conversations<BotContext, Context>({
-      storage: {
-        type: 'key',
-        version: 1,
-        adapter: conversationStorage(app.store, log),
-        getStorageKey: (ctx) => (ctx.chatId !== undefined && ctx.from ? `${ctx.chatId}:${ctx.from.id}` : undefined),
-      },
-    }),
+  const storage = conversationStorage<ConversationData>(app.store, log);
+  const storageKey = (ctx: Context) => (ctx.chatId !== undefined && ctx.from ? `${ctx.chatId}:${ctx.from.id}` : undefined);
+  // The conversations plugin reads its state on every update it sees: it sees only those that can be part of one,
+  // a guided question waiting for this chat and user, or a command about to ask one.
+  const mayConverse = (ctx: BotContext) => {
+    const key = storageKey(ctx);
+    if (key === undefined) return false;
+    if (storage.mayBeActive(key)) return true;
+    const text = ctx.msg?.text;
+    const envelope = text?.startsWith('/') ? envelopeOf(ctx) : undefined;
+    return !!(envelope && text && !envelope.edited && dispatcher.guidance(envelope, text));
+  };
+  bot.filter(
+    mayConverse,
+    conversations<BotContext, Context>({ storage: { type: 'key', version: 1, adapter: storage, getStorageKey: storageKey } }),
+    createConversation(guide, { id: GUIDE_ID, maxMillisecondsToWait: options.guideWaitMs ?? 5 * 60_000 }),
   );
-  bot.use(createConversation(guide, { id: GUIDE_ID, maxMillisecondsToWait: options.guideWaitMs ?? 5 * 60_000 }));
 
   const onCommand = async (ctx: BotContext) => {
     const envelope = envelopeOf(ctx);
     const text = ctx.msg?.text;
     if (!envelope || text === undefined || !text.startsWith('/')) return;
     const guidance = envelope.edited ? undefined : dispatcher.guidance(envelope, text);
-    if (guidance) {
+    if (guidance && ctx.conversation) {
       try {
         await ctx.conversation.enter(GUIDE_ID, guidance.command, guidance.rest, guidance.missing);
         return;
@@ -290,6 +296,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     link,
     ...(webhook && { webhook }),
     async start() {
+      await storage.prime().catch((err: Error) => log.warn({ err: err.message }, 'guided questions of the last run not resumed: state store unavailable'));
       await bot.init();
       dispatcher.botUsername = bot.botInfo.username;
       await publishCommands();

@@ -145,6 +145,7 @@ export class Dispatcher {
     }
     if (rate.degraded) this.log.warn({ userId: user.id }, 'rate limit not enforced: state store unavailable');
     if (!admission.ok) return this.refuseAdmission(admission, envelope, line, audit);
+    const reach = { ok: !rate.degraded, ms: rate.ms };
 
     if (!spec) {
       const guess = this.registry.suggest(line.name, user.role);
@@ -156,14 +157,15 @@ export class Dispatcher {
           : html`Unknown command /${line.name}. /help lists what you can run.`,
       };
     }
-    return this.finish(spec, line, envelope, user, false, audit, parseProblem);
+    return this.finish(spec, line, envelope, user, false, audit, parseProblem, reach);
   }
 
   /** How one message's outcomes are audited and counted: who, where, since when, in which book. */
   private recorder(envelope: Envelope, started: number, book: AuditBook) {
-    return (what: { action: string; label: string; args: string }, result: string, detail?: string, ref?: string) => {
+    return (what: { action: string; label: string; args: string }, result: string, detail?: string, ref?: string): Promise<void> => {
       this.env.metrics.command(what.label, result);
-      return this.env.audit.record(
+      // Issued now, not awaited: the reply goes out without a second round trip to the store.
+      this.env.audit.note(
         {
           at: started,
           userId: envelope.userId,
@@ -177,6 +179,7 @@ export class Dispatcher {
         },
         book,
       );
+      return Promise.resolve();
     };
   }
 
@@ -201,6 +204,7 @@ export class Dispatcher {
     stranger: boolean,
     audit: (result: string, detail?: string, ref?: string) => Promise<void>,
     parseProblem: string | undefined,
+    reach?: { ok: boolean; ms: number },
   ): Promise<Outcome> {
     if (!stranger && !roleAllows(user.role, spec.role)) {
       await audit('denied', `needs ${spec.role}`);
@@ -260,7 +264,7 @@ export class Dispatcher {
         return this.storeDown(err, audit);
       }
     }
-    return this.execute(spec, bound.args, user, envelope, audit, NO_PROGRESS);
+    return this.execute(spec, bound.args, user, envelope, audit, NO_PROGRESS, reach);
   }
 
   /** Something the bot lacks (a key, an endpoint): said before any confirmation, with what to do. */
@@ -320,12 +324,13 @@ export class Dispatcher {
     envelope: Envelope,
     audit: (result: string, detail?: string, ref?: string) => Promise<void>,
     progress: Progress,
+    storeReach?: { ok: boolean; ms: number },
   ): Promise<Outcome> {
     const deadline = spec.deadline?.(args, this.env) ?? this.policy.command_deadline;
     const controller = new AbortController();
     try {
       const reply = await withTimeout<Reply>(
-        spec.run({ args, user, envelope, env: this.env, signal: controller.signal, progress }),
+        spec.run({ args, user, envelope, env: this.env, signal: controller.signal, progress, ...(storeReach && { storeReach }) }),
         deadline,
         () => new OpsError('timeout', `/${spec.name} did not finish within ${formatDuration(deadline)}`),
         controller,

@@ -10,12 +10,18 @@ export const ping = defineCommand({
   role: 'viewer',
   confirm: 'never',
   args: z.object({}),
-  async run({ env }) {
-    const started = env.now();
-    const store = await env.store.ping().then(
-      () => `${env.store.kind} ok (${formatDuration(env.now() - started)})`,
-      () => `${env.store.kind} UNREACHABLE`,
-    );
+  async run({ env, storeReach }) {
+    // The rate limit has just made a round trip to the store: its answer is the reading, with no second trip.
+    const reach =
+      storeReach ??
+      (await (async () => {
+        const started = performance.now();
+        return env.store.ping().then(
+          () => ({ ok: true, ms: performance.now() - started }),
+          () => ({ ok: false, ms: 0 }),
+        );
+      })());
+    const store = reach.ok ? `${env.store.kind} ok (${formatDuration(Math.max(1, Math.round(reach.ms)))})` : `${env.store.kind} UNREACHABLE`;
     return { html: html`pong · up ${formatDuration(env.now() - env.startedAt)} · state store: ${store}` };
   },
 });
