@@ -183,7 +183,7 @@ async function memory(kind: 'container' | 'process', alertChat: number): Promise
     idleCgroup,
     peakRss,
     peakCgroup,
-    named: namedIn(emu, alertChat).size,
+    named: namedIn(emu, alertChat, N).size,
     allNamedAfterS: times.allNamedAt && (times.allNamedAt - times.t0) / 1000,
     currentAfterS: times.currentAfterMs / 1000,
   };

@@ -13,7 +13,7 @@ import { Alertmanager } from '../test/support/alertmanager';
 import { freePort, RedisServer } from '../test/support/redis';
 import { TelegramEmulator } from '../test/support/telegram-emulator';
 import { rssMiB } from './support/proc';
-import { namedIn, playStorm } from './support/storm';
+import { alertsNamedBy, namedIn, playStorm, STORM_ROUTE } from './support/storm';
 
 const N = Number(process.env.STORM_ALERTS ?? 500);
 const RESOLVE_AFTER_MS = Number(process.env.STORM_RESOLVE_AFTER_MS ?? 120_000);
@@ -50,14 +50,14 @@ const rssStart = rss();
 let rssPeak = rssStart;
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 200);
 
-const ours = await new Alertmanager().start(`http://127.0.0.1:${httpPort}/alertmanager`, TOKEN);
+const ours = await new Alertmanager().start(`http://127.0.0.1:${httpPort}/alertmanager`, TOKEN, STORM_ROUTE);
 // The peer: Alertmanager's own Telegram receiver, pointed at the emulator.
 const peerAm = new Alertmanager();
 await peerAm.startWith(`route:
   receiver: tg
-  group_by: ['alertname']
-  group_wait: 1s
-  group_interval: 1s
+  group_by: ${JSON.stringify(STORM_ROUTE.groupBy)}
+  group_wait: ${STORM_ROUTE.groupWait}
+  group_interval: ${STORM_ROUTE.groupInterval}
   repeat_interval: 1h
 receivers:
   - name: tg
@@ -80,7 +80,7 @@ const { t0, tResolve, allNamedAt, currentAfterMs: currentAfter } = await playSto
     setTimeout(() => (emu.down = false), OUTAGE_MS);
   },
 });
-const named = (chat: number) => namedIn(emu, chat);
+const named = (chat: number) => namedIn(emu, chat, N);
 clearInterval(sampler);
 
 const report = (label: string, chat: number) => {
@@ -89,20 +89,27 @@ const report = (label: string, chat: number) => {
   const missing = N - named(chat).size;
   console.log(`${label.padEnd(34)} messages ${String(sends).padStart(4)}  edits ${String(edits).padStart(4)}  429s ${String(emu.limitedByChat.get(chat) ?? 0).padStart(6)}  alerts never named ${String(missing).padStart(4)} of ${N}`);
 };
-console.log(`alert storm: ${N} alerts within 10 s, resolved after ${RESOLVE_AFTER_MS / 1000} s; each group chat limited to 20 messages a minute${OUTAGE_MS ? `; Telegram unreachable for the first ${OUTAGE_MS / 1000} s` : ''}`);
+console.log(`alert storm: ${N} realistic alerts (~200-character summaries with < > & \", generatorURL) within 10 s, resolved after ${RESOLVE_AFTER_MS / 1000} s; Alertmanager groups by alertname and service, group_wait ${STORM_ROUTE.groupWait}, group_interval ${STORM_ROUTE.groupInterval}; each group chat limited to 20 messages a minute${OUTAGE_MS ? `; Telegram unreachable for the first ${OUTAGE_MS / 1000} s` : ''}`);
 {
-  // None twice: until the resolve (when lines may move between pages), every alert lives in exactly one message.
-  const homes = new Map<string, Set<number>>();
-  for (const h of emu.history.filter((x) => x.chatId === BOT_CHAT && x.at < tResolve)) {
-    for (const m of h.text.matchAll(/Storm(\d+)/g)) homes.set(m[1] as string, (homes.get(m[1] as string) ?? new Set()).add(h.messageId));
-  }
-  const twice = [...homes.values()].filter((ids) => ids.size > 1).length;
+  // None twice: just before the resolve, each alert is on exactly one of the messages as they read then (lines may
+  // move to the next page as the digest grows).
+  const latest = new Map<number, string>();
+  for (const h of emu.history.filter((x) => x.chatId === BOT_CHAT && x.at < tResolve)) latest.set(h.messageId, h.text);
+  const homes = new Map<number, number>();
+  for (const text of latest.values()) for (const i of alertsNamedBy(text, N)) homes.set(i, (homes.get(i) ?? 0) + 1);
+  const twice = [...homes.values()].filter((count) => count > 1).length;
   console.log(`mana-ops: alerts shown in more than one message: ${twice}`);
 }
 report('mana-ops (webhook, storm digest)', BOT_CHAT);
 report('Alertmanager telegram_configs', PEER_CHAT);
 console.log(`mana-ops: every alert named ${allNamedAt ? `${((allNamedAt - t0) / 1000).toFixed(0)} s after the first post` : 'never within the wait'}; chat current ${(currentAfter / 1000).toFixed(0)} s after the resolve`);
 console.log(`mana-ops RSS: ${rssStart.toFixed(1)} MiB at start, ${rssPeak.toFixed(1)} MiB at peak`);
+{
+  // What Alertmanager itself counts: notifications sent to the bot's webhook, and those it failed (rejected or lost).
+  const metrics = await (await fetch(`${ours.url}/metrics`)).text();
+  const sum = (name: string) => metrics.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes('integration="webhook"')).reduce((acc, l) => acc + Number(l.split(' ').at(-1)), 0);
+  console.log(`Alertmanager → mana-ops: ${sum('alertmanager_notifications_total')} webhook notifications, ${sum('alertmanager_notifications_failed_total')} failed`);
+}
 
 bot.kill('SIGTERM');
 await new Promise((r) => bot.once('exit', r));

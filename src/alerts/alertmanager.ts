@@ -33,10 +33,12 @@ export const webhookSchema = z.object({
 });
 export type Webhook = z.infer<typeof webhookSchema>;
 
-interface AlertRow {
+export interface AlertRow {
   status: 'firing' | 'resolved';
   name: string;
   where: string;
+  /** The service label, when the alert has one. */
+  service?: string;
   summary: string;
   startsAt: string;
 }
@@ -89,6 +91,35 @@ const isFiring = (g: Group | undefined) => !!g && Object.values(g.alerts).some((
 
 const row = (a: AlertRow) => html`${a.status === 'firing' ? '🔴' : '✅'} ${a.name}${a.where ? ` · ${a.where}` : ''}${a.summary ? `: ${a.summary}` : ''}`;
 
+/** In a storm digest, where an alert is: its service, else its instance or job. */
+const placeOf = (a: AlertRow) => a.service ?? a.where;
+/** How many places one digest line lists: a line stays well inside a page, so pages never cut a name. */
+const PLACES_PER_LINE = 40;
+
+/**
+ * A storm's alerts named compactly: one line per alert name and state, listing where it fires (`🔴 ProbeFailed ·
+ * 20: svc-0, svc-25, …`), in the order the names first came. A resolve moves a place from one line to another, so
+ * the digest stays a page or two even for 500 alerts, and cheap to bring up to date.
+ */
+export function digestLines(alerts: readonly AlertRow[]): Html[] {
+  const byName = new Map<string, { firing: string[]; resolved: string[] }>();
+  for (const a of alerts) {
+    const entry = byName.get(a.name) ?? { firing: [], resolved: [] };
+    byName.set(a.name, entry);
+    (a.status === 'firing' ? entry.firing : entry.resolved).push(placeOf(a) || '?');
+  }
+  const out: Html[] = [];
+  const say = (mark: string, name: string, places: string[]) => {
+    for (let i = 0; i < places.length; i += PLACES_PER_LINE) {
+      const part = places.slice(i, i + PLACES_PER_LINE).join(', ');
+      out.push(i === 0 ? html`${mark} ${name} · ${places.length}: ${part}` : html`${mark} ${name} (more): ${part}`);
+    }
+  };
+  for (const [name, e] of byName) if (e.firing.length) say('🔴', name, e.firing);
+  for (const [name, e] of byName) if (e.resolved.length) say('✅', name, e.resolved);
+  return out;
+}
+
 /**
  * Alertmanager's notifications as living messages. A webhook only updates the state in Redis (so it is
  * answered at once, and nothing is lost while Telegram is away); a flush loop tells what changed: one
@@ -120,10 +151,11 @@ export class AlertmanagerIntake {
 
   private async load(): Promise<State> {
     const groups: Record<string, Group> = {};
-    for (const key of await this.index()) {
-      const raw = await this.o.store.get(groupKey(key));
-      if (raw) groups[key] = JSON.parse(raw) as Group;
-    }
+    const keys = await this.index();
+    const raws = await this.o.store.getMany(keys.map(groupKey));
+    raws.forEach((raw, i) => {
+      if (raw) groups[keys[i] as string] = JSON.parse(raw) as Group;
+    });
     const storms = await this.o.store.get(STORMS_KEY);
     return { groups, storms: storms ? (JSON.parse(storms) as Storm[]) : [] };
   }
@@ -162,6 +194,7 @@ export class AlertmanagerIntake {
           status: a.status,
           name: a.labels.alertname ?? 'alert',
           where: a.labels.instance ?? a.labels.service ?? a.labels.job ?? '',
+          ...(a.labels.service !== undefined && { service: a.labels.service }),
           summary: a.annotations.summary ?? a.annotations.description ?? '',
           startsAt: a.startsAt,
         };
@@ -204,8 +237,15 @@ export class AlertmanagerIntake {
         const now = this.now();
         const wait = this.o.groupWaitMs ?? 3_000;
         const fresh = Object.values(state.groups).filter((g) => g.told.length === 0 && !g.storm && isFiring(g));
+        // A storm still firing takes in the groups that come after it: one digest, not a message per late group.
+        const open = state.storms.find((x) => x.groups.some((k) => isFiring(state.groups[k])));
+        if (open && fresh.length) {
+          for (const g of fresh) g.storm = open.id;
+          open.groups.push(...fresh.map((g) => g.key));
+          await this.save(state, fresh.map((g) => g.key));
+        }
         // New groups wait; once the oldest has waited long enough they are told, together if there are many.
-        if (fresh.length >= (this.o.stormGroups ?? 3) && fresh.some((g) => now - g.firstSeen >= wait)) {
+        else if (fresh.length >= (this.o.stormGroups ?? 3) && fresh.some((g) => now - g.firstSeen >= wait)) {
           const storm: Storm = { id: `storm-${now}`, startedAt: now, groups: fresh.map((g) => g.key), told: [] };
           for (const g of fresh) g.storm = storm.id;
           state.storms.push(storm);
@@ -278,9 +318,15 @@ export class AlertmanagerIntake {
     const alerts = groups.flatMap((g) => Object.values(g.alerts));
     const firing = alerts.filter((a) => a.status === 'firing');
     const at = new Date(storm.startedAt).toISOString().slice(11, 16);
-    const rows = [...firing, ...alerts.filter((a) => a.status !== 'firing')].map(row);
+    // Only the first page carries the counts: a page that did not change is not edited again.
     const texts = firing.length
-      ? paginate((p, of) => html`🌪 ${bold('Alert storm')} since ${at} UTC · ${firing.length} firing, ${alerts.length - firing.length} resolved, in ${groups.length} groups (Alertmanager) · ${p}/${of}`, rows)
+      ? paginate(
+          (p) =>
+            p === 1
+              ? html`🌪 ${bold('Alert storm')} since ${at} UTC · ${firing.length} firing, ${alerts.length - firing.length} resolved, in ${groups.length} groups (Alertmanager)`
+              : html`🌪 ${bold('Alert storm')} since ${at} UTC (continued, page ${p})`,
+          digestLines(alerts),
+        )
       : [html`✅ ${bold('Alert storm')} of ${at} UTC resolved · all ${alerts.length} alerts (Alertmanager)`];
     for (const t of storm.told) if ((t.page ?? 0) >= texts.length) texts[t.page ?? 0] = html`✅ ${bold('Alert storm')} of ${at} UTC (continued): resolved`;
     return texts;

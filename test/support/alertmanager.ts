@@ -15,12 +15,13 @@ export class Alertmanager {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  start(webhookUrl: string, token: string): Promise<this> {
+  /** Posting to the bot's webhook; `route` sets grouping and timing (the tests' default: by alertname, 1 s). */
+  start(webhookUrl: string, token: string, route: { groupBy?: string[]; groupWait?: string; groupInterval?: string } = {}): Promise<this> {
     return this.startWith(`route:
   receiver: bot
-  group_by: ['alertname']
-  group_wait: 1s
-  group_interval: 1s
+  group_by: ${JSON.stringify(route.groupBy ?? ['alertname'])}
+  group_wait: ${route.groupWait ?? '1s'}
+  group_interval: ${route.groupInterval ?? '1s'}
   repeat_interval: 1h
 receivers:
   - name: bot

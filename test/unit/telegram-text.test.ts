@@ -72,3 +72,31 @@ describe('paginate and fitTail', () => {
     expect(fitTail(['old', 'mid', 'new'], 8)).toEqual(['mid', 'new']);
   });
 });
+
+describe('a storm digest (Alertmanager)', () => {
+  it('500 alerts over 25 names and 63 services: two pages at most, every alert named with its service, resolved ones moved to their own lines', async () => {
+    const { digestLines } = await import('../../src/alerts/alertmanager');
+    const alerts = Array.from({ length: 500 }, (_, i) => ({
+      status: (i % 7 === 0 ? 'resolved' : 'firing') as 'firing' | 'resolved',
+      name: `Alert${i % 25}`,
+      where: `svc-${i % 63}:8080`,
+      service: `svc-${i % 63}`,
+      summary: `<b>"x" & y</b> `.repeat(20),
+      startsAt: new Date(i).toISOString(),
+    }));
+    const lines = digestLines(alerts);
+    const pages = paginate((p) => html`🌪 storm · page ${p}`, lines);
+    expect(pages.length).toBeLessThanOrEqual(2);
+    for (const page of pages) expect(checkTelegramHtml(page.value).ok && visibleLength(page) <= 4096).toBe(true);
+    const seen = new Map<string, string>();
+    for (const line of lines.map((l) => l.value)) {
+      const m = /^(🔴|✅) (Alert\d+)(?: · \d+| \(more\)): (.*)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      const places = m?.[3]?.split(', ') ?? [];
+      expect(places.length).toBeLessThanOrEqual(40);
+      for (const place of places) seen.set(`${m?.[2]}/${place}`, m?.[1] as string);
+    }
+    expect(seen.size).toBe(500);
+    for (const [i, a] of alerts.entries()) expect(seen.get(`${a.name}/${a.service}`), `alert ${i}`).toBe(a.status === 'firing' ? '🔴' : '✅');
+  });
+});
