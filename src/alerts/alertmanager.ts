@@ -5,6 +5,7 @@ import type { ChannelReach, Notifier, StateStore } from '../ops/ports';
 import { bold, html, type Html } from '../util/html';
 import { paginate } from '../util/telegram-text';
 import { showEverywhere, type Told } from './living-message';
+import { AlertmanagerBook, type AlertRow, type Group, type State, type Storm } from '../estate/alertmanager-book';
 import type { Logger } from '../util/logger';
 
 /** Alertmanager's webhook body, version 4 (with or without notification_reason, which newer versions add). */
@@ -32,45 +33,6 @@ export const webhookSchema = z.object({
   ),
 });
 export type Webhook = z.infer<typeof webhookSchema>;
-
-export interface AlertRow {
-  status: 'firing' | 'resolved';
-  name: string;
-  where: string;
-  /** The service label, when the alert has one. */
-  service?: string;
-  summary: string;
-  startsAt: string;
-}
-
-
-interface Group {
-  key: string;
-  title: string;
-  service?: string;
-  alerts: Record<string, AlertRow>;
-  truncated: number;
-  firstSeen: number;
-  told: Told[];
-  storm?: string;
-}
-
-interface Storm {
-  id: string;
-  startedAt: number;
-  groups: string[];
-  told: Told[];
-}
-
-interface State {
-  groups: Record<string, Group>;
-  storms: Storm[];
-}
-
-// One record per group, so a webhook reads and writes only its own group, and a small index of them.
-const INDEX_KEY = 'am:index';
-const STORMS_KEY = 'am:storms';
-const groupKey = (key: string) => `am:g:${key}`;
 
 export interface IntakeOptions {
   store: StateStore;
@@ -133,8 +95,19 @@ export class AlertmanagerIntake {
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
+  private readonly book: AlertmanagerBook;
+
   constructor(private readonly o: IntakeOptions) {
     this.now = o.now ?? Date.now;
+    this.book = new AlertmanagerBook(o.store);
+  }
+
+  private load(): Promise<State> {
+    return this.book.load();
+  }
+
+  private save(state: State, changed: Iterable<string>, removed: string[] = []): Promise<void> {
+    return this.book.save(state, changed, removed);
   }
 
   /** Serialises webhook updates and flushes: both read and write the one state record. */
@@ -144,48 +117,19 @@ export class AlertmanagerIntake {
     return run;
   }
 
-  private async index(): Promise<string[]> {
-    const raw = await this.o.store.get(INDEX_KEY);
-    return raw ? (JSON.parse(raw) as string[]) : [];
-  }
-
-  private async load(): Promise<State> {
-    const groups: Record<string, Group> = {};
-    const keys = await this.index();
-    const raws = await this.o.store.getMany(keys.map(groupKey));
-    raws.forEach((raw, i) => {
-      if (raw) groups[keys[i] as string] = JSON.parse(raw) as Group;
-    });
-    const storms = await this.o.store.get(STORMS_KEY);
-    return { groups, storms: storms ? (JSON.parse(storms) as Storm[]) : [] };
-  }
-
-  /** Writes the given groups, forgets the removed ones, and the storms and the index. */
-  private async save(state: State, changed: Iterable<string>, removed: string[] = []): Promise<void> {
-    for (const key of changed) {
-      const g = state.groups[key];
-      if (g) await this.o.store.set(groupKey(key), JSON.stringify(g));
-    }
-    for (const key of removed) await this.o.store.del(groupKey(key));
-    await this.o.store.set(STORMS_KEY, JSON.stringify(state.storms));
-    if (removed.length) await this.o.store.set(INDEX_KEY, JSON.stringify(Object.keys(state.groups)));
-  }
-
   /** Records the notification; throws (so the webhook answers 503 and Alertmanager retries) only if it cannot be kept. */
   receive(hook: Webhook): Promise<void> {
     return this.exclusive(async () => {
       const key = createHash('sha256').update(hook.groupKey).digest('hex').slice(0, 24);
-      const raw = await this.o.store.get(groupKey(key));
-      const group: Group = raw
-        ? (JSON.parse(raw) as Group)
-        : {
-            key,
-            title: Object.entries(hook.groupLabels).map(([k, v]) => `${k}=${v}`).join(', ') || hook.receiver,
-            alerts: {},
-            truncated: 0,
-            firstSeen: this.now(),
-            told: [],
-          };
+      const known = await this.book.group(key);
+      const group: Group = known ?? {
+        key,
+        title: Object.entries(hook.groupLabels).map(([k, v]) => `${k}=${v}`).join(', ') || hook.receiver,
+        alerts: {},
+        truncated: 0,
+        firstSeen: this.now(),
+        told: [],
+      };
       const service = hook.commonLabels.service ?? hook.commonLabels.container;
       if (service) group.service = service;
       group.truncated = hook.truncatedAlerts ?? 0;
@@ -197,13 +141,10 @@ export class AlertmanagerIntake {
           ...(a.labels.service !== undefined && { service: a.labels.service }),
           summary: a.annotations.summary ?? a.annotations.description ?? '',
           startsAt: a.startsAt,
+          ...(a.generatorURL && { url: a.generatorURL }),
         };
       }
-      await this.o.store.set(groupKey(key), JSON.stringify(group));
-      if (!raw) {
-        const index = await this.index();
-        if (!index.includes(key)) await this.o.store.set(INDEX_KEY, JSON.stringify([...index, key]));
-      }
+      await this.book.putGroup(group, !known);
     });
   }
 
@@ -252,7 +193,11 @@ export class AlertmanagerIntake {
           await this.save(state, storm.groups);
         }
         const work: { kind: 'group' | 'storm'; id: string; texts: Html[]; buttons: Buttons; told: Told[] }[] = [];
-        for (const storm of state.storms) work.push({ kind: 'storm', id: storm.id, texts: this.stormTexts(state, storm), buttons: [], told: structuredClone(storm.told) });
+        for (const storm of state.storms) {
+          // The digest names each alert; its summary and source are a tap away, as a file.
+          const buttons = storm.groups.some((k) => isFiring(state.groups[k])) ? [[{ text: '📄 Details', data: 's:/alerts am' }]] : [];
+          work.push({ kind: 'storm', id: storm.id, texts: this.stormTexts(state, storm), buttons, told: structuredClone(storm.told) });
+        }
         for (const g of Object.values(state.groups)) {
           if (g.storm || (g.told.length === 0 && (!isFiring(g) || now - g.firstSeen < wait))) continue;
           work.push({ kind: 'group', id: g.key, texts: this.groupTexts(g), buttons: isFiring(g) ? this.buttons(g) : [], told: structuredClone(g.told) });

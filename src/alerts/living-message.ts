@@ -3,14 +3,9 @@ import type { Html } from '../util/html';
 
 type Buttons = { text: string; data: string }[][];
 
-/** One message of an alert in one chat, and the text it shows now. */
-export interface Told {
-  chatId: number;
-  messageId: number;
-  /** Page of a multi-message digest; 0 for a single message. */
-  page?: number;
-  shown?: string;
-}
+import type { Told } from '../estate/told';
+
+export type { Told };
 
 /** What one alert should show: its pages, the first page's buttons, and whether a chat not told yet is told. */
 export interface LivingView {

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { Acks } from '../estate/acks';
+import { AlertmanagerBook } from '../estate/alertmanager-book';
 import { OpenIncidents } from '../estate/open-incidents';
 import { Silences, type SilenceTarget } from '../estate/silences';
 import { suggest } from '../config/catalog';
 import { formatDuration, parseDuration } from '../util/duration';
 import { bold, code, html, lines } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
-import { defineCommand, type CommandEnv } from './types';
+import { defineCommand, type CommandEnv, type Reply } from './types';
 
 const MAX_SILENCE = 7 * 86_400_000;
 
@@ -110,14 +111,37 @@ export const ack = defineCommand({
   },
 });
 
+/** Alertmanager's alerts in full, as a file: what a storm digest names in a word, with summary and source. */
+async function alertmanagerDetails(env: CommandEnv, now: number): Promise<Reply> {
+  const { groups } = await new AlertmanagerBook(env.store).load();
+  const rows = Object.values(groups).flatMap((g) => Object.values(g.alerts));
+  if (rows.length === 0) return { html: html`No alerts from Alertmanager are open.` };
+  rows.sort((a, b) => (a.status === b.status ? a.startsAt.localeCompare(b.startsAt) : a.status === 'firing' ? -1 : 1));
+  const firing = rows.filter((r) => r.status === 'firing').length;
+  const stamp = new Date(now).toISOString().slice(0, 16).replace('T', ' ');
+  const content = [
+    `Alertmanager alerts as of ${stamp} UTC: ${firing} firing, ${rows.length - firing} resolved`,
+    '',
+    ...rows.map((r) =>
+      [`${r.status === 'firing' ? 'FIRING  ' : 'RESOLVED'} ${r.name} · ${r.service ?? r.where}${r.service && r.where && r.where !== r.service ? ` (${r.where})` : ''} · since ${r.startsAt.slice(0, 16).replace('T', ' ')} UTC`, `  ${r.summary}`, ...(r.url ? [`  ${r.url}`] : [])].join('\n'),
+    ),
+  ].join('\n');
+  return {
+    html: html`${firing} firing, ${rows.length - firing} resolved from Alertmanager: each with its summary and source in the file.`,
+    document: { filename: `alertmanager-${stamp.replace(/[ :]/g, '-')}.txt`, content: `${content}\n`, caption: 'Alertmanager alerts in full' },
+  };
+}
+
 export const alerts = defineCommand({
   name: 'alerts',
-  summary: 'What is failing now (firing and pending), oldest first',
-  usage: '/alerts',
+  summary: 'What is failing now (firing and pending), oldest first; `am`: Alertmanager\'s alerts in full, as a file',
+  usage: '/alerts [am]',
   role: 'viewer',
   confirm: 'never',
-  args: z.object({}),
-  async run({ env }) {
+  params: [{ name: 'source' }],
+  args: z.object({ source: z.enum(['am']).optional() }),
+  async run({ env, args }) {
+    if (args.source === 'am') return alertmanagerDetails(env, env.now());
     const open = await new OpenIncidents(env.store).read();
     if (!open.length) return { html: html`✅ Nothing is failing.` };
     return {

@@ -73,6 +73,8 @@ describe('Alertmanager webhook', () => {
     await emu.waitFor(() => named().size === 120, 20_000, 'every alert named with its instance');
     const digest = alertsIn().slice(before);
     for (const m of digest) expect(checkTelegramHtml(m.text).ok && m.text.length <= 4_096).toBe(true);
+    // Summaries and sources are a tap away: the first page offers them as a file.
+    expect((digest[0]?.reply_markup?.inline_keyboard ?? []).flat().map((b) => b?.callback_data)).toEqual(['s:/alerts am']);
     // A group that comes after the storm is in the same digest, not a message of its own.
     await am.post([alert(500)]);
     await emu.waitFor(() => named().has(500), 20_000, 'the late alert in the digest');

@@ -5,7 +5,7 @@ import { commandHarness, plain } from '../support/command-harness';
 import type { StateStore } from '../../src/ops/ports';
 import type { AppPorts } from '../../src/app';
 import { ADMIN, OPERATOR, OPS_GROUP, OTHER_GROUP, STRANGER, VIEWER, testEstate } from '../support/estate';
-import { DownStore, RecordingRuntime } from '../support/fakes';
+import { DownStore, RecordingRuntime, silentLogger } from '../support/fakes';
 import { PrometheusMetrics } from '../../src/ops/prometheus-metrics';
 
 const setup = (options: { store?: StateStore; overrides?: Record<string, unknown>; ports?: Partial<AppPorts> } = {}) => commandHarness(options);
@@ -277,5 +277,33 @@ describe('dispatcher', () => {
       expect(await s.app.dispatcher.press(s.env(OPERATOR.id), 'AAAAAAAAAAAAAAAA', 'confirm')).toMatchObject({ kind: 'popup' });
       expect(s.runtime.restarted).toEqual([]);
     });
+  });
+});
+
+describe('/alerts am', () => {
+  it("gives Alertmanager's alerts in full as a file (what a storm digest names in a word), and says so when there are none", async () => {
+    const { AlertmanagerIntake } = await import('../../src/alerts/alertmanager');
+    const { MemoryStore } = await import('../../src/ops/state/memory-store');
+    const store = new MemoryStore();
+    const s = setup({ store });
+    expect(plain(await s.say(VIEWER.id, '/alerts am'))).toBe('No alerts from Alertmanager are open.');
+    const intake = new AlertmanagerIntake({ store, notifier: { send: async () => 1, edit: async () => {} }, catalog: s.app.catalog, log: silentLogger() });
+    const hook = (i: number, status: 'firing' | 'resolved') => ({
+      version: '4', groupKey: `{}:{alertname="ProbeFailed", service="svc-${i}"}`, status, receiver: 'bot', groupLabels: { alertname: 'ProbeFailed', service: `svc-${i}` },
+      commonLabels: { alertname: 'ProbeFailed', service: `svc-${i}` }, commonAnnotations: {}, externalURL: 'http://127.0.0.1:9093',
+      alerts: [{ status, labels: { alertname: 'ProbeFailed', service: `svc-${i}`, instance: `svc-${i}:8080` }, annotations: { summary: `probe of "https://svc-${i}/health?a=<b>&c" failed` }, startsAt: '2026-11-27T09:58:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: `http://127.0.0.1:8880/vmalert/alert?alert_id=${i}`, fingerprint: `f${i}` }],
+    });
+    await intake.receive(hook(1, 'firing'));
+    await intake.receive(hook(2, 'resolved'));
+    const out = await s.say(VIEWER.id, '/alerts am');
+    expect(plain(out)).toBe('1 firing, 1 resolved from Alertmanager: each with its summary and source in the file.');
+    const doc = out.kind === 'reply' ? out.document : undefined;
+    expect(doc?.filename).toMatch(/^alertmanager-2026-11-27-10-00\.txt$/);
+    expect(doc?.content.split('\n').slice(2, 5)).toEqual([
+      'FIRING   ProbeFailed · svc-1 (svc-1:8080) · since 2026-11-27 09:58 UTC',
+      '  probe of "https://svc-1/health?a=<b>&c" failed',
+      '  http://127.0.0.1:8880/vmalert/alert?alert_id=1',
+    ]);
+    expect(doc?.content).toContain('RESOLVED ProbeFailed · svc-2 (svc-2:8080)');
   });
 });
