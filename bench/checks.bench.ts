@@ -107,7 +107,7 @@ async function bookkeeping(n: number) {
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 console.log(`checks benchmark · ${cpus().length} cores · load ${loadavg().map((l) => l.toFixed(2)).join(' ')} · timeout ${TIMEOUT_MS / 1000} s · every 6th endpoint hangs · real redis-server`);
-for (const n of [63, 300]) {
+for (const n of [63, 300, 1_000]) {
   const { first, steady } = await sweeps(n);
   console.log(`  ${n} checks, ${Array.from({ length: n }, (_, i) => i).filter(hangs).length} hanging: first sweep (load included) ${fmt(first)} · steady ${fmt(steady)}`);
 }

@@ -76,8 +76,11 @@ export async function playStorm(o: {
   const postAll = (batch: ReturnType<typeof alert>[]) => Promise.all(o.alertmanagers.map((am) => am.post(batch)));
   const t0 = Date.now();
   o.onStart?.();
+  // Ten batches a second apart; the last may be smaller when n is not a multiple of ten.
+  const per = Math.ceil(n / 10);
+  const batch = (b: number, endsAt?: string) => Array.from({ length: Math.max(0, Math.min(per, n - b * per)) }, (_, k) => alert(b * per + k, endsAt));
   for (let b = 0; b < 10; b++) {
-    await postAll(Array.from({ length: n / 10 }, (_, k) => alert(b * (n / 10) + k)));
+    await postAll(batch(b));
     await sleep(1_000);
   }
   let allNamedAt: number | undefined;
@@ -87,7 +90,7 @@ export async function playStorm(o: {
   }
   const past = new Date(Date.now() - 1_000).toISOString();
   const tResolve = Date.now();
-  for (let b = 0; b < 10; b++) await postAll(Array.from({ length: n / 10 }, (_, k) => alert(b * (n / 10) + k, past)));
+  for (let b = 0; b < 10; b++) await postAll(batch(b, past));
   // Current: every message that ever named storm alerts (a service) now shows them resolved.
   const stormMessages = () => {
     const ids = new Set(emu.history.filter((h) => h.chatId === botChat && /\bsvc-\d+/.test(h.text)).map((h) => h.messageId));
