@@ -8,6 +8,7 @@ import { defineCommand } from './types';
 
 export const disk = defineCommand({
   name: 'disk',
+  aliases: ['df'],
   summary: "Disk usage of the host's volumes (80% / 90% thresholds) and what Docker takes",
   usage: '/disk',
   role: 'viewer',

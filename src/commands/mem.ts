@@ -24,6 +24,7 @@ const pct = (used: number, of: number) => `${Math.round((used / of) * 100)}%`;
 
 export const mem = defineCommand({
   name: 'mem',
+  aliases: ['memory'],
   summary: 'Memory per category against its budget, the top 10, and containers near their limit',
   usage: '/mem',
   role: 'viewer',

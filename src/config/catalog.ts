@@ -1,4 +1,4 @@
-import { closest, distance } from 'fastest-levenshtein';
+import { distance } from 'fastest-levenshtein';
 import type { Estate, Role, Service } from './schema';
 
 export type Tunnel = Estate['tunnels'][number];
@@ -25,12 +25,53 @@ export interface KnownUser {
   role: Role;
 }
 
-/** Suggests the nearest candidate when it is close enough to be a typo, not a different word. */
+/**
+ * Edits between two words, a swap of two neighbours counting as one (`stauts` is one edit from `status`, two from
+ * `start`): Levenshtein's distance (fastest-levenshtein) with the transpositions it cannot see taken off.
+ */
+function typoDistance(a: string, b: string): number {
+  const plain = distance(a, b);
+  if (a.length !== b.length) return plain;
+  let swaps = 0;
+  for (let i = 0; i + 1 < a.length; i++) {
+    if (a[i] !== b[i] && a[i] === b[i + 1] && a[i + 1] === b[i]) {
+      swaps++;
+      i++;
+    }
+  }
+  return plain - swaps;
+}
+
+/** Whether score `x` beats `y`: the first place they differ is lower. */
+const ahead = (x: number[], y: number[]) => {
+  const i = x.findIndex((v, k) => v !== y[k]);
+  return i >= 0 && (x[i] as number) < (y[i] as number);
+};
+
+const commonPrefix = (a: string, b: string) => {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+};
+
+/**
+ * Suggests the nearest candidate when it is close enough to be a typo, not a different word. A word that one starts
+ * with the other (`memory`, `mem`) counts as one edit. Ties go to the one with the same first letter, then the
+ * longer common start (`rstart`: restart, not start), then the earlier candidate.
+ */
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
-  if (candidates.length === 0 || input === '') return undefined;
-  const best = closest(input.toLowerCase(), [...candidates]);
-  const limit = Math.max(2, Math.floor(best.length / 3));
-  return distance(input.toLowerCase(), best) <= limit ? best : undefined;
+  const word = input.toLowerCase();
+  if (candidates.length === 0 || word === '') return undefined;
+  let best: { candidate: string; score: number[] } | undefined;
+  for (const candidate of candidates) {
+    const c = candidate.toLowerCase();
+    const prefix = Math.min(word.length, c.length) >= 3 && (word.startsWith(c) || c.startsWith(word));
+    const d = prefix ? 1 : typoDistance(word, c);
+    if (d > Math.max(2, Math.floor(c.length / 3))) continue;
+    const score = [d, c[0] === word[0] ? 0 : 1, -commonPrefix(word, c)];
+    if (!best || ahead(score, best.score)) best = { candidate, score };
+  }
+  return best?.candidate;
 }
 
 /** Look-ups over the estate file: services by any of their names, dependants, users, chats. */

@@ -103,6 +103,13 @@ describe('dispatcher', () => {
     const { say } = setup();
     expect(plain(await say(OPERATOR.id, '/restrat chat-web'))).toBe('Unknown command /restrat. Did you mean /restart?');
     expect(plain(await say(VIEWER.id, '/restrat chat-web'))).toContain('/help lists');
+    // A swap of two letters is one slip, and a tie goes to the same first letter: not /start, an alias of /help.
+    expect(plain(await say(VIEWER.id, '/stauts'))).toBe('Unknown command /stauts. Did you mean /status?');
+    expect(plain(await say(OPERATOR.id, '/rstart chat-web'))).toBe('Unknown command /rstart. Did you mean /restart?');
+    expect(plain(await say(VIEWER.id, '/memroy'))).toBe('Unknown command /memroy. Did you mean /mem?');
+    // The words people type for them run them.
+    expect(plain(await say(VIEWER.id, '/memory'))).not.toContain('Unknown command');
+    expect(plain(await say(VIEWER.id, '/df'))).not.toContain('Unknown command');
   });
 
   it('bad arguments get the usage line and what was wrong', async () => {
