@@ -142,7 +142,16 @@ export const alerts = defineCommand({
   args: z.object({ source: z.enum(['am']).optional() }),
   async run({ env, args }) {
     if (args.source === 'am') return alertmanagerDetails(env, env.now());
-    const open = await new OpenIncidents(env.store).read();
+    const open = await new OpenIncidents(env.store).readIfChecked();
+    if (open === undefined) {
+      // Not "nothing is failing": nothing has looked.
+      return {
+        html: lines([
+          html`⚪ No checks run here, so nothing can be said about what is failing.`,
+          html`The monitor runs with the Telegram front-end (the instance that leads). In the console start with ${code('MANA_OPS_CONSOLE_ALERTS=1')} to run the estate's checks (their addresses must be reachable from here).`,
+        ]),
+      };
+    }
     if (!open.length) return { html: html`✅ Nothing is failing.` };
     return {
       html: lines([

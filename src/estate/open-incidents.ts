@@ -24,7 +24,12 @@ export class OpenIncidents {
   }
 
   async read(): Promise<OpenIncident[]> {
+    return (await this.readIfChecked()) ?? [];
+  }
+
+  /** The list, or undefined when no monitor has ever judged against this store (checks are off here). */
+  async readIfChecked(): Promise<OpenIncident[] | undefined> {
     const raw = await this.store.get(KEY);
-    return raw ? (JSON.parse(raw) as OpenIncident[]) : [];
+    return raw ? (JSON.parse(raw) as OpenIncident[]) : undefined;
   }
 }

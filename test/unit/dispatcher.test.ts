@@ -314,3 +314,15 @@ describe('/alerts am', () => {
     expect(doc?.content).toContain('RESOLVED ProbeFailed · svc-2 (svc-2:8080)');
   });
 });
+
+describe('/alerts where no checks run', () => {
+  it('says that nothing has looked (and how to make checks run) instead of "nothing is failing"; once a monitor judged, the list', async () => {
+    const { OpenIncidents } = await import('../../src/estate/open-incidents');
+    const s = setup();
+    const off = plain(await s.say(VIEWER.id, '/alerts'));
+    expect(off).toContain('No checks run here, so nothing can be said about what is failing.');
+    expect(off).toContain('MANA_OPS_CONSOLE_ALERTS=1');
+    await new OpenIncidents(s.store).write([]);
+    expect(plain(await s.say(VIEWER.id, '/alerts'))).toBe('✅ Nothing is failing.');
+  });
+});
