@@ -26,6 +26,9 @@ import { MemoryStore } from './ops/state/memory-store';
 import { RedisStore } from './ops/state/redis-store';
 import { createLogger } from './util/logger';
 
+/** SIGTERM to exit, at most, whatever is unreachable (docker stop waits 10 s before it kills). */
+const SHUTDOWN_BOUND_MS = 9_000;
+
 /** Console stand-ins for roles the estate file has nobody for, so `:as viewer` works on a laptop. */
 function withConsoleStandIns(estate: Estate): Estate {
   const users = [...estate.users];
@@ -218,6 +221,14 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   clearInterval(heartbeat);
+  // Whatever is unreachable, the process is gone within the bound: what could not be written stays queued in Redis
+  // (or, with Redis away too, is lost with this process) and the log says so.
+  const bound = setTimeout(() => {
+    log.warn({ boundMs: SHUTDOWN_BOUND_MS }, `shutdown did not finish within ${SHUTDOWN_BOUND_MS / 1000} s: exiting now; what Telegram or Redis did not take is not written`);
+    log.flush();
+    process.exit(0);
+  }, SHUTDOWN_BOUND_MS);
+  bound.unref();
   // Within seconds even while Telegram is away: the stopping notice gets a moment, then waits in Redis.
   const at = new Date().toISOString().slice(11, 16);
   await monitor.stop({ notice: text(`🔴 mana-ops stopping (clean shutdown at ${at} UTC): no alerts until it is back.`), drainMs: 3_000 });

@@ -279,4 +279,20 @@ describe('shutdown while Telegram is away', () => {
     expect(seen('🔴 mana-ops stopping')).toBeLessThan(seen('🟢 mana-ops started'));
     await stop(again);
   }, 90_000);
+
+  it('SIGTERM with Redis gone too and Telegram hanging still exits within 10 s, saying what it could not write', async () => {
+    for (const s of SERVICES) setStatus(s, 200);
+    const p = await startFresh();
+    await emu.outage('hanging');
+    setStatus('breaks', 500);
+    await emu.waitFor(() => logged(p, /^Telegram unreachable/), 30_000, 'the bot to notice Telegram');
+    await redis.stop();
+    await emu.waitFor(() => hitsSince('breaks', Date.now() - 1_000) > 0, 5_000, 'breaks to be checked');
+    p.child.kill('SIGTERM');
+    const exit = await Promise.race([p.done, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 10_000))]);
+    expect(exit).toMatchObject({ code: 0 });
+    expect(logged(p, /^stopped$|^shutdown did not finish/)).toBeDefined();
+    await emu.outage(undefined);
+    await redis.start(redis.port);
+  }, 90_000);
 });
