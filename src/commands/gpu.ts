@@ -52,7 +52,11 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
     Promise.all(checks.map((c) => env.prober.http(c.url, { timeoutMs: Math.min(c.timeout, limit) }).then((r) => ({ ...c, r })))),
   ]);
   const body: Html[] = [html`🖥 ${bold(`GPU box ${box.name}`)} · ${new Date(env.now()).toISOString().slice(11, 16)} UTC`];
-  if (gpus.ok) {
+  // Everything over SSH failing the same way (an unreadable key, the box away) is one fact, said once.
+  const overSsh = [gpus, apps, unitStates].map((p) => (p.ok ? undefined : p.error));
+  const sshDown = overSsh.every((e) => e !== undefined && e === overSsh[0]) ? overSsh[0] : undefined;
+  if (sshDown) body.push(html`⚠️ nothing over SSH: ${sshDown}`);
+  else if (gpus.ok) {
     for (const g of gpus.value) {
       body.push(html`${bold(g.name)}${g.pstate ? ` · ${g.pstate}` : ''} · ${val(g.temperatureC, ' °C')} · fan ${val(g.fanPercent, '%')} · load ${val(g.utilizationPercent, '%')}`);
       body.push(html`VRAM ${mib(g.memoryUsedMiB)} of ${mib(g.memoryTotalMiB)} · power ${val(g.powerDrawW, '')} / ${val(g.powerLimitW, ' W')}`);
@@ -71,7 +75,9 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
         ? html`Ollama: ${models.value
             .map((m) => {
               const where = m.vramBytes >= m.sizeBytes ? 'all on GPU' : `${Math.round((m.vramBytes / m.sizeBytes) * 100)}% on GPU`;
-              const left = m.expiresAt ? `, unloads in ${formatDuration(Math.max(0, m.expiresAt.getTime() - env.now()))}` : '';
+              // Ollama's keep-alive, where it says something: not a time already past, and "kept loaded" for keep_alive -1.
+              const ms = m.expiresAt ? m.expiresAt.getTime() - env.now() : 0;
+              const left = ms <= 0 ? '' : ms > 365 * 86_400_000 ? ', kept loaded' : `, unloads in ${formatDuration(ms)}`;
               return `${m.name} (${formatBytes(m.sizeBytes)}, ${where}${left})`;
             })
             .join(', ')}`
@@ -85,15 +91,18 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
     const state = unitStates.ok ? unitStates.value.find((u) => u.kind === unit?.kind && u.name === unit?.name) : undefined;
     const probes = health.filter((h) => h.service === svc);
     const fine = judgeUnit(state).ok && probes.every((p) => p.r.ok);
-    if (!fine) broken.push(svc);
+    // A restart is offered only where the unit's state is known: not for what could not be read.
+    if (!fine && state && !state.error) broken.push(svc);
     const since = state?.lastRunTime ? ` · since ${formatDuration(env.now() - state.lastRunTime.getTime())}` : '';
     const what = state
       ? state.error
         ? `cannot read: ${state.error}`
-        : `${state.state}${state.lastResult && state.kind === 'task' ? ` · ${state.lastResult}` : ''}${state.running ? since : ''}`
+        : `${state.state}${state.lastResult && state.kind === 'task' && state.lastResult.toLowerCase() !== state.state.toLowerCase() ? ` · ${state.lastResult}` : ''}${state.running ? since : ''}`
       : unitStates.ok
         ? 'not found'
-        : `state unknown (${unitStates.error})`;
+        : sshDown
+          ? 'state unknown'
+          : `state unknown (${unitStates.error})`;
     const probeText = probes.map((p) => (p.r.ok ? `health ${p.r.status} in ${p.r.ms} ms` : `health: ${p.r.error}`)).join(' · ');
     body.push(html`${fine ? '✅' : '⛔'} ${bold(svc.name)} (${unit?.name ?? '?'}): ${what}${probeText ? ` · ${probeText}` : ''}`);
   }

@@ -53,8 +53,12 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   const running = states.filter((s) => bucketOf(s) === 'running').length;
   const disks = await Promise.all(
     env.catalog.estate.disks.map(async (d) => {
-      const u = await env.disk.usage(d.path).catch(() => undefined);
-      if (!u || u.totalBytes === 0) return `${d.label} ?`;
+      const read = await env.disk.usage(d.path).then(
+        (u) => ({ u }),
+        (err: Error) => ({ u: undefined, why: err.message }),
+      );
+      const u = read.u;
+      if (!u || u.totalBytes === 0) return `${d.label} ? (${'why' in read ? read.why : 'it reports a size of 0'})`;
       const pct = usedPercent(u);
       const level = diskLevel(pct, env.catalog.estate.disk_thresholds);
       return `${level === 'critical' ? '🔴' : level === 'warning' ? '🟠' : ''}${d.label} ${pct}%`;
@@ -73,7 +77,14 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   if (!nothingAnswered) {
     if (problems.length) {
       body.push(html``, bold('Problems'));
-      for (const p of problems) body.push(html`${stateLine(p)}${p.restarts ? ` · ${p.restarts} restarts` : ''}`);
+      // A host that does not answer is one problem, said once with the services it takes along.
+      const downHosts = new Map<string, ServiceState[]>();
+      for (const p of problems) if (p.hostDown) downHosts.set(p.hostDown.host, [...(downHosts.get(p.hostDown.host) ?? []), p]);
+      for (const [host, down] of downHosts) {
+        const error = down[0]?.hostDown?.error;
+        body.push(html`🔴 ${bold(`Docker host ${host} does not answer`)}: ${error?.message ?? ''}${error?.hint ? `. Next: ${error.hint}` : ''} · ${down.length} service${down.length === 1 ? '' : 's'}: ${down.map((s) => s.service.name).join(', ')}`);
+      }
+      for (const p of problems) if (!p.hostDown) body.push(html`${stateLine(p)}${p.restarts ? ` · ${p.restarts} restarts` : ''}`);
     } else body.push(html``, html`No problems.`);
   }
   if (all) {

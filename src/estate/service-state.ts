@@ -13,6 +13,8 @@ export interface ServiceState {
   problem?: string;
   /** Restart count from inspect, where it was asked for. */
   restarts?: number;
+  /** Its Docker host did not answer: the problem is the host's, said once for all its services. */
+  hostDown?: { host: string; error: OpsError };
 }
 
 export type Bucket = 'running' | 'stopped' | 'unhealthy' | 'restarting';
@@ -82,7 +84,7 @@ export async function estateState(
   const states = await Promise.all(
     dockerServices.map(async (service): Promise<ServiceState> => {
       const listed = byHost.get(service.host);
-      if (listed instanceof OpsError) return { service, verdict: { ok: false, state: 'down', reason: listed.message }, problem: listed.message };
+      if (listed instanceof OpsError) return { service, verdict: { ok: false, state: 'down', reason: listed.message }, problem: listed.message, hostDown: { host: service.host, error: listed } };
       const judged = judgeListed(service, listed ?? []);
       if (!judged.verdict.ok || !prober) return { service, ...judged };
       const verdict = combine(judged.verdict, await probeService(service, prober, STATUS_PROBE_CAP_MS));

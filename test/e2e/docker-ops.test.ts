@@ -135,6 +135,7 @@ beforeAll(async () => {
       { name: 'mule', container: 'mana-mule', category: 'tooling', restart: { stop_timeout: '10s', verify_timeout: '8s' } },
       { name: 'minio', container: 'mana-minio', category: 'infra' },
       { name: 'faraway', container: 'mana-faraway', category: 'monitoring', host: 'dead' },
+      { name: 'farther', container: 'mana-farther', category: 'monitoring', host: 'dead' },
     ],
     users: TEST_USERS,
     chats: { commands: [OPS_GROUP.id], alerts: [ADMIN.id] },
@@ -165,9 +166,13 @@ describe('/status', () => {
     expect(problems).toMatch(/⚠️ <b>chat-backend<\/b>: Docker healthcheck says unhealthy · up /);
     expect(problems).toMatch(/<b>sync<\/b>: (restarting \(exit 3\)|exited \(exit 3\)|restart loop\?).* · \d+ restarts/);
     expect(problems).toContain('<b>minio</b>: no container mana-minio (never created, or removed)');
-    expect(problems).toContain('<b>faraway</b>: Docker unreachable at unix:///tmp/mo-docker-gone.sock (ENOENT)');
+    // The host that does not answer is said once, with the services it takes along.
+    expect(problems).toContain('🔴 <b>Docker host dead does not answer</b>: Docker unreachable at unix:///tmp/mo-docker-gone.sock (ENOENT). Next: ');
+    expect(problems).toContain(' · 2 services: faraway, farther');
+    expect(problems.match(/mo-docker-gone/g)).toHaveLength(1);
     expect(problems).not.toContain('<b>chat-web</b>');
-    expect(msg.text).toMatch(/Disk<\/b> root \d+% · ManaData \?/);
+    // A disk that cannot be read says why.
+    expect(msg.text).toMatch(/Disk<\/b> root \d+% · ManaData \? \(cannot read \/nonexistent-volume \(ENOENT\)\)/);
     expect(buttons(msg).map((b) => b.text)).toEqual(['Problems only', 'All', '🔄 Refresh']);
   });
 
