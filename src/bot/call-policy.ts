@@ -26,6 +26,11 @@ export interface CallPolicy {
  * retries it), but still tells `reach`: a poll that fails is often the first sign Telegram is away.
  */
 export function applyCallPolicy(api: Api, p: CallPolicy): void {
+  // The attempts under way, aborted together at shutdown by one listener (not one listener each on a shared signal).
+  const live = new Set<AbortController>();
+  p.closing?.addEventListener('abort', () => {
+    for (const c of live) c.abort(p.closing?.reason);
+  }, { once: true });
   const observe = (ok: boolean, error: string, since?: number) => p.reach.observe(ok ? { ok: true } : { ok: false, error, ...(since !== undefined && { since }) });
   const bounded: Transformer = async (prev, method, payload, callerSignal) => {
     // grammY types its signal with a polyfill's AbortSignal; at run time it is Node's own.
@@ -45,7 +50,7 @@ export function applyCallPolicy(api: Api, p: CallPolicy): void {
     let gap = 500;
     for (;;) {
       const began = Date.now();
-      const attempt = attemptSignal(p.attemptMs, signal, p.closing);
+      const attempt = attemptSignal(p.attemptMs, signal, live, p.closing);
       let failure: { res?: Awaited<ReturnType<typeof prev>>; err?: unknown; why: string };
       try {
         const res = await prev(method, payload, attempt.signal as unknown as typeof callerSignal);
@@ -82,22 +87,23 @@ export function applyCallPolicy(api: Api, p: CallPolicy): void {
 }
 
 /**
- * One attempt's signal: aborted after `ms`, or with the caller's or the shutdown's. One controller and one timer,
- * both let go when the attempt is done (AbortSignal.any with a timeout signal costs several times more per call).
+ * One attempt's signal: aborted after `ms`, with the caller's signal, or at shutdown (through `live`). One controller
+ * and one timer, let go when the attempt is done (AbortSignal.any with a timeout signal costs several times more).
  */
-function attemptSignal(ms: number, ...parents: (AbortSignal | undefined)[]): { signal: AbortSignal; done: () => void } {
+function attemptSignal(ms: number, caller: AbortSignal | undefined, live: Set<AbortController>, closing: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
-  const forward = (e: Event) => controller.abort((e.target as AbortSignal).reason);
-  for (const parent of parents) {
-    if (parent?.aborted) controller.abort(parent.reason);
-    parent?.addEventListener('abort', forward, { once: true });
-  }
+  const forward = () => controller.abort(caller?.reason);
+  if (caller?.aborted) forward();
+  caller?.addEventListener('abort', forward, { once: true });
+  if (closing?.aborted) controller.abort(closing.reason);
+  live.add(controller);
   return {
     signal: controller.signal,
     done: () => {
       clearTimeout(timer);
-      for (const parent of parents) parent?.removeEventListener('abort', forward);
+      caller?.removeEventListener('abort', forward);
+      live.delete(controller);
     },
   };
 }
