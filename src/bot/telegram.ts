@@ -53,6 +53,27 @@ function keyboard(buttons: Button[][] | undefined): InlineKeyboard | undefined {
   return InlineKeyboard.from(buttons.map((row) => row.map((b) => InlineKeyboard.text(b.text, b.data))));
 }
 
+/** A command still working after this long shows "typing…" until its reply. */
+const TYPING_AFTER_MS = 1_000;
+/** Telegram shows a chat action for about 5 s: renewed a little before. */
+const TYPING_EVERY_MS = 4_500;
+
+/** "typing…" in a chat from `afterMs` on, renewed until stop(); never an error of its own. */
+function typingWhile(api: Api, chatId: number, afterMs: number): { stop: () => void } {
+  const typing = () => void api.sendChatAction(chatId, 'typing').catch(() => undefined);
+  let every: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    typing();
+    every = setInterval(typing, TYPING_EVERY_MS);
+  }, afterMs);
+  return {
+    stop: () => {
+      clearTimeout(first);
+      clearInterval(every);
+    },
+  };
+}
+
 /** The text as Telegram will take it: fitted after entity parsing, between lines, tags closed. */
 const fitted = (value: Html) => fitHtml(value, MESSAGE_LIMIT, '… (cut: the whole reply follows as a file)');
 
@@ -171,7 +192,13 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
         log.warn({ err: (err as Error).message }, 'guided input unavailable; answering with the usage instead');
       }
     }
-    const outcome = await dispatcher.handleText(envelope, text);
+    const typing = typingWhile(ctx.api, envelope.chatId, TYPING_AFTER_MS);
+    let outcome: Outcome;
+    try {
+      outcome = await dispatcher.handleText(envelope, text);
+    } finally {
+      typing.stop();
+    }
     await send(ctx.api, envelope.chatId, outcome, ctx.msg?.message_id);
   };
   bot.on(['message:text', 'edited_message:text', 'channel_post:text', 'edited_channel_post:text'], onCommand);
@@ -183,7 +210,8 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     if (envelope && (data.startsWith(EDIT_PREFIX) || data.startsWith(SEND_PREFIX))) {
       // A command button runs through the same pipeline as typed text: same roles, rate limit, confirmations.
       await ctx.answerCallbackQuery();
-      const outcome = await dispatcher.handleText(envelope, data.slice(2));
+      const typing = typingWhile(ctx.api, envelope.chatId, TYPING_AFTER_MS);
+      const outcome = await dispatcher.handleText(envelope, data.slice(2)).finally(() => typing.stop());
       const messageId = ctx.callbackQuery.message?.message_id;
       if (data.startsWith(EDIT_PREFIX) && outcome.kind === 'reply' && !outcome.document && messageId !== undefined) {
         if (await edit(ctx.api, envelope.chatId, messageId, outcome)) await sendDocument(ctx.api, envelope.chatId, overflowDocument(outcome.html));
@@ -223,9 +251,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
 
   /** A confirmed action: "typing…" while it runs, paced progress edits, then the result in the same message. */
   const runAction = async (api: Api, chatId: number, messageId: number | undefined, execute: Extract<PressOutcome, { kind: 'run' }>['execute']) => {
-    const typing = () => void api.sendChatAction(chatId, 'typing').catch(() => undefined);
-    typing();
-    const keepTyping = setInterval(typing, 4_500);
+    const typing = typingWhile(api, chatId, 0);
     const progress = pacedProgress(
       (h) => (messageId === undefined ? Promise.resolve() : edit(api, chatId, messageId, { kind: 'reply', html: h }).then(() => undefined)),
       progressGapMs(chatId),
@@ -239,7 +265,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       const doc = result.document ?? (cut ? overflowDocument(result.html) : undefined);
       if (doc) await sendDocument(api, chatId, doc);
     } finally {
-      clearInterval(keepTyping);
+      typing.stop();
     }
   };
 

@@ -177,7 +177,11 @@ describe('/gpu', () => {
     expect(msg.text).not.toContain('chat-web');
   });
 
-  it('one slow part shows as timed out without holding back the rest', async () => {
+  it('one slow part shows as timed out without holding back the rest; meanwhile the chat shows typing…', async () => {
+    const typing = () => bot.emu.calls.filter((c) => c.method === 'sendChatAction' && Number(c.params.chat_id) === VIEWER.id && c.params.action === 'typing').length;
+    const before = typing();
+    await ask(VIEWER, '/ping');
+    const quick = typing() - before;
     box.hang = /foreach/;
     const started = Date.now();
     const msg = await ask(VIEWER, '/gpu');
@@ -185,6 +189,9 @@ describe('/gpu', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(msg.text).toContain('<b>NVIDIA GeForce RTX 3090</b>');
     expect(msg.text).toContain('state unknown (timed out after 1.5 s)');
+    // A reply within a second shows nothing; one that takes 1.5 s shows typing… before it.
+    expect(quick).toBe(0);
+    expect(typing() - before).toBeGreaterThanOrEqual(1);
   });
 
   it('nvidia-smi failures read as sentences', async () => {
