@@ -5,7 +5,7 @@ import { Monitor } from './alerts/monitor';
 import { startHttpServer } from './bot/http-server';
 import { buildApp } from './app';
 import { ConsoleNotifier, TelegramNotifier } from './bot/notifiers';
-import { runConsole } from './bot/console';
+import { runConsole, withConsoleStandIns } from './bot/console';
 import { createTelegramFrontEnd } from './bot/telegram';
 import { createTelegramLink } from './bot/telegram-link';
 import { ConfigError, loadEstateFile, readEnv } from './config/load';
@@ -28,15 +28,6 @@ import { createLogger } from './util/logger';
 
 /** SIGTERM to exit, at most, whatever is unreachable (docker stop waits 10 s before it kills). */
 const SHUTDOWN_BOUND_MS = 9_000;
-
-/** Console stand-ins for roles the estate file has nobody for, so `:as viewer` works on a laptop. */
-function withConsoleStandIns(estate: Estate): Estate {
-  const users = [...estate.users];
-  (['viewer', 'operator', 'admin'] as const).forEach((role, i) => {
-    if (!users.some((u) => u.role === role)) users.push({ id: 1_000 + i, name: `console-${role}`, role });
-  });
-  return { ...estate, users };
-}
 
 async function main(): Promise<number> {
   let env;

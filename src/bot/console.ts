@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Envelope } from '../auth/gate';
 import { isRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
+import type { Estate } from '../config/schema';
 import type { Dispatcher } from '../commands/dispatcher';
 import type { Button, Document, Outcome } from '../commands/types';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -42,6 +43,23 @@ async function saveDocument(doc: Document): Promise<string> {
  * The same dispatcher over readline: a local console for the laptop, and a scriptable one
  * (`printf '/help\n' | npm start` answers and exits at end of input).
  */
+/**
+ * Console stand-ins for roles the estate file has nobody for, so `:as viewer` works on a laptop. Their ids are
+ * ones the estate file gives nobody: a stand-in never takes the place of a real user.
+ */
+export function withConsoleStandIns(estate: Estate): Estate {
+  const users = [...estate.users];
+  const taken = new Set(users.map((u) => u.id));
+  let next = 1_000;
+  for (const role of ['viewer', 'operator', 'admin'] as const) {
+    if (users.some((u) => u.role === role)) continue;
+    while (taken.has(next)) next++;
+    taken.add(next);
+    users.push({ id: next, name: `console-${role}`, role });
+  }
+  return { ...estate, users };
+}
+
 export async function runConsole(options: ConsoleOptions): Promise<void> {
   const { dispatcher, catalog, output } = options;
   const now = options.now ?? Date.now;

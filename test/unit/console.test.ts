@@ -46,3 +46,18 @@ describe('console front-end', () => {
     expect(runtime.restarted).toEqual([]);
   });
 });
+
+describe('console stand-ins', () => {
+  it("never take an id the estate file gives someone: the estate's admin 1001 stays the admin", async () => {
+    const { withConsoleStandIns } = await import('../../src/bot/console');
+    const { Catalog } = await import('../../src/config/catalog');
+    const base = testEstate({ prefix: 'con' });
+    const estate = { ...base, users: [{ id: 1001, name: 'till', role: 'admin' as const }, { id: 1000, name: 'vera', role: 'viewer' as const }] };
+    const users = withConsoleStandIns(estate).users;
+    expect(new Set(users.map((u) => u.id)).size).toBe(users.length);
+    const catalog = new Catalog(withConsoleStandIns(estate));
+    expect(catalog.user(1001)).toMatchObject({ name: 'till', role: 'admin' });
+    expect(catalog.user(1000)).toMatchObject({ name: 'vera', role: 'viewer' });
+    expect(users.filter((u) => u.name.startsWith('console-')).map((u) => `${u.name}:${u.id}`)).toEqual(['console-operator:1002']);
+  });
+});
