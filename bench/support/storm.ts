@@ -44,11 +44,18 @@ const alert = (i: number, endsAt = new Date(Date.now() + 3_600_000).toISOString(
 };
 
 /** One pattern per alert: its alertname and its service (not a longer one: svc-3 is not svc-31) in the same text. */
-const patterns = (n: number) =>
-  Array.from({ length: n }, (_, i) => {
-    const { name, service } = stormAlert(i);
-    return { name, service: new RegExp(`\\b${service}(?!\\d)`) };
-  });
+const built = new Map<number, { name: string; service: RegExp }[]>();
+const patterns = (n: number) => {
+  let all = built.get(n);
+  if (!all) {
+    all = Array.from({ length: n }, (_, i) => {
+      const { name, service } = stormAlert(i);
+      return { name, service: new RegExp(`\\b${service}(?!\\d)`) };
+    });
+    built.set(n, all);
+  }
+  return all;
+};
 
 /** The alerts (by number) one text names: alertname and service together. */
 export function alertsNamedBy(text: string, n: number): number[] {
