@@ -102,13 +102,6 @@ export class AlertmanagerIntake {
     this.book = new AlertmanagerBook(o.store);
   }
 
-  private load(): Promise<State> {
-    return this.book.load();
-  }
-
-  private save(state: State, changed: Iterable<string>, removed: string[] = []): Promise<void> {
-    return this.book.save(state, changed, removed);
-  }
 
   /** Serialises webhook updates and flushes: both read and write the one state record. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -174,7 +167,7 @@ export class AlertmanagerIntake {
     this.flushing = true;
     try {
       const plan = await this.exclusive(async () => {
-        const state = await this.load();
+        const state = await this.book.load();
         const now = this.now();
         const wait = this.o.groupWaitMs ?? 3_000;
         const fresh = Object.values(state.groups).filter((g) => g.told.length === 0 && !g.storm && isFiring(g));
@@ -183,14 +176,14 @@ export class AlertmanagerIntake {
         if (open && fresh.length) {
           for (const g of fresh) g.storm = open.id;
           open.groups.push(...fresh.map((g) => g.key));
-          await this.save(state, fresh.map((g) => g.key));
+          await this.book.save(state, fresh.map((g) => g.key));
         }
         // New groups wait; once the oldest has waited long enough they are told, together if there are many.
         else if (fresh.length >= (this.o.stormGroups ?? 3) && fresh.some((g) => now - g.firstSeen >= wait)) {
           const storm: Storm = { id: `storm-${now}`, startedAt: now, groups: fresh.map((g) => g.key), told: [] };
           for (const g of fresh) g.storm = storm.id;
           state.storms.push(storm);
-          await this.save(state, storm.groups);
+          await this.book.save(state, storm.groups);
         }
         const work: { kind: 'group' | 'storm'; id: string; texts: Html[]; buttons: Buttons; told: Told[] }[] = [];
         for (const storm of state.storms) {
@@ -206,7 +199,7 @@ export class AlertmanagerIntake {
       });
       for (const w of plan) await this.show(w.told, w.texts, w.buttons);
       await this.exclusive(async () => {
-        const state = await this.load();
+        const state = await this.book.load();
         const changed = new Set<string>();
         for (const w of plan) {
           const target = w.kind === 'storm' ? state.storms.find((x) => x.id === w.id) : state.groups[w.id];
@@ -224,7 +217,7 @@ export class AlertmanagerIntake {
             removed.push(key);
           }
         }
-        await this.save(state, [...changed].filter((k) => !removed.includes(k)), removed);
+        await this.book.save(state, [...changed].filter((k) => !removed.includes(k)), removed);
       });
     } finally {
       this.flushing = false;

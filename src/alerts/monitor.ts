@@ -416,7 +416,7 @@ export class Monitor {
     }
     const firing = state.status === 'firing' && !state.flapping;
     const resolving = state.status === 'ok' && t.messages.length > 0;
-    // Most checks are fine most of the time: no silence or ack to look up in Redis for them.
+    // Most checks are fine most of the time: nothing more to judge for them.
     if (!firing && !resolving && transition !== 'flapping') return void this.views.delete(def.id);
     const silence = this.quieted(def);
     if (firing) {

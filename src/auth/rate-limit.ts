@@ -1,7 +1,9 @@
 import type { StateStore } from '../ops/ports';
 
-/** Over the limit: `first` for the one message that crossed it in this window (the one worth saying and auditing). */
-/** `ms`: the round trip to the store it took (a reading of the store's health that costs nothing more). */
+/**
+ * Within the limit, `ms` is the round trip to the store it took (a reading of the store's health that costs nothing
+ * more). Over it, `first` marks the one message that crossed it in this window (the one worth saying and auditing).
+ */
 export type RateVerdict = { ok: true; ms: number; degraded?: boolean } | { ok: false; retryInMs: number; first: boolean };
 
 /** Per-user fixed-window limit kept in the state store (one atomic counter with its expiry). */

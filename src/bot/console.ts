@@ -40,10 +40,6 @@ async function saveDocument(doc: Document): Promise<string> {
 }
 
 /**
- * The same dispatcher over readline: a local console for the laptop, and a scriptable one
- * (`printf '/help\n' | npm start` answers and exits at end of input).
- */
-/**
  * Console stand-ins for roles the estate file has nobody for, so `:as viewer` works on a laptop. Their ids are
  * ones the estate file gives nobody: a stand-in never takes the place of a real user.
  */
@@ -60,6 +56,10 @@ export function withConsoleStandIns(estate: Estate): Estate {
   return { ...estate, users };
 }
 
+/**
+ * The same dispatcher over readline: a local console for the laptop, and a scriptable one
+ * (`printf '/help\n' | npm start` answers and exits at end of input).
+ */
 export async function runConsole(options: ConsoleOptions): Promise<void> {
   const { dispatcher, catalog, output } = options;
   const now = options.now ?? Date.now;

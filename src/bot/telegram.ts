@@ -14,6 +14,7 @@ import { CAPTION_LIMIT, fitHtml, MESSAGE_LIMIT } from '../util/telegram-text';
 import type { Logger } from '../util/logger';
 import { conversationStorage } from './conversation-storage';
 import { envelopeOf, envelopeOfPress } from './envelope';
+import type { Envelope } from '../auth/gate';
 import { createGuide, GUIDE_ID, GUIDE_PREFIX } from './guide';
 
 type BotContext = ConversationFlavor<Context>;
@@ -165,13 +166,19 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
   const storageKey = (ctx: Context) => (ctx.chatId !== undefined && ctx.from ? `${ctx.chatId}:${ctx.from.id}` : undefined);
   // The conversations plugin reads its state on every update it sees: it sees only those that can be part of one,
   // a guided question waiting for this chat and user, or a command about to ask one.
+  // Whether a command asks its missing arguments: judged once per update, here or in onCommand, whichever asks first.
+  const guided = new WeakMap<Context, ReturnType<typeof dispatcher.guidance>>();
+  const guidanceOf = (ctx: Context, envelope: Envelope, text: string) => {
+    if (!guided.has(ctx)) guided.set(ctx, envelope.edited ? undefined : dispatcher.guidance(envelope, text));
+    return guided.get(ctx);
+  };
   const mayConverse = (ctx: BotContext) => {
     const key = storageKey(ctx);
     if (key === undefined) return false;
     if (storage.mayBeActive(key)) return true;
     const text = ctx.msg?.text;
     const envelope = text?.startsWith('/') ? envelopeOf(ctx) : undefined;
-    return !!(envelope && text && !envelope.edited && dispatcher.guidance(envelope, text));
+    return !!(envelope && text && guidanceOf(ctx, envelope, text));
   };
   bot.filter(
     mayConverse,
@@ -183,7 +190,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     const envelope = envelopeOf(ctx);
     const text = ctx.msg?.text;
     if (!envelope || text === undefined || !text.startsWith('/')) return;
-    const guidance = envelope.edited ? undefined : dispatcher.guidance(envelope, text);
+    const guidance = guidanceOf(ctx, envelope, text);
     if (guidance && ctx.conversation) {
       try {
         await ctx.conversation.enter(GUIDE_ID, guidance.command, guidance.rest, guidance.missing);

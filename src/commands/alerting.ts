@@ -134,7 +134,7 @@ async function alertmanagerDetails(env: CommandEnv, now: number): Promise<Reply>
 
 export const alerts = defineCommand({
   name: 'alerts',
-  summary: 'What is failing now (firing and pending), oldest first; `am`: Alertmanager\'s alerts in full, as a file',
+  summary: "What is failing now (firing and pending), oldest first; with am, Alertmanager's alerts in full, as a file",
   usage: '/alerts [am]',
   role: 'viewer',
   confirm: 'never',

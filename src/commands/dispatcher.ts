@@ -139,7 +139,7 @@ export class Dispatcher {
     if (!rate.ok) {
       // Said and audited once per window; what follows within it is dropped without a trace.
       if (!rate.first) return { kind: 'silent', reason: 'rate limited' };
-      await audit('rate_limited');
+      audit('rate_limited');
       if (!admission.ok) return { kind: 'silent', reason: 'rate limited' };
       return { kind: 'rate_limited', html: html`Too many commands. Try again in ${formatDuration(rate.retryInMs)}.` };
     }
@@ -149,7 +149,7 @@ export class Dispatcher {
 
     if (!spec) {
       const guess = this.registry.suggest(line.name, user.role);
-      await audit('unknown');
+      audit('unknown');
       return {
         kind: 'unknown',
         html: guess
@@ -162,7 +162,7 @@ export class Dispatcher {
 
   /** How one message's outcomes are audited and counted: who, where, since when, in which book. */
   private recorder(envelope: Envelope, started: number, book: AuditBook) {
-    return (what: { action: string; label: string; args: string }, result: string, detail?: string, ref?: string): Promise<void> => {
+    return (what: { action: string; label: string; args: string }, result: string, detail?: string, ref?: string): void => {
       this.env.metrics.command(what.label, result);
       // Issued now, not awaited: the reply goes out without a second round trip to the store.
       this.env.audit.note(
@@ -179,7 +179,6 @@ export class Dispatcher {
         },
         book,
       );
-      return Promise.resolve();
     };
   }
 
@@ -202,39 +201,39 @@ export class Dispatcher {
     envelope: Envelope,
     user: KnownUser,
     stranger: boolean,
-    audit: (result: string, detail?: string, ref?: string) => Promise<void>,
+    audit: (result: string, detail?: string, ref?: string) => void,
     parseProblem: string | undefined,
     reach?: { ok: boolean; ms: number },
   ): Promise<Outcome> {
     if (!stranger && !roleAllows(user.role, spec.role)) {
-      await audit('denied', `needs ${spec.role}`);
+      audit('denied', `needs ${spec.role}`);
       return { kind: 'denied', html: html`/${spec.name} needs the ${spec.role} role; you are ${user.role}.` };
     }
     const sub = subcommandOf(spec, line);
     if (!stranger && sub && !roleAllows(user.role, sub.role)) {
-      await audit('denied', `${sub.name} needs ${sub.role}`);
+      audit('denied', `${sub.name} needs ${sub.role}`);
       return { kind: 'denied', html: html`/${spec.name} ${sub.name} needs the ${sub.role} role; you are ${user.role}.` };
     }
     if (spec.scope === 'private' && envelope.chatType !== 'private') {
-      await audit('denied', 'private only');
+      audit('denied', 'private only');
       return { kind: 'denied', html: html`/${spec.name} works only in a private chat with me.` };
     }
     if (parseProblem) {
-      await audit('invalid', parseProblem);
+      audit('invalid', parseProblem);
       return this.invalid(spec, [parseProblem]);
     }
     const bound = bindArgs(spec, this.schemaOf(spec), line);
     if (!bound.ok) {
-      await audit('invalid', bound.problems.join('; '));
+      audit('invalid', bound.problems.join('; '));
       return this.invalid(spec, bound.problems);
     }
     const refusal = spec.permit?.(bound.args, user, this.env);
     if (refusal) {
-      await audit('denied', refusal);
+      audit('denied', refusal);
       return { kind: 'denied', html: html`${refusal}` };
     }
     const missing = spec.ready?.(bound.args, this.env);
-    if (missing) return { kind: 'unavailable', html: await this.notReady(spec, missing, audit) };
+    if (missing) return { kind: 'unavailable', html: this.notReady(spec, missing, audit) };
 
     const asks = typeof spec.confirm === 'function' ? spec.confirm(bound.args) : spec.confirm === 'always';
     if (asks) {
@@ -253,7 +252,7 @@ export class Dispatcher {
           args: bound.input,
           line: `/${spec.name}${line.rest ? ` ${line.rest}` : ''}`,
         });
-        await audit('confirm_asked');
+        audit('confirm_asked');
         return {
           kind: 'confirm',
           nonce,
@@ -268,8 +267,8 @@ export class Dispatcher {
   }
 
   /** Something the bot lacks (a key, an endpoint): said before any confirmation, with what to do. */
-  private async notReady(spec: CommandSpec, err: OpsError, audit: (result: string, detail?: string) => Promise<void>): Promise<Html> {
-    await audit('unavailable', `${err.code}: ${err.message}`);
+  private notReady(spec: CommandSpec, err: OpsError, audit: (result: string, detail?: string) => void): Html {
+    audit('unavailable', `${err.code}: ${err.message}`);
     return lines([html`/${spec.name} cannot run: ${err.message}.`, ...(err.hint ? [html`Next: ${err.hint}`] : [])]);
   }
 
@@ -280,9 +279,9 @@ export class Dispatcher {
     };
   }
 
-  private async storeDown(err: unknown, audit: (result: string, detail?: string) => Promise<void>): Promise<Outcome> {
+  private storeDown(err: unknown, audit: (result: string, detail?: string) => void): Outcome {
     this.log.warn({ err: (err as Error).message }, 'confirmation refused: state store unavailable');
-    await audit('unavailable', 'state store');
+    audit('unavailable', 'state store');
     return {
       kind: 'unavailable',
       html: html`State store unavailable: actions that need a confirmation are refused until Redis is back. Read-only commands still work.`,
@@ -293,10 +292,10 @@ export class Dispatcher {
     admission: Extract<Admission, { ok: false }>,
     envelope: Envelope,
     line: ParsedLine,
-    audit: (result: string, detail?: string) => Promise<void>,
+    audit: (result: string, detail?: string) => void,
   ): Promise<Outcome> {
     this.log.warn({ reason: admission.reason, userId: admission.userId, chatId: envelope.chatId, command: line.name }, 'command refused');
-    await audit('refused', admission.reason);
+    audit('refused', admission.reason);
     if (admission.reason === 'stale' && admission.user) {
       const age = formatDuration(this.env.now() - envelope.sentAt);
       return {
@@ -322,7 +321,7 @@ export class Dispatcher {
     args: unknown,
     user: KnownUser,
     envelope: Envelope,
-    audit: (result: string, detail?: string, ref?: string) => Promise<void>,
+    audit: (result: string, detail?: string, ref?: string) => void,
     progress: Progress,
     storeReach?: { ok: boolean; ms: number },
   ): Promise<Outcome> {
@@ -336,7 +335,8 @@ export class Dispatcher {
         controller,
       );
       // An action that ran but did not do what was asked is a failure in the audit and the metrics too.
-      await (reply.failed === undefined ? audit('ok') : audit('failed', reply.failed));
+      if (reply.failed === undefined) audit('ok');
+      else audit('failed', reply.failed);
       return {
         kind: 'reply',
         html: reply.html,
@@ -350,18 +350,18 @@ export class Dispatcher {
   }
 
   /** A failure as the chat sees it: an OpsError's words and hint, anything else only a reference to the log. */
-  private async failure(spec: CommandSpec, err: unknown, audit: (result: string, detail?: string, ref?: string) => Promise<void>): Promise<Outcome> {
+  private failure(spec: CommandSpec, err: unknown, audit: (result: string, detail?: string, ref?: string) => void): Outcome {
     const ref = randomBytes(4).toString('hex');
     if (err instanceof OpsError) {
       this.log.warn({ ref, code: err.code, err: err.message, cause: String(err.cause ?? '') }, `/${spec.name} failed`);
-      await audit('error', `${err.code}: ${err.message}`, ref);
+      audit('error', `${err.code}: ${err.message}`, ref);
       return {
         kind: 'error',
         html: lines([html`${bold('Failed')}: ${err.message}`, ...(err.hint ? [html`Next: ${err.hint}`] : []), html`<i>ref ${ref}</i>`]),
       };
     }
     this.log.error({ ref, err }, `/${spec.name} crashed`);
-    await audit('error', (err as Error)?.message ?? String(err), ref);
+    audit('error', (err as Error)?.message ?? String(err), ref);
     return { kind: 'error', html: html`Something went wrong running /${spec.name}. The log has the details under ref ${code(ref)}.` };
   }
 
@@ -377,18 +377,18 @@ export class Dispatcher {
       return record({ action: name, label: name, args: action?.line ?? nonce }, result, detail, ref);
     };
     if (!admission.ok && outsider) {
-      if (this.noteOutsider(envelope, started)) await audit(undefined, 'refused', admission.reason);
+      if (this.noteOutsider(envelope, started)) audit(undefined, 'refused', admission.reason);
       return { kind: 'popup', popup: 'Not allowed.' };
     }
     const user = admission.ok ? admission.user : (admission.user as KnownUser);
     // Presses count against the same limit as commands: a held-down button is no way around it.
     const rate = await this.limiter.check(user.id);
     if (!rate.ok) {
-      if (rate.first) await audit(undefined, 'rate_limited');
+      if (rate.first) audit(undefined, 'rate_limited');
       return { kind: 'popup', popup: `Too many presses. Try again in ${formatDuration(rate.retryInMs)}.` };
     }
     if (!admission.ok) {
-      await audit(undefined, 'refused', admission.reason);
+      audit(undefined, 'refused', admission.reason);
       return { kind: 'popup', popup: 'Not allowed.' };
     }
     let claim;
@@ -396,19 +396,19 @@ export class Dispatcher {
       claim = await this.confirmations.claim(nonce, user.id, envelope.chatId, decision === 'confirm' ? 'confirmed' : 'cancelled');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'press refused: state store unavailable');
-      await audit(undefined, 'unavailable');
+      audit(undefined, 'unavailable');
       return { kind: 'popup', popup: 'State store unavailable: nothing was run. Try again when Redis is back.' };
     }
     switch (claim.status) {
       case 'not_yours':
-        await audit(claim.action, 'not_yours');
+        audit(claim.action, 'not_yours');
         return { kind: 'popup', popup: 'Not yours: only the person who asked can confirm this.' };
       case 'expired':
-        await audit(undefined, 'expired');
+        audit(undefined, 'expired');
         return { kind: 'final', popup: 'Expired: nothing was run.', html: html`This confirmation expired or is unknown. Nothing was run; send the command again.` };
       case 'used': {
         // The message already shows what happened; only the presser is told.
-        await audit(undefined, 'replayed', claim.decision);
+        audit(undefined, 'replayed', claim.decision);
         const when = new Date(claim.at).toISOString().slice(11, 19);
         return { kind: 'popup', popup: `Already ${claim.decision} at ${when} UTC: nothing more was run.` };
       }
@@ -417,25 +417,25 @@ export class Dispatcher {
     }
     const action = claim.action;
     if (decision === 'cancel') {
-      await audit(action, 'cancelled');
+      audit(action, 'cancelled');
       return { kind: 'final', popup: 'Cancelled.', html: html`Cancelled: ${code(action.line)}. Nothing was run.` };
     }
     const spec = this.registry.find(action.command);
     const sub = spec && subcommandOf(spec, this.parse(action.line) ?? { positional: [] });
     if (!spec || !roleAllows(user.role, spec.role) || (sub && !roleAllows(user.role, sub.role))) {
-      await audit(action, 'denied', 'role changed');
+      audit(action, 'denied', 'role changed');
       return { kind: 'final', popup: 'Not allowed any more.', html: html`Not run: your role no longer allows /${action.command}.` };
     }
     // The raw input is validated again, which also resolves names against the estate as it is now.
     const again = this.schemaOf(spec).safeParse(action.args);
     const refusal = again.success ? spec.permit?.(again.data, user, this.env) : 'the arguments are no longer valid';
     if (!again.success || refusal) {
-      await audit(action, 'denied', refusal);
+      audit(action, 'denied', refusal);
       return { kind: 'final', popup: 'Not allowed.', html: html`Not run: ${refusal ?? ''}` };
     }
     const missing = spec.ready?.(again.data, this.env);
-    if (missing) return { kind: 'final', popup: 'Not run.', html: await this.notReady(spec, missing, (result, detail) => audit(action, result, detail)) };
-    await audit(action, 'confirmed');
+    if (missing) return { kind: 'final', popup: 'Not run.', html: this.notReady(spec, missing, (result, detail) => audit(action, result, detail)) };
+    audit(action, 'confirmed');
     return {
       kind: 'run',
       popup: 'Confirmed: running…',

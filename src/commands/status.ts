@@ -10,6 +10,7 @@ import { combine, judgeContainer, probeService } from '../estate/health';
 import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from '../estate/service-state';
 import { defineCommand, type CommandEnv, type RunContext } from './types';
 import { withTimeout } from '../util/with-timeout';
+import type { FileSystemUsage } from '../ops/ports';
 
 type Target = { kind: 'overview'; all: boolean } | { kind: 'service'; service: Service } | { kind: 'category'; category: string };
 
@@ -53,12 +54,14 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   const running = states.filter((s) => bucketOf(s) === 'running').length;
   const disks = await Promise.all(
     env.catalog.estate.disks.map(async (d) => {
-      const read = await env.disk.usage(d.path).then(
-        (u) => ({ u }),
-        (err: Error) => ({ u: undefined, why: err.message }),
-      );
-      const u = read.u;
-      if (!u || u.totalBytes === 0) return `${d.label} ? (${'why' in read ? read.why : 'it reports a size of 0'})`;
+      let u: FileSystemUsage | undefined;
+      let why = 'it reports a size of 0';
+      try {
+        u = await env.disk.usage(d.path);
+      } catch (err) {
+        why = (err as Error).message;
+      }
+      if (!u || u.totalBytes === 0) return `${d.label} ? (${why})`;
       const pct = usedPercent(u);
       const level = diskLevel(pct, env.catalog.estate.disk_thresholds);
       return `${level === 'critical' ? '🔴' : level === 'warning' ? '🟠' : ''}${d.label} ${pct}%`;

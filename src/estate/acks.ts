@@ -15,11 +15,6 @@ export class Acks {
     await this.store.set(key(checkId), JSON.stringify(ack));
   }
 
-  async get(checkId: string): Promise<Ack | undefined> {
-    const raw = await this.store.get(key(checkId));
-    return raw ? (JSON.parse(raw) as Ack) : undefined;
-  }
-
   /** The acks of many checks in one round trip. */
   async many(checkIds: readonly string[]): Promise<Map<string, Ack>> {
     const raws = await this.store.getMany(checkIds.map(key));

@@ -73,12 +73,6 @@ export class Silences {
     return existed;
   }
 
-  /** The silence that covers a check of a service, if any (all > service > check): one round trip. */
-  async covering(service: string | undefined, checkId: string): Promise<Silence | undefined> {
-    const keys = coverKeys(service, checkId);
-    return new SilencesInForce(await this.read(keys)).covering(service, checkId);
-  }
-
   /** Every silence in force, read in two round trips (the index, then one MGET), to judge many checks at once. */
   async inForce(): Promise<SilencesInForce> {
     return new SilencesInForce(await this.read([...new Set([silenceKey({ kind: 'all' }), ...(await this.keys())])]));
