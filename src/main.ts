@@ -221,8 +221,8 @@ async function main(): Promise<number> {
   }, SHUTDOWN_BOUND_MS);
   bound.unref();
   // Within seconds even while Telegram is away: the stopping notice gets a moment, then waits in Redis.
-  const at = new Date().toISOString().slice(11, 16);
-  await monitor.stop({ notice: text(`🔴 mana-ops stopping (clean shutdown at ${at} UTC): no alerts until it is back.`), drainMs: 3_000 });
+  const at = app.catalog.time.hmZone(Date.now());
+  await monitor.stop({ notice: text(`🔴 mana-ops stopping (clean shutdown at ${at}): no alerts until it is back.`), drainMs: 3_000 });
   await http?.close();
   await intake?.stop();
   await frontEnd.stop();

@@ -255,18 +255,18 @@ export class AlertmanagerIntake {
     const groups = storm.groups.map((k) => state.groups[k]).filter((g): g is Group => g !== undefined);
     const alerts = groups.flatMap((g) => Object.values(g.alerts));
     const firing = alerts.filter((a) => a.status === 'firing');
-    const at = new Date(storm.startedAt).toISOString().slice(11, 16);
+    const at = this.o.catalog.time.hmZone(storm.startedAt);
     // Only the first page carries the counts: a page that did not change is not edited again.
     const texts = firing.length
       ? paginate(
           (p) =>
             p === 1
-              ? html`🌪 ${bold('Alert storm')} since ${at} UTC · ${firing.length} firing, ${alerts.length - firing.length} resolved, in ${groups.length} groups (Alertmanager)`
-              : html`🌪 ${bold('Alert storm')} since ${at} UTC (continued, page ${p})`,
+              ? html`🌪 ${bold('Alert storm')} since ${at} · ${firing.length} firing, ${alerts.length - firing.length} resolved, in ${groups.length} groups (Alertmanager)`
+              : html`🌪 ${bold('Alert storm')} since ${at} (continued, page ${p})`,
           digestLines(alerts),
         )
-      : [html`✅ ${bold('Alert storm')} of ${at} UTC resolved · all ${alerts.length} alerts (Alertmanager)`];
-    for (const t of storm.told) if ((t.page ?? 0) >= texts.length) texts[t.page ?? 0] = html`✅ ${bold('Alert storm')} of ${at} UTC (continued): resolved`;
+      : [html`✅ ${bold('Alert storm')} of ${at} resolved · all ${alerts.length} alerts (Alertmanager)`];
+    for (const t of storm.told) if ((t.page ?? 0) >= texts.length) texts[t.page ?? 0] = html`✅ ${bold('Alert storm')} of ${at} (continued): resolved`;
     return texts;
   }
 }

@@ -1,5 +1,6 @@
 import { formatDuration } from '../util/duration';
 import { bold, html, lines, type Html } from '../util/html';
+import type { LocalTime } from '../util/local-time';
 import { fitHtml } from '../util/telegram-text';
 
 /** What happened to one check while the alert chats could not be told. */
@@ -12,8 +13,6 @@ interface AwayEntry {
   /** It went to ntfy meanwhile. */
   ntfy?: boolean;
 }
-
-const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
 
 /**
  * The monitor's notes while Telegram is away, and the one catch-up message they become when it is back: what
@@ -28,6 +27,8 @@ export class AwayLog {
    */
   private readonly untold = new Map<string, AwayEntry>();
   private since = 0;
+
+  constructor(private readonly time: LocalTime) {}
 
   get active(): boolean {
     return this.entries !== undefined;
@@ -89,12 +90,12 @@ export class AwayLog {
     const cameAndWent = [...entries.values()].some((e) => e.resolvedAt !== undefined);
     if (!cameAndWent && at - this.since < worthTellingMs) return undefined;
     const rows = [...entries].map(([id, e]) => {
-      const fired = e.firedAt !== undefined ? ` failed at ${hhmm(e.firedAt)}` : '';
+      const fired = e.firedAt !== undefined ? ` failed at ${this.time.hm(e.firedAt)}` : '';
       const ntfy = e.ntfy ? ' · sent to ntfy' : '';
-      if (e.resolvedAt !== undefined) return html`✅ ${bold(e.name)}${fired}${e.toldBefore ? ' (alert above)' : ''} · recovered at ${hhmm(e.resolvedAt)}${ntfy}`;
+      if (e.resolvedAt !== undefined) return html`✅ ${bold(e.name)}${fired}${e.toldBefore ? ' (alert above)' : ''} · recovered at ${this.time.hm(e.resolvedAt)}${ntfy}`;
       return html`🔴 ${bold(e.name)}${fired} · still failing${stillUntold(id) ? ', its alert follows' : ''}${ntfy}`;
     });
-    const head = html`📶 ${bold('Back in touch')}: Telegram was unreachable for ${formatDuration(at - this.since)} (${hhmm(this.since)}–${hhmm(at)} UTC).`;
+    const head = html`📶 ${bold('Back in touch')}: Telegram was unreachable for ${formatDuration(at - this.since)} (${this.time.hm(this.since)}–${this.time.hmZone(at)}).`;
     const body = rows.length ? lines([head, html`While it was away:`, ...rows]) : lines([head, html`Nothing fired or recovered meanwhile.`]);
     return fitHtml(body, undefined, '… and more').html;
   }

@@ -90,7 +90,7 @@ export class Monitor {
   private readonly schedule: CheckSchedule;
   private readonly lanes: ChatLanes;
   private readonly notices: NoticeQueue;
-  private readonly away = new AwayLog();
+  private readonly away: AwayLog;
   private readonly silences: Silences;
   private readonly acks: Acks;
   private readonly openIncidents: OpenIncidents;
@@ -122,7 +122,8 @@ export class Monitor {
     this.context = new SweepContext(o.deps, 1_000);
     this.policy = o.policy ?? DEFAULT_POLICY;
     const chats = () => o.catalog.estate.chats.alerts;
-    this.storms = new StormBook(o.store, o.notifier, chats);
+    this.storms = new StormBook(o.store, o.notifier, chats, o.catalog.time);
+    this.away = new AwayLog(o.catalog.time);
     this.leadership = new Leadership(o.store, o.instanceId);
     this.notices = new NoticeQueue(o.store, o.log);
     this.schedule = new CheckSchedule({ checks: o.checks, run: (def, launchedAt) => this.runCheck(def, launchedAt), now: o.now, jitterRatio: o.jitterRatio ?? 0 });
@@ -335,7 +336,7 @@ export class Monitor {
 
   /** A silence, or a maintenance window of the estate file, covering this check now. */
   private quieted(def: CheckDef): Silence | { maintenance: string } | undefined {
-    const window = maintenanceFor(this.o.catalog.estate.maintenance, def.service?.name, this.o.now());
+    const window = maintenanceFor(this.o.catalog.estate.maintenance, def.service?.name, this.o.now(), this.o.catalog.time);
     if (window) return { maintenance: window.name };
     return this.quiet.silences?.covering(def.service?.name, def.id);
   }
@@ -441,12 +442,12 @@ export class Monitor {
   private render(def: CheckDef, t: Tracked, ack: Ack | undefined): Html {
     const s = t.state;
     const children = this.folded(def);
-    const since = new Date(s.failingSince ?? s.since).toISOString().slice(11, 16);
+    const since = this.o.catalog.time.hmZone(s.failingSince ?? s.since);
     const dependants = def.service ? this.o.catalog.dependantsOf(def.service.name).map((x) => x.name) : [];
     const body = joinLines([
       html`🔴 ${bold(nameOf(def))} failing: ${def.label}`,
       ...(s.detail ? [html`${s.detail}`] : []),
-      html`since ${since} UTC`,
+      html`since ${since}`,
       ...(children.length ? [html`Also failing because of it: ${children.join(', ')}`] : dependants.length ? [html`Affects: ${dependants.join(', ')}`] : []),
       ...(ack ? [html`👀 acknowledged by ${ack.by}`] : []),
     ]);

@@ -1,4 +1,5 @@
 import type { Notifier, StateStore } from '../ops/ports';
+import type { LocalTime } from '../util/local-time';
 import { formatDuration } from '../util/duration';
 import { bold, html, lines, type Html } from '../util/html';
 import { fitHtml } from '../util/telegram-text';
@@ -40,6 +41,7 @@ export class StormBook {
     private readonly store: StateStore,
     private readonly notifier: Notifier,
     private readonly chats: () => readonly number[],
+    private readonly time: LocalTime,
   ) {}
 
   async load(): Promise<void> {
@@ -59,14 +61,14 @@ export class StormBook {
     const members = storm.members.map(member);
     const failing = members.filter((m) => m.failing);
     if (failing.length) delete storm.recoveredAt;
-    const at = new Date(storm.startedAt).toISOString().slice(11, 16);
+    const at = this.time.hmZone(storm.startedAt);
     if (failing.length === 0) {
       storm.recoveredAt ??= now;
-      return { html: html`✅ All ${members.length} checks that failed together at ${at} UTC recovered after ${formatDuration(storm.recoveredAt - storm.startedAt)}.`, open: false };
+      return { html: html`✅ All ${members.length} checks that failed together at ${at} recovered after ${formatDuration(storm.recoveredAt - storm.startedAt)}.`, open: false };
     }
     const blackout = storm.members.length >= BLACKOUT_SHARE * totalChecks && totalChecks >= 10;
     const body = lines([
-      html`🔴 ${bold(`${members.length} checks started failing together`)} at ${at} UTC · ${failing.length} still failing`,
+      html`🔴 ${bold(`${members.length} checks started failing together`)} at ${at} · ${failing.length} still failing`,
       ...(blackout ? [html`Almost everything failed at once: the monitor itself may have lost its network, DNS or the Docker socket.`] : []),
       ...(storm.reach ? [html`The monitor's own reach: ${storm.reach}`] : []),
       ...members.map((m) => (m.failing ? html`⛔ ${m.name}: ${m.detail}` : html`✅ ${m.name}: recovered`)),

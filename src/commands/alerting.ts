@@ -51,9 +51,9 @@ export const silence = defineCommand({
   async run({ args, env, user }) {
     const reason = args.reason?.join(' ') ?? '';
     const s = await new Silences(env.store, env.now).add(args.target, args.duration, user.name, reason);
-    const until = new Date(s.until).toISOString().slice(11, 16);
+    const until = s.until - env.now() < 20 * 3_600_000 ? env.catalog.time.hmZone(s.until) : env.catalog.time.stamp(s.until);
     return {
-      html: html`🔕 ${bold(describe(args.target))} silenced for ${formatDuration(args.duration)} (until ${until} UTC)${reason ? `: ${reason}` : ''}. Failures are still tracked; you are told if it is still failing when the silence ends.`,
+      html: html`🔕 ${bold(describe(args.target))} silenced for ${formatDuration(args.duration)} (until ${until})${reason ? `: ${reason}` : ''}. Failures are still tracked; you are told if it is still failing when the silence ends.`,
       buttons: buttonRows([commandButton('🔔 Unsilence', `/unsilence ${args.target.kind === 'all' ? 'all' : args.target.name}`)]),
     };
   },
@@ -118,17 +118,18 @@ async function alertmanagerDetails(env: CommandEnv, now: number): Promise<Reply>
   if (rows.length === 0) return { html: html`No alerts from Alertmanager are open.` };
   rows.sort((a, b) => (a.status === b.status ? a.startsAt.localeCompare(b.startsAt) : a.status === 'firing' ? -1 : 1));
   const firing = rows.filter((r) => r.status === 'firing').length;
-  const stamp = new Date(now).toISOString().slice(0, 16).replace('T', ' ');
+  const time = env.catalog.time;
+  const since = (iso: string) => (Number.isNaN(Date.parse(iso)) ? iso : time.stamp(Date.parse(iso)));
   const content = [
-    `Alertmanager alerts as of ${stamp} UTC: ${firing} firing, ${rows.length - firing} resolved`,
+    `Alertmanager alerts as of ${time.stamp(now)}: ${firing} firing, ${rows.length - firing} resolved`,
     '',
     ...rows.map((r) =>
-      [`${r.status === 'firing' ? 'FIRING  ' : 'RESOLVED'} ${r.name} · ${r.service ?? r.where}${r.service && r.where && r.where !== r.service ? ` (${r.where})` : ''} · since ${r.startsAt.slice(0, 16).replace('T', ' ')} UTC`, `  ${r.summary}`, ...(r.url ? [`  ${r.url}`] : [])].join('\n'),
+      [`${r.status === 'firing' ? 'FIRING  ' : 'RESOLVED'} ${r.name} · ${r.service ?? r.where}${r.service && r.where && r.where !== r.service ? ` (${r.where})` : ''} · since ${since(r.startsAt)}`, `  ${r.summary}`, ...(r.url ? [`  ${r.url}`] : [])].join('\n'),
     ),
   ].join('\n');
   return {
     html: html`${firing} firing, ${rows.length - firing} resolved from Alertmanager: each with its summary and source in the file.`,
-    document: { filename: `alertmanager-${stamp.replace(/[ :]/g, '-')}.txt`, content: `${content}\n`, caption: 'Alertmanager alerts in full' },
+    document: { filename: `alertmanager-${time.date(now)}-${time.hm(now).replace(':', '-')}.txt`, content: `${content}\n`, caption: 'Alertmanager alerts in full' },
   };
 }
 

@@ -17,19 +17,22 @@ export const audit = defineCommand({
   async run({ args, env }) {
     const entries = await env.audit.recent(args.n, args.from);
     const outsiders = args.from === 'outsiders';
+    const time = env.catalog.time;
+    // Entries may span a daylight-saving change: the zone's name holds for all of them, CET or CEST would not.
+    const zone = `${time.zone} time`;
     if (entries.length === 0) return { html: outsiders ? html`No messages from outsiders are on record.` : html`The audit log is empty.` };
     return {
       html: lines([
         outsiders
-          ? html`<b>Last ${entries.length} entries from outsiders</b> (not on the allowlist; newest first)`
-          : html`<b>Last ${entries.length} audit entries</b> (newest first)`,
+          ? html`<b>Last ${entries.length} entries from outsiders</b> (not on the allowlist; newest first, ${zone})`
+          : html`<b>Last ${entries.length} audit entries</b> (newest first, ${zone})`,
         ...entries.map((e) => {
           const known = e.userId === undefined ? undefined : env.catalog.user(e.userId)?.name;
           const who = e.userId === undefined ? 'channel' : (known ?? `${e.userId}${e.chatId !== e.userId ? ` in chat ${e.chatId}` : ''}`);
-          const time = new Date(e.at).toISOString().slice(5, 19).replace('T', ' ');
+          const when = `${time.date(e.at)} ${time.hms(e.at)}`;
           // Presses are recorded as `confirm:restart` with the command line as args.
           const what = e.action.includes(':') ? `${e.action} ${e.args}` : `/${e.action}${e.args ? ` ${e.args}` : ''}`;
-          return html`${time} ${who} ${code(what)} → ${e.result}${e.detail ? ` (${e.detail})` : ''}`;
+          return html`${when} ${who} ${code(what)} → ${e.result}${e.detail ? ` (${e.detail})` : ''}`;
         }),
       ]),
     };

@@ -409,8 +409,8 @@ export class Dispatcher {
       case 'used': {
         // The message already shows what happened; only the presser is told.
         audit(undefined, 'replayed', claim.decision);
-        const when = new Date(claim.at).toISOString().slice(11, 19);
-        return { kind: 'popup', popup: `Already ${claim.decision} at ${when} UTC: nothing more was run.` };
+        const when = `${this.env.catalog.time.hms(claim.at)} ${this.env.catalog.time.zoneName(claim.at)}`;
+        return { kind: 'popup', popup: `Already ${claim.decision} at ${when}: nothing more was run.` };
       }
       case 'ok':
         break;

@@ -51,7 +51,7 @@ async function overview(env: CommandEnv): Promise<{ html: Html; buttons?: Return
     part(() => gpu.loadedModels(), limit),
     Promise.all(checks.map((c) => env.prober.http(c.url, { timeoutMs: Math.min(c.timeout, limit) }).then((r) => ({ ...c, r })))),
   ]);
-  const body: Html[] = [html`🖥 ${bold(`GPU box ${box.name}`)} · ${new Date(env.now()).toISOString().slice(11, 16)} UTC`];
+  const body: Html[] = [html`🖥 ${bold(`GPU box ${box.name}`)} · ${env.catalog.time.hmZone(env.now())}`];
   // Everything over SSH failing the same way (an unreadable key, the box away) is one fact, said once.
   const overSsh = [gpus, apps, unitStates].map((p) => (p.ok ? undefined : p.error));
   const sshDown = overSsh.every((e) => e !== undefined && e === overSsh[0]) ? overSsh[0] : undefined;

@@ -4,6 +4,7 @@ import type { Service } from '../config/schema';
 import { OpsError, type LogLine } from '../ops/ports';
 import { parseDuration, formatDuration } from '../util/duration';
 import { bold, code, html, lines as joinLines, pre } from '../util/html';
+import type { LocalTime } from '../util/local-time';
 import { LineRedactor } from '../util/redact';
 import { fitTail } from '../util/telegram-text';
 import { countArg, serviceArg } from './args';
@@ -54,8 +55,8 @@ class Ring<T> {
   }
 }
 
-function render(line: LogLine): string {
-  const time = line.at ? line.at.toISOString().slice(11, 19) : '--:--:--';
+function render(line: LogLine, clock: LocalTime): string {
+  const time = line.at ? clock.hms(line.at.getTime()) : '--:--:--';
   return `${time}${line.stream === 'stderr' ? '!' : ' '} ${line.text}`;
 }
 
@@ -99,15 +100,15 @@ export const logs = defineCommand({
       const text = redactor.line(stripVTControlCharacters(line.text));
       // grep is a plain substring, never a regular expression: nothing typed can make it backtrack.
       if (needle !== undefined && !text.toLowerCase().includes(needle)) continue;
-      ring.push(render({ ...line, text }));
+      ring.push(render({ ...line, text }, env.catalog.time));
     }
     const got = ring.toArray();
     const scope = [since !== undefined ? `last ${formatDuration(since.ms)}` : '', grep ? `matching "${grep}"` : ''].filter(Boolean).join(', ');
     if (got.length === 0) {
       return { html: html`${bold(service.name)} has no log lines${scope ? ` (${scope})` : ''}${needle !== undefined ? ` in the ${scanned} lines searched` : ''}.` };
     }
-    const header = html`📜 ${bold(service.name)} · ${got.length} line${got.length === 1 ? '' : 's'}${scope ? ` · ${scope}` : ''} (! = stderr)`;
-    const filename = `${service.name}-${new Date(env.now()).toISOString().slice(0, 19).replace(/:/g, '')}.log.txt`;
+    const header = html`📜 ${bold(service.name)} · ${got.length} line${got.length === 1 ? '' : 's'}${scope ? ` · ${scope}` : ''} (${env.catalog.time.zoneName(env.now())}, ! = stderr)`;
+    const filename = `${service.name}-${env.catalog.time.date(env.now())}-${env.catalog.time.hms(env.now()).replace(/:/g, '')}.log.txt`;
     if (file === 'yes') {
       return { html: header, document: { filename, content: `${got.join('\n')}\n`, caption: `${service.name}: ${got.length} lines` } };
     }

@@ -68,14 +68,14 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
     }),
   );
   const gpuLine = await gpuBoxLine(env);
-  const time = new Date(env.now()).toISOString().slice(11, 16);
+  const time = env.catalog.time.hmZone(env.now());
   const nothingAnswered = listed.unreachable.length > 0 && states.every((s) => !s.container);
   const body: Html[] = nothingAnswered
     ? [
-        html`🔴 ${bold('Docker does not answer')} · ${time} UTC`,
+        html`🔴 ${bold('Docker does not answer')} · ${time}`,
         ...listed.unreachable.map((e) => html`${e.message}${e.hint ? `. Next: ${e.hint}` : ''}`),
       ]
-    : [html`${bold(`${running}/${states.length} Docker services healthy`)} · ${time} UTC`, ...categories.map(countLine)];
+    : [html`${bold(`${running}/${states.length} Docker services healthy`)} · ${time}`, ...categories.map(countLine)];
   // With no Docker host answering, sixty identical "unreachable" lines would bury the one fact that matters.
   if (!nothingAnswered) {
     if (problems.length) {

@@ -75,7 +75,7 @@ function schema(env: CommandEnv) {
 
 async function overview(env: CommandEnv, all: boolean): Promise<Reply> {
   const { hosts, tunnels } = await tunnelsState(env);
-  const body: Html[] = [html`🌐 ${bold('Tunnels')} · ${new Date(env.now()).toISOString().slice(11, 16)} UTC`];
+  const body: Html[] = [html`🌐 ${bold('Tunnels')} · ${env.catalog.time.hmZone(env.now())}`];
   for (const t of env.catalog.estate.tunnels) {
     const info = tunnels.get(t.uuid);
     const state = info instanceof OpsError ? info.message : info ? `${info.status}${info.connections ? ` · ${info.connections} connections` : ''}` : '?';

@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import { LocalTime } from '../util/local-time';
 import type { Estate, Role, Service } from './schema';
 
 export type Tunnel = Estate['tunnels'][number];
@@ -78,8 +79,11 @@ export function suggest(input: string, candidates: readonly string[]): string | 
 export class Catalog {
   private readonly byKey = new Map<string, Service>();
   private readonly users = new Map<number, KnownUser>();
+  /** The estate's wall clock, for every time shown and every maintenance window. */
+  readonly time: LocalTime;
 
   constructor(readonly estate: Estate) {
+    this.time = new LocalTime(estate.timezone);
     for (const svc of estate.services) {
       for (const key of [svc.name, ...svc.aliases, ...(svc.container ? [svc.container] : [])]) {
         if (!this.byKey.has(key.toLowerCase())) this.byKey.set(key.toLowerCase(), svc);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseBytes } from '../util/bytes';
 import { parseDuration } from '../util/duration';
+import { isTimeZone } from '../util/local-time';
 
 /** The estate file: what the bot administers and who may ask it to. Pure schema, no I/O. */
 
@@ -117,6 +118,8 @@ const fingerprint = z
 export const estateSchema = z
   .strictObject({
     version: z.literal(1),
+    /** The estate's wall clock: every time the bot shows, and maintenance windows, are in it (daylight saving included). */
+    timezone: z.string().refine(isTimeZone, 'use an IANA time zone like Europe/Berlin or UTC').default('UTC'),
     docker_hosts: z
       .array(
         z.strictObject({
@@ -156,7 +159,7 @@ export const estateSchema = z
     disk_thresholds: z
       .strictObject({ warn: z.number().min(1).max(100).default(80), critical: z.number().min(1).max(100).default(90) })
       .default({ warn: 80, critical: 90 }),
-    /** Planned work: alerts of these services are silenced inside the window (times in UTC). */
+    /** Planned work: alerts of these services are silenced inside the window (times on the estate's `timezone` clock). */
     maintenance: z
       .array(
         z.strictObject({
@@ -164,11 +167,11 @@ export const estateSchema = z
           services: z.array(z.string()).min(1, 'name the services, or [all]'),
           /** A recurring window: every day, or on the named weekdays. */
           days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'daily'])).default(['daily']),
-          from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (UTC)').optional(),
-          to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (UTC)').optional(),
-          /** Or a one-off window. */
-          start: z.iso.datetime({ offset: true, message: 'use an ISO time like 2026-12-01T03:00:00Z' }).optional(),
-          end: z.iso.datetime({ offset: true, message: 'use an ISO time like 2026-12-01T05:00:00Z' }).optional(),
+          from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (local time)').optional(),
+          to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (local time)').optional(),
+          /** Or a one-off window: local time (2026-12-01T03:00), or with an offset (…T03:00+01:00, …T02:00Z). */
+          start: z.iso.datetime({ offset: true, local: true, message: 'use an ISO time like 2026-12-01T03:00' }).optional(),
+          end: z.iso.datetime({ offset: true, local: true, message: 'use an ISO time like 2026-12-01T05:00' }).optional(),
         }).refine((m) => (m.from && m.to) || (m.start && m.end), { message: 'needs from/to (recurring) or start/end (one-off)' }),
       )
       .default([]),

@@ -71,6 +71,7 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'estate.yml'),
     `version: 1
+timezone: Europe/Berlin
 docker_hosts: [{ name: mac-mini, endpoint: "unix:///run/docker-proxy/docker.sock" }]
 gpu_box: { name: mana-gpu, host: 127.0.0.1, port: ${box.port}, user: mana, host_key_fingerprint: "${keys.hostFingerprint}", ollama_url: "http://127.0.0.1:9" }
 disks: [{ path: /host/root, label: "Mac Mini internal SSD" }]
@@ -211,7 +212,7 @@ describe('the image under docker-compose.bot.yml', () => {
     await bot.stop({ t: 15 });
     const info = await inspect(BOT);
     expect(info.State.ExitCode).toBe(0);
-    expect(emu.messagesTo(OPS_GROUP.id).at(-1)?.text).toMatch(/^🔴 mana-ops stopping \(clean shutdown at \d\d:\d\d UTC\): no alerts until it is back\.$/);
+    expect(emu.messagesTo(OPS_GROUP.id).at(-1)?.text).toMatch(/^🔴 mana-ops stopping \(clean shutdown at \d\d:\d\d CES?T\): no alerts until it is back\.$/);
   });
 
   it('without a token the container stops at once with a sentence, not a console on a closed stdin', async () => {

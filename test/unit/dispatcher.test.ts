@@ -326,3 +326,21 @@ describe('/alerts where no checks run', () => {
     expect(plain(await s.say(VIEWER.id, '/alerts'))).toBe('✅ Nothing is failing.');
   });
 });
+
+describe("the estate's clock", () => {
+  it('shows times in the estate timezone with its zone, summer and winter, and audit entries with their date', async () => {
+    const { say, advance } = commandHarness({ overrides: { timezone: 'Europe/Berlin' } });
+    // 2026-11-27T10:00Z is 11:00 CET.
+    expect(plain(await say(ADMIN.id, '/silence chat-web 1h deploy'))).toContain('silenced for 1h (until 12:00 CET): deploy');
+    advance(Date.parse('2027-07-01T10:00:00Z') - Date.parse('2026-11-27T10:00:00Z'));
+    expect(plain(await say(ADMIN.id, '/silence todo-web 2d'))).toContain('silenced for 2d (until 2027-07-03 12:00 CEST)');
+    const audit = plain(await say(ADMIN.id, '/audit'));
+    expect(audit).toContain('(newest first, Europe/Berlin time)');
+    expect(audit).toContain('2027-07-01 12:00:00 ada /silence todo-web 2d');
+    expect(audit).toContain('2026-11-27 11:00:00 ada /silence chat-web 1h deploy');
+  });
+
+  it('refuses a time zone it does not know, naming the field', () => {
+    expect(() => testEstate({ overrides: { timezone: 'Berlin' } })).toThrow(/timezone.*IANA time zone like Europe\/Berlin/s);
+  });
+});

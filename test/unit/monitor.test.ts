@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { CheckDef } from '../../src/alerts/checks';
 import { Monitor } from '../../src/alerts/monitor';
 import { checkTelegramHtml } from '../support/telegram-emulator';
+import { LocalTime } from '../../src/util/local-time';
 import { Catalog } from '../../src/config/catalog';
 import { estateSchema } from '../../src/config/schema';
 import type { ChannelReach, FallbackChannel, Notifier, StateStore } from '../../src/ops/ports';
@@ -47,7 +48,7 @@ class SwitchedReach implements ChannelReach {
 }
 
 /** An estate of `n` web services (svc-0 …) with one alert chat. */
-function estateOf(n: number, maintenance: unknown[] = []) {
+function estateOf(n: number, maintenance: unknown[] = [], timezone = 'UTC') {
   const names = Array.from({ length: n }, (_, i) => `svc-${i}`);
   const catalog = new Catalog(
     estateSchema.parse({
@@ -57,6 +58,7 @@ function estateOf(n: number, maintenance: unknown[] = []) {
       users: [{ id: 1, name: 'a', role: 'admin' }],
       chats: { alerts: [1] },
       maintenance,
+      timezone,
     }),
   );
   return { names, catalog };
@@ -64,10 +66,17 @@ function estateOf(n: number, maintenance: unknown[] = []) {
 
 function setup(
   n: number,
-  options: { canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>; maintenance?: unknown[]; start?: number; reach?: ChannelReach; fallback?: FallbackChannel } = {},
+  options: {
+    canary?: () => Promise<{ name: string; ok: boolean; detail?: string }[]>;
+    maintenance?: unknown[];
+    timezone?: string;
+    start?: number;
+    reach?: ChannelReach;
+    fallback?: FallbackChannel;
+  } = {},
 ) {
   const { canary } = options;
-  const { names, catalog } = estateOf(n, options.maintenance);
+  const { names, catalog } = estateOf(n, options.maintenance, options.timezone);
   const failing = new Set<string>();
   const checks: CheckDef[] = catalog.services.map((service) => ({
     id: `${service.name}:http`, service, label: `HTTP ${service.name}`, intervalMs: 60_000, timeoutMs: 1_000,
@@ -166,15 +175,67 @@ describe('monitor storms', () => {
 describe('maintenance windows', () => {
   it('recurring windows, also past midnight, and one-off windows', async () => {
     const { inWindow } = await import('../../src/alerts/maintenance');
+    const utc = new LocalTime('UTC');
     const w = (x: object) => ({ name: 'w', services: ['all'], days: ['daily'] as ('daily' | 'sun')[], ...x });
     const at = (iso: string) => Date.parse(iso);
-    expect(inWindow(w({ from: '01:58', to: '02:15' }), at('2026-11-27T02:00:00Z'))).toBe(true);
-    expect(inWindow(w({ from: '01:58', to: '02:15' }), at('2026-11-27T02:15:00Z'))).toBe(false);
+    expect(inWindow(w({ from: '01:58', to: '02:15' }), at('2026-11-27T02:00:00Z'), utc)).toBe(true);
+    expect(inWindow(w({ from: '01:58', to: '02:15' }), at('2026-11-27T02:15:00Z'), utc)).toBe(false);
     const sundayNight = w({ days: ['sun'], from: '22:00', to: '02:00' });
-    expect(inWindow(sundayNight, at('2026-11-29T23:00:00Z'))).toBe(true); // Sunday evening
-    expect(inWindow(sundayNight, at('2026-11-30T01:00:00Z'))).toBe(true); // Monday morning, same window
-    expect(inWindow(sundayNight, at('2026-11-28T23:00:00Z'))).toBe(false); // Saturday
-    expect(inWindow(w({ start: '2026-12-01T03:00:00Z', end: '2026-12-01T05:00:00Z' }), at('2026-12-01T04:00:00Z'))).toBe(true);
+    expect(inWindow(sundayNight, at('2026-11-29T23:00:00Z'), utc)).toBe(true); // Sunday evening
+    expect(inWindow(sundayNight, at('2026-11-30T01:00:00Z'), utc)).toBe(true); // Monday morning, same window
+    expect(inWindow(sundayNight, at('2026-11-28T23:00:00Z'), utc)).toBe(false); // Saturday
+    expect(inWindow(w({ start: '2026-12-01T03:00:00Z', end: '2026-12-01T05:00:00Z' }), at('2026-12-01T04:00:00Z'), utc)).toBe(true);
+  });
+
+  it('on the estate clock, the 03:00 backup window holds in winter, in summer and on both switch nights', async () => {
+    const { inWindow } = await import('../../src/alerts/maintenance');
+    const berlin = new LocalTime('Europe/Berlin');
+    const backup = { name: 'nightly backup', services: ['postgres'], days: ['daily' as const], from: '02:58', to: '03:15' };
+    const inside = (iso: string) => inWindow(backup, Date.parse(iso), berlin);
+    // Winter (CET, UTC+1) and summer (CEST, UTC+2): the window is at 03:00 on the wall both times.
+    expect([inside('2026-12-01T01:57:00Z'), inside('2026-12-01T02:00:00Z'), inside('2026-12-01T02:15:00Z')]).toEqual([false, true, false]);
+    expect([inside('2026-07-01T00:57:00Z'), inside('2026-07-01T01:00:00Z'), inside('2026-07-01T01:15:00Z')]).toEqual([false, true, false]);
+    // Spring night, 29 March 2026: 02:00 CET becomes 03:00 CEST at 01:00 UTC; 02:58 never shows, 03:00 does.
+    expect([inside('2026-03-29T00:59:59Z'), inside('2026-03-29T01:00:00Z'), inside('2026-03-29T01:14:59Z'), inside('2026-03-29T01:15:00Z')]).toEqual([false, true, true, false]);
+    // Autumn night, 25 October 2026: 03:00 CEST becomes 02:00 CET at 01:00 UTC; 02:58 shows twice, the backup's 03:00 once.
+    expect([inside('2026-10-25T00:58:00Z'), inside('2026-10-25T01:00:00Z'), inside('2026-10-25T01:58:00Z'), inside('2026-10-25T02:00:00Z'), inside('2026-10-25T02:15:00Z')]).toEqual([true, false, true, true, false]);
+    // A one-off window without an offset is local time; with one it is that instant.
+    const oneOff = (start: string, end: string, iso: string) => inWindow({ ...backup, start, end }, Date.parse(iso), berlin);
+    expect(oneOff('2026-07-01T10:00', '2026-07-01T11:00', '2026-07-01T08:30:00Z')).toBe(true);
+    expect(oneOff('2026-07-01T10:00', '2026-07-01T11:00', '2026-07-01T10:30:00Z')).toBe(false);
+    expect(oneOff('2026-07-01T10:00:00Z', '2026-07-01T11:00:00Z', '2026-07-01T10:30:00Z')).toBe(true);
+  });
+
+  it('the estate clock reads wall times back to instants across both switches', () => {
+    const berlin = new LocalTime('Europe/Berlin');
+    expect(berlin.instant(2026, 12, 1, 3, 0)).toBe(Date.parse('2026-12-01T02:00:00Z'));
+    expect(berlin.instant(2026, 7, 1, 3, 0)).toBe(Date.parse('2026-07-01T01:00:00Z'));
+    expect(berlin.instant(2026, 3, 29, 2, 30)).toBe(Date.parse('2026-03-29T01:30:00Z')); // skipped: 03:30 CEST
+    expect(berlin.instant(2026, 10, 25, 2, 30)).toBe(Date.parse('2026-10-25T00:30:00Z')); // twice: the first
+    expect([berlin.stamp(Date.parse('2026-12-01T16:05:00Z')), berlin.stamp(Date.parse('2026-07-01T16:05:00Z'))]).toEqual(['2026-12-01 17:05 CET', '2026-07-01 18:05 CEST']);
+    expect(berlin.hms(Date.parse('2026-12-31T23:30:05Z'))).toBe('00:30:05');
+    expect(berlin.date(Date.parse('2026-12-31T23:30:05Z'))).toBe('2027-01-01');
+  });
+
+  it('a failure inside the spring night\'s backup window (local time) is not told, and is once the window closed', async () => {
+    const { monitor, notifier, failing, names, setClock } = setup(1, {
+      maintenance: [{ name: 'nightly backup', services: ['svc-0'], from: '02:58', to: '03:15' }],
+      timezone: 'Europe/Berlin',
+      start: Date.parse('2026-03-29T00:50:00Z'),
+    });
+    await monitor.load();
+    names.forEach((n) => failing.add(n));
+    // 03:00-03:14 CEST: inside the window although 02:58 never showed on the clock that night.
+    for (const t of ['2026-03-29T01:00:30Z', '2026-03-29T01:05:00Z', '2026-03-29T01:10:00Z', '2026-03-29T01:14:30Z']) {
+      setClock(Date.parse(t));
+      await monitor.sweep();
+    }
+    expect(notifier.shown.size).toBe(0);
+    for (const t of ['2026-03-29T01:15:30Z', '2026-03-29T01:16:30Z', '2026-03-29T01:17:30Z', '2026-03-29T01:18:30Z']) {
+      setClock(Date.parse(t));
+      await monitor.sweep();
+    }
+    expect([...notifier.shown.values()].map((t) => t.split('\n')[0])).toEqual(['🔴 <b>svc-0</b> failing: HTTP svc-0']);
   });
 
   it('a failure inside a maintenance window is not told', async () => {

@@ -1,0 +1,118 @@
+/** Whether `zone` is an IANA time zone this Node knows (Europe/Berlin, UTC). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  /** 0 = Sunday, as Date.getDay. */
+  weekday: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+const pad = (n: number) => String(n).padStart(2, '0');
+const MINUTE = 60_000;
+
+/**
+ * Every time the bot shows or evaluates, on the estate's wall clock (its `timezone`), with daylight saving done by
+ * the platform's time-zone database (Intl), so a window written as 03:00 stays at 03:00 in summer and in winter.
+ */
+export class LocalTime {
+  private readonly parts: Intl.DateTimeFormat;
+  private readonly names: Intl.DateTimeFormat;
+
+  constructor(readonly zone: string) {
+    this.parts = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    this.names = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'short' });
+  }
+
+  wall(at: number): WallClock {
+    const p: Record<string, string> = {};
+    for (const part of this.parts.formatToParts(at)) p[part.type] = part.value;
+    return {
+      year: Number(p.year),
+      month: Number(p.month),
+      day: Number(p.day),
+      weekday: WEEKDAYS[p.weekday ?? ''] ?? 0,
+      hour: Number(p.hour),
+      minute: Number(p.minute),
+      second: Number(p.second),
+    };
+  }
+
+  /** "CET", "CEST", "UTC", or "GMT+5:30" where the zone has no common abbreviation. */
+  zoneName(at: number): string {
+    return this.names.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? this.zone;
+  }
+
+  /** "17:05" */
+  hm(at: number): string {
+    const w = this.wall(at);
+    return `${pad(w.hour)}:${pad(w.minute)}`;
+  }
+
+  /** "17:05:33" */
+  hms(at: number): string {
+    const w = this.wall(at);
+    return `${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+  }
+
+  /** "2026-12-01" */
+  date(at: number): string {
+    const w = this.wall(at);
+    return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+  }
+
+  /** "17:05 CET": a time of today, with its zone. */
+  hmZone(at: number): string {
+    return `${this.hm(at)} ${this.zoneName(at)}`;
+  }
+
+  /** "2026-12-01 17:05 CET" */
+  stamp(at: number): string {
+    return `${this.date(at)} ${this.hmZone(at)}`;
+  }
+
+  /** Minutes the wall clock is ahead of UTC at `at` (60 for CET, 120 for CEST). */
+  offsetMinutes(at: number): number {
+    const w = this.wall(at);
+    const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+    return Math.round((asUtc - Math.floor(at / 1000) * 1000) / MINUTE);
+  }
+
+  /**
+   * The instant a wall-clock time names. A time the clock skips (02:30 on the spring night) moves on by the gap
+   * (03:30 summer time); a time it shows twice (02:30 on the autumn night) is the first of the two.
+   */
+  instant(year: number, month: number, day: number, hour: number, minute: number, second = 0): number {
+    const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+    // The offset is one of the two around asUtc; try the earlier (larger) offset first so repeated times resolve to the first.
+    const offsets = [this.offsetMinutes(asUtc - 86_400_000), this.offsetMinutes(asUtc + 86_400_000)].sort((a, b) => b - a);
+    for (const off of offsets) {
+      const t = asUtc - off * MINUTE;
+      if (this.offsetMinutes(t) === off) return t;
+    }
+    // In a gap: neither offset gives back the wall time; the later offset places it just after the jump.
+    return asUtc - (offsets[1] ?? 0) * MINUTE;
+  }
+}
