@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../util/duration';
 import { estateSchema, type Estate } from './schema';
@@ -24,22 +24,62 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
+/** What is wrong, in words, without where. */
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key(s): ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return 'is required';
+  return issue.message;
+}
+
 export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
-    else if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
-    return `${formatPath(issue.path)}: ${message}`;
-  });
+  return error.issues.map((issue) => `${formatPath(issue.path)}: ${issueText(issue)}`);
+}
+
+/** The innermost part of the path that names an entry with a `name` ("services[11] (chat-web)"), and the rest. */
+function namedEntry(data: unknown, path: readonly PropertyKey[]): { at: number; name: string } | undefined {
+  let found: { at: number; name: string } | undefined;
+  let node = data;
+  for (const [i, key] of path.entries()) {
+    if (node === null || typeof node !== 'object') break;
+    node = (node as Record<PropertyKey, unknown>)[key];
+    const name = node !== null && typeof node === 'object' ? (node as { name?: unknown }).name : undefined;
+    if (typeof key === 'number' && typeof name === 'string') found = { at: i + 1, name };
+  }
+  return found;
+}
+
+/** The line of the deepest node of `path` that the file has (a missing key: its parent's). */
+function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as (string | number)[], true);
+    if ((isMap(node) || isSeq(node) || (node && typeof node === 'object' && 'range' in node)) && (node as { range?: [number] }).range) {
+      return lines.linePos((node as { range: [number] }).range[0]).line;
+    }
+  }
+  return undefined;
+}
+
+/** "services[11] (chat-web), line 143: depends_on[0]: unknown service …": findable in a long file. */
+function locate(issue: string, path: readonly PropertyKey[], data: unknown, doc: Document, lines: LineCounter): string {
+  const line = lineOf(doc, lines, path);
+  const at = line === undefined ? '' : `, line ${line}`;
+  const entry = namedEntry(data, path);
+  if (!entry) return `${formatPath(path)}${at}: ${issue}`;
+  const rest = path.slice(entry.at);
+  return `${formatPath(path.slice(0, entry.at))} (${entry.name})${at}: ${rest.length ? `${formatPath(rest)}: ` : ''}${issue}`;
 }
 
 export function parseEstate(yamlText: string, source: string): Estate {
-  const doc = parseDocument(yamlText, { prettyErrors: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(yamlText, { prettyErrors: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   }
-  const result = estateSchema.safeParse(doc.toJS());
-  if (!result.success) throw new ConfigError(source, describeIssues(result.error));
+  const data: unknown = doc.toJS();
+  const result = estateSchema.safeParse(data);
+  if (!result.success) {
+    throw new ConfigError(source, result.error.issues.map((issue) => locate(issueText(issue), issue.path, data, doc, lines)));
+  }
   return result.data;
 }
 

@@ -26,8 +26,8 @@ describe('the mana-ops process', () => {
     writeFileSync(file, ESTATE().replace('category: web', 'category: webb').replace('id: 100', 'id: -5'));
     const run = await start({ ESTATE_FILE: file }).done;
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('services[0].category:');
-    expect(run.stderr).toContain('users[0].id:');
+    expect(run.stderr).toContain('services[0] (chat-web), line 5: category:');
+    expect(run.stderr).toContain('users[0] (ada), line 7: id:');
     expect(run.stderr).not.toMatch(/\n\s+at .*\(/);
   });
 

@@ -33,7 +33,7 @@ describe('estate file', () => {
     expect(estate.policy.confirm_ttl).toBe(120_000);
   });
 
-  it('names each problem by its path, one line each', () => {
+  it('names each problem by its path, the entry by its name and the line, one line each', () => {
     const out = problems(
       minimal(`
   - { name: chat-web, container: mana-chat-web, category: web }
@@ -46,9 +46,9 @@ describe('estate file', () => {
     depends_on: [nope]
   - { name: chat-web, container: w, category: sometimes }`),
     );
-    expect(out).toContain('services[3].checks[0].url: invalid URL');
-    expect(out).toContain('services[3].depends_on[0]: unknown service "nope"');
-    expect(out.some((p) => p.startsWith('services[4].category:'))).toBe(true);
+    expect(out).toContain('services[3] (c), line 13: checks[0].url: invalid URL');
+    expect(out).toContain('services[3] (c), line 14: depends_on[0]: unknown service "nope"');
+    expect(out.some((p) => p.startsWith('services[4] (chat-web), line 15: category:'))).toBe(true);
   });
 
   it('refuses unknown keys, duplicate names and missing users', () => {
@@ -59,9 +59,9 @@ users: []
 services:
   - { name: chat-web, container: a, category: web, restart_policy: always }
   - { name: chat, container: b, category: web, aliases: [chat-web] }`);
-    expect(out).toContain('services[0]: unknown key(s): restart_policy');
-    expect(out.some((p) => /services\[1\]\.aliases: "chat-web" is already used by services\[0\]/.test(p))).toBe(true);
-    expect(out.some((p) => p.startsWith('users:') && p.includes('/whoami'))).toBe(true);
+    expect(out).toContain('services[0] (chat-web), line 6: unknown key(s): restart_policy');
+    expect(out.some((p) => /services\[1\] \(chat\), line 7: aliases: "chat-web" is already used by services\[0\]/.test(p))).toBe(true);
+    expect(out.some((p) => p.startsWith('users, line 4:') && p.includes('/whoami'))).toBe(true);
   });
 
   it('reports YAML syntax errors without a stack trace', () => {
