@@ -25,7 +25,10 @@ export interface AppPorts {
 }
 
 export interface App {
+  /** The monitor's checks for the estate in force (a reload replaces them). */
   checks: CheckDef[];
+  /** The checks a (validated) estate would have, built against the same adapters. */
+  checksFor: (catalog: Catalog) => CheckDef[];
   catalog: Catalog;
   registry: CommandRegistry;
   dispatcher: Dispatcher;
@@ -42,7 +45,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
   const prober = ports.prober ?? new NetProber();
   const disk = ports.disk ?? new StatfsDiskProbe();
   const docker = (host: string) => ports.docker.get(host);
-  const checks = buildChecks({ catalog, prober, disk, docker, gpu: ports.gpu, tunnels: ports.tunnels });
+  const checksFor = (c: Catalog) => buildChecks({ catalog: c, prober, disk, docker, gpu: ports.gpu, tunnels: ports.tunnels });
   const restarts = new Restarter({ catalog, docker, gpu: ports.gpu, prober, store: ports.store, now });
   const env: CommandEnv = {
     catalog,
@@ -51,7 +54,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     docker,
     prober,
     disk,
-    checkIds: () => checks.map((c) => c.id),
+    checkIds: () => app.checks.map((c) => c.id),
     metrics: ports.metrics ?? NO_METRICS,
     gpu: ports.gpu,
     restarts,
@@ -60,6 +63,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),
     startedAt: now(),
   };
-  const dispatcher = new Dispatcher({ registry, env, policy: estate.policy, log: ports.log });
-  return { checks, catalog, registry, dispatcher, env, store: ports.store, log: ports.log };
+  const dispatcher = new Dispatcher({ registry, env, log: ports.log });
+  const app: App = { checks: checksFor(catalog), checksFor, catalog, registry, dispatcher, env, store: ports.store, log: ports.log };
+  return app;
 }

@@ -4,6 +4,7 @@ import { AlertmanagerIntake } from './alerts/alertmanager';
 import { Monitor } from './alerts/monitor';
 import { startHttpServer } from './bot/http-server';
 import { buildApp } from './app';
+import { EstateReloader } from './reload';
 import { ConsoleNotifier, TelegramNotifier } from './bot/notifiers';
 import { runConsole, withConsoleStandIns } from './bot/console';
 import { createTelegramFrontEnd } from './bot/telegram';
@@ -75,7 +76,19 @@ async function main(): Promise<number> {
     cf && env.CLOUDFLARE_API_TOKEN
       ? timed(new CloudflareApi({ token: env.CLOUDFLARE_API_TOKEN, zoneId: cf.zone_id, accountId: cf.account_id, ...(env.CLOUDFLARE_API_BASE && { baseUrl: env.CLOUDFLARE_API_BASE }) }), observed('cloudflare'))
       : undefined;
-  const app = buildApp(mode === 'console' ? withConsoleStandIns(estate) : estate, { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
+  const prepare = mode === 'console' ? withConsoleStandIns : (e: Estate) => e;
+  const app = buildApp(prepare(estate), { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
+  // Set once the monitor and the front-end exist: they take the new checks and the users' menus.
+  const reloaded: { monitor?: Monitor; menus?: () => void } = {};
+  const reloader = new EstateReloader({
+    file: env.ESTATE_FILE,
+    app,
+    prepare,
+    log,
+    adoptChecks: async (checks) => reloaded.monitor?.adopt(checks),
+    onReloaded: () => reloaded.menus?.(),
+  });
+  app.env.reload = (by) => reloader.reload(by);
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
 
   const monitorFor = (notifier: ConstructorParameters<typeof Monitor>[0]['notifier'], reach?: ConstructorParameters<typeof Monitor>[0]['reach']) =>
@@ -112,6 +125,7 @@ async function main(): Promise<number> {
   if (mode === 'console') {
     // The console watches only when asked to: on a laptop the estate's addresses are usually out of reach.
     const monitor = process.env.MANA_OPS_CONSOLE_ALERTS === '1' ? monitorFor(new ConsoleNotifier(process.stdout)) : undefined;
+    if (monitor) reloaded.monitor = monitor;
     await monitor?.load();
     monitor?.start();
     await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout });
@@ -147,6 +161,11 @@ async function main(): Promise<number> {
   // One notifier for the monitor and Alertmanager: one queue per chat, one pace, one bounded attempt per call.
   const notifier = new TelegramNotifier(link.alertApi, undefined, onMigrate);
   const monitor = monitorFor(notifier, link.reach);
+  reloaded.monitor = monitor;
+  reloaded.menus = () => void frontEnd.publishCommands();
+  // `docker compose kill -s HUP bot` (or kill -HUP) after editing the estate file. Only here: in the console a
+  // hang-up is the terminal closing.
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
   const outbox = () => notifier.depth + monitor.backlog;
   link.reach.backlog = outbox;
   metrics.measureOutbox(outbox);

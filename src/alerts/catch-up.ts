@@ -28,7 +28,7 @@ export class AwayLog {
   private readonly untold = new Map<string, AwayEntry>();
   private since = 0;
 
-  constructor(private readonly time: LocalTime) {}
+  constructor(private readonly clock: { readonly time: LocalTime }) {}
 
   get active(): boolean {
     return this.entries !== undefined;
@@ -90,12 +90,12 @@ export class AwayLog {
     const cameAndWent = [...entries.values()].some((e) => e.resolvedAt !== undefined);
     if (!cameAndWent && at - this.since < worthTellingMs) return undefined;
     const rows = [...entries].map(([id, e]) => {
-      const fired = e.firedAt !== undefined ? ` failed at ${this.time.hm(e.firedAt)}` : '';
+      const fired = e.firedAt !== undefined ? ` failed at ${this.clock.time.hm(e.firedAt)}` : '';
       const ntfy = e.ntfy ? ' · sent to ntfy' : '';
-      if (e.resolvedAt !== undefined) return html`✅ ${bold(e.name)}${fired}${e.toldBefore ? ' (alert above)' : ''} · recovered at ${this.time.hm(e.resolvedAt)}${ntfy}`;
+      if (e.resolvedAt !== undefined) return html`✅ ${bold(e.name)}${fired}${e.toldBefore ? ' (alert above)' : ''} · recovered at ${this.clock.time.hm(e.resolvedAt)}${ntfy}`;
       return html`🔴 ${bold(e.name)}${fired} · still failing${stillUntold(id) ? ', its alert follows' : ''}${ntfy}`;
     });
-    const head = html`📶 ${bold('Back in touch')}: Telegram was unreachable for ${formatDuration(at - this.since)} (${this.time.hm(this.since)}–${this.time.hmZone(at)}).`;
+    const head = html`📶 ${bold('Back in touch')}: Telegram was unreachable for ${formatDuration(at - this.since)} (${this.clock.time.hm(this.since)}–${this.clock.time.hmZone(at)}).`;
     const body = rows.length ? lines([head, html`While it was away:`, ...rows]) : lines([head, html`Nothing fired or recovered meanwhile.`]);
     return fitHtml(body, undefined, '… and more').html;
   }

@@ -22,7 +22,17 @@ export class CheckSchedule {
   private timer: NodeJS.Timeout | undefined;
   private armed = false;
 
-  constructor(private readonly o: CheckScheduleOptions) {}
+  constructor(private o: CheckScheduleOptions) {}
+
+  /** A reloaded estate's checks: those that stay keep their clocks, new ones are due within their first slice. */
+  adopt(checks: readonly CheckDef[]): void {
+    const now = this.o.now();
+    const ids = new Set(checks.map((d) => d.id));
+    for (const id of this.dueAt.keys()) if (!ids.has(id)) this.dueAt.delete(id);
+    for (const def of checks) if (!this.dueAt.has(def.id)) this.dueAt.set(def.id, now + Math.random() * this.o.jitterRatio * def.intervalMs);
+    this.o = { ...this.o, checks };
+    if (this.armed) this.arm();
+  }
 
   /** Every check due within its first jittered slice from now (a start, or a takeover). */
   reset(): void {

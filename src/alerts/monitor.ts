@@ -115,15 +115,15 @@ export class Monitor {
   private stopped = false;
   private firstLease: Promise<void> = Promise.resolve();
 
-  constructor(private readonly o: MonitorOptions) {
+  constructor(private o: MonitorOptions) {
     this.silences = new Silences(o.store, o.now);
     this.acks = new Acks(o.store);
     this.openIncidents = new OpenIncidents(o.store);
     this.context = new SweepContext(o.deps, 1_000);
     this.policy = o.policy ?? DEFAULT_POLICY;
     const chats = () => o.catalog.estate.chats.alerts;
-    this.storms = new StormBook(o.store, o.notifier, chats, o.catalog.time);
-    this.away = new AwayLog(o.catalog.time);
+    this.storms = new StormBook(o.store, o.notifier, chats, o.catalog);
+    this.away = new AwayLog(o.catalog);
     this.leadership = new Leadership(o.store, o.instanceId);
     this.notices = new NoticeQueue(o.store, o.log);
     this.schedule = new CheckSchedule({ checks: o.checks, run: (def, launchedAt) => this.runCheck(def, launchedAt), now: o.now, jitterRatio: o.jitterRatio ?? 0 });
@@ -161,6 +161,37 @@ export class Monitor {
     this.views.clear();
     this.openWritten = undefined;
     this.schedule.reset();
+  }
+
+  /**
+   * The estate file was reloaded: runs its checks from now on. Checks that stay keep what the monitor knows of them
+   * (an open incident stays open, on its message); new ones start from their record, if any; removed ones are
+   * forgotten, and those that were failing are named once, so an alert in the chat is not left without an end.
+   */
+  async adopt(checks: CheckDef[]): Promise<{ added: number; removed: number }> {
+    const before = new Map(this.o.checks.map((def) => [def.id, def]));
+    const ids = new Set(checks.map((def) => def.id));
+    const added = checks.filter((def) => !before.has(def.id));
+    const removed = [...before.values()].filter((def) => !ids.has(def.id));
+    const raws = added.length ? await this.o.store.getMany(added.map((def) => incidentKey(def.id))).catch(() => added.map(() => null)) : [];
+    for (const [i, def] of added.entries()) {
+      const raw = raws[i];
+      this.tracked.set(def.id, raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(this.o.now()), messages: [] });
+    }
+    const leftFailing = removed.filter((def) => this.tracked.get(def.id)?.state.status === 'firing' && (this.tracked.get(def.id)?.messages.length ?? 0) > 0);
+    for (const def of removed) {
+      this.tracked.delete(def.id);
+      this.views.delete(def.id);
+    }
+    this.o = { ...this.o, checks };
+    this.schedule.adopt(checks);
+    this.openWritten = undefined;
+    if (leftFailing.length && this.leading) {
+      this.notices.add(html`⚪ No longer checked (removed from the estate file) while failing: ${leftFailing.map(nameOf).join(', ')}. Their alerts above are not updated any more.`, this.o.catalog.estate.chats.alerts, this.o.now());
+      this.lanes.kick();
+    }
+    await this.forgetRemovedChecks();
+    return { added: added.length, removed: removed.length };
   }
 
   /** Incident records of checks the estate file no longer has: deleted, so they neither linger nor come back. */
@@ -379,7 +410,8 @@ export class Monitor {
   private stormMember(id: string): StormMember {
     const def = this.o.checks.find((c) => c.id === id);
     const t = this.tracked.get(id);
-    return { name: def?.service?.name ?? def?.label ?? '?', failing: t?.state.status !== 'ok', detail: t?.state.detail ?? def?.label ?? '' };
+    // A check removed by a reload no longer counts as failing: the storm can close.
+    return { name: def?.service?.name ?? def?.label ?? '?', failing: t !== undefined && t.state.status !== 'ok', detail: t?.state.detail ?? def?.label ?? '' };
   }
 
   /** The failing service this one depends on, if any: its incident tells about this one too. */

@@ -41,7 +41,8 @@ export class StormBook {
     private readonly store: StateStore,
     private readonly notifier: Notifier,
     private readonly chats: () => readonly number[],
-    private readonly time: LocalTime,
+    /** The estate's clock, read when a summary is drawn (a reload may change the time zone). */
+    private readonly clock: { readonly time: LocalTime },
   ) {}
 
   async load(): Promise<void> {
@@ -61,7 +62,7 @@ export class StormBook {
     const members = storm.members.map(member);
     const failing = members.filter((m) => m.failing);
     if (failing.length) delete storm.recoveredAt;
-    const at = this.time.hmZone(storm.startedAt);
+    const at = this.clock.time.hmZone(storm.startedAt);
     if (failing.length === 0) {
       storm.recoveredAt ??= now;
       return { html: html`✅ All ${members.length} checks that failed together at ${at} recovered after ${formatDuration(storm.recoveredAt - storm.startedAt)}.`, open: false };

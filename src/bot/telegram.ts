@@ -42,6 +42,8 @@ export interface TelegramFrontEnd {
   link: TelegramLink;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Sets each user's command menu for their role (again after a reload changed the users). */
+  publishCommands(): Promise<void>;
   /** In webhook mode: one delivery from Telegram, judged by its secret token; undefined in polling mode. */
   webhook?: (secretHeader: string | undefined, body: unknown) => Promise<number>;
 }
@@ -327,6 +329,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
   return {
     bot,
     link,
+    publishCommands,
     ...(webhook && { webhook }),
     async start() {
       await storage.prime().catch((err: Error) => log.warn({ err: err.message }, 'guided questions of the last run not resumed: state store unavailable'));

@@ -21,7 +21,6 @@ import type { CommandEnv, CommandSpec, Outcome, PressOutcome, Reply, SubcommandS
 export interface DispatcherOptions {
   registry: CommandRegistry;
   env: CommandEnv;
-  policy: Estate['policy'];
   log: Logger;
   /** The bot's own username, to ignore `/cmd@otherbot` in groups. */
   botUsername?: string;
@@ -47,10 +46,8 @@ export function subcommandOf(spec: CommandSpec, line: Pick<ParsedLine, 'position
 export class Dispatcher {
   private readonly registry: CommandRegistry;
   private readonly env: CommandEnv;
-  private readonly policy: Estate['policy'];
   private readonly log: Logger;
-  private readonly limiter: RateLimiter;
-  private readonly confirmations: Confirmations;
+  private limits: { policy: Estate['policy']; limiter: RateLimiter; confirmations: Confirmations } | undefined;
   private readonly outsiders: OutsiderThrottle;
   private readonly schemas = new Map<CommandSpec, z.ZodType<unknown>>();
   botUsername: string | undefined;
@@ -58,13 +55,35 @@ export class Dispatcher {
   constructor(options: DispatcherOptions) {
     this.registry = options.registry;
     this.env = options.env;
-    this.policy = options.policy;
     this.log = options.log;
     this.botUsername = options.botUsername;
-    this.limiter = new RateLimiter(this.env.store, this.policy.rate_limit.commands, this.policy.rate_limit.window);
-    this.confirmations = new Confirmations(this.env.store, this.policy.confirm_ttl, this.env.now);
     this.outsiders = new OutsiderThrottle(options.outsiderLimits);
     for (const spec of this.registry.all()) this.schemas.set(spec, typeof spec.args === 'function' ? spec.args(this.env) : spec.args);
+  }
+
+  /** The policy of the estate file in force (a reload may change it), and the limits built from it. */
+  private get policy(): Estate['policy'] {
+    return this.env.catalog.estate.policy;
+  }
+
+  private get limiter(): RateLimiter {
+    return this.limitsNow().limiter;
+  }
+
+  private get confirmations(): Confirmations {
+    return this.limitsNow().confirmations;
+  }
+
+  private limitsNow() {
+    const policy = this.policy;
+    if (this.limits?.policy !== policy) {
+      this.limits = {
+        policy,
+        limiter: new RateLimiter(this.env.store, policy.rate_limit.commands, policy.rate_limit.window),
+        confirmations: new Confirmations(this.env.store, policy.confirm_ttl, this.env.now),
+      };
+    }
+    return this.limits;
   }
 
   schemaOf<A>(spec: CommandSpec<A>): z.ZodType<A> {

@@ -7,6 +7,7 @@ import { help } from './help';
 import { logs } from './logs';
 import { mem } from './mem';
 import { ping } from './ping';
+import { reload } from './reload';
 import { restart } from './restart';
 import { status } from './status';
 import { tunnel } from './tunnel';
@@ -15,5 +16,5 @@ import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, status, alerts, restart, logs, mem, disk, gpu, tunnel, silence, silences, unsilence, ack, ping, audit, cancel];
+  return [help, whoami, status, alerts, restart, logs, mem, disk, gpu, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
 }

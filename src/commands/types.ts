@@ -68,7 +68,12 @@ export interface CommandEnv {
   /** Help lists the registry; set once the registry exists. */
   help: (user: KnownUser | undefined) => CommandSpec[];
   startedAt: number;
+  /** Reads the estate file again and puts it in force (set by the composition root where a file is behind it). */
+  reload?: (by: string) => Promise<ReloadResult>;
 }
+
+/** What a reload did: the changes it put in force, or why the file in force stays. */
+export type ReloadResult = { ok: true; file: string; changes: string[] } | { ok: false; file: string; problems: string[] };
 
 export interface RunContext<A> {
   args: A;

@@ -75,21 +75,37 @@ export function suggest(input: string, candidates: readonly string[]): string | 
   return best?.candidate;
 }
 
-/** Look-ups over the estate file: services by any of their names, dependants, users, chats. */
+/**
+ * Look-ups over the estate file: services by any of their names, dependants, users, chats. It is the one holder
+ * of the estate in force: a reload replaces it here and every reader sees the new file from its next look-up.
+ */
 export class Catalog {
-  private readonly byKey = new Map<string, Service>();
-  private readonly users = new Map<number, KnownUser>();
+  private byKey = new Map<string, Service>();
+  private users = new Map<number, KnownUser>();
+  private current!: Estate;
   /** The estate's wall clock, for every time shown and every maintenance window. */
-  readonly time: LocalTime;
+  time!: LocalTime;
 
-  constructor(readonly estate: Estate) {
-    this.time = new LocalTime(estate.timezone);
+  constructor(estate: Estate) {
+    this.adopt(estate);
+  }
+
+  get estate(): Estate {
+    return this.current;
+  }
+
+  /** Puts a new (already validated) estate file in force. */
+  adopt(estate: Estate): void {
+    const byKey = new Map<string, Service>();
     for (const svc of estate.services) {
       for (const key of [svc.name, ...svc.aliases, ...(svc.container ? [svc.container] : [])]) {
-        if (!this.byKey.has(key.toLowerCase())) this.byKey.set(key.toLowerCase(), svc);
+        if (!byKey.has(key.toLowerCase())) byKey.set(key.toLowerCase(), svc);
       }
     }
-    for (const u of estate.users) this.users.set(u.id, { ...u });
+    this.byKey = byKey;
+    this.users = new Map(estate.users.map((u) => [u.id, { ...u }]));
+    if (this.time?.zone !== estate.timezone) this.time = new LocalTime(estate.timezone);
+    this.current = estate;
   }
 
   get services(): readonly Service[] {

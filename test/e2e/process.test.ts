@@ -138,5 +138,46 @@ describe('the mana-ops process', () => {
       expect(run.stderr).not.toContain(emu.token.split(':')[1]);
       expect(emu.pendingUpdates).toBe(0);
     });
+
+    it('SIGHUP and /reload put an edited estate file in force; an invalid one is refused and the old one keeps running', async () => {
+      const file = join(dir, 'reload.yml');
+      writeFileSync(file, ESTATE('chats: { alerts: [100] }'));
+      const ada = { id: 100, is_bot: false, first_name: 'Ada' };
+      const bob = { id: 200, is_bot: false, first_name: 'Bob' };
+      const proc = start({ ESTATE_FILE: file, TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, MANA_OPS_POLL_TIMEOUT: '1', MANA_OPS_MONITOR: 'off' });
+      await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 15_000, 'polling');
+      const seen = () => emu.messagesTo(100).length;
+      let n = seen();
+      emu.sendText(ada, '/silence todo 1h');
+      expect((await emu.nextMessage(100, n, 10_000)).text).toContain('&quot;todo&quot; is neither a service nor a check');
+      // Bob is not on the allowlist yet: nothing answers him.
+      emu.sendText(bob, '/ping');
+      writeFileSync(
+        file,
+        ESTATE('chats: { alerts: [100] }')
+          .replace('users:', 'users:\n  - { id: 200, name: bob, role: operator }')
+          .replace('services:', 'services:\n  - { name: todo-web, aliases: [todo], container: mo-proc-todo-web, category: web, host: local }'),
+      );
+      proc.child.kill('SIGHUP');
+      await expect.poll(() => proc.logs().some((l) => l.msg === 'estate file reloaded'), { timeout: 10_000 }).toBe(true);
+      n = seen();
+      emu.sendText(ada, '/silence todo 1h');
+      expect((await emu.nextMessage(100, n, 10_000)).text).toContain('🔕 <b>todo-web</b> silenced for 1h');
+      emu.sendText(bob, '/ping');
+      expect((await emu.nextMessage(200, 0, 10_000)).text).toMatch(/^pong/);
+      // The new user's menu is set for his role.
+      await expect.poll(() => emu.calls.some((c) => c.method === 'setMyCommands' && JSON.stringify(c.params).includes('"chat_id":200'))).toBe(true);
+      writeFileSync(file, ESTATE('chats: { alerts: [100] }').replace('category: web', 'category: webb'));
+      n = seen();
+      emu.sendText(ada, '/reload');
+      const refused = await emu.nextMessage(100, n, 10_000);
+      expect(refused.text).toContain('Not reloaded');
+      expect(refused.text).toContain('services[0] (chat-web), line 5: category:');
+      n = seen();
+      emu.sendText(ada, '/unsilence todo');
+      expect((await emu.nextMessage(100, n, 10_000)).text).toContain('🔔 <b>todo-web</b> is no longer silenced.');
+      proc.child.kill('SIGTERM');
+      expect((await proc.done).code).toBe(0);
+    });
   });
 });

@@ -97,7 +97,7 @@ function setup(
       await monitor.sweep();
     }
   };
-  return { monitor, notifier, failing, minutes, names, setClock: (t: number) => (clock = t), now: () => clock };
+  return { monitor, notifier, failing, minutes, names, checks, setClock: (t: number) => (clock = t), now: () => clock };
 }
 
 describe('monitor storms', () => {
@@ -251,6 +251,27 @@ describe('maintenance windows', () => {
     await monitor.sweep();
     // The window closed with svc-0 still failing: now it is told (svc-1 gets its first reminder meanwhile).
     expect([...notifier.shown.values()].filter((t) => t.startsWith('🔴 <b>svc-0</b> failing'))).toHaveLength(1);
+  });
+});
+
+describe('monitor after a reload', () => {
+  it('keeps open incidents of checks that stay, runs new ones, and names once the failing ones that were removed', async () => {
+    const { monitor, notifier, failing, minutes, checks } = setup(3);
+    const added: CheckDef = { id: 'backup:age', label: 'newest backup', intervalMs: 60_000, timeoutMs: 1_000, run: async () => ({ ok: false, detail: 'older than 26h' }) };
+    await monitor.load();
+    failing.add('svc-0');
+    failing.add('svc-1');
+    await minutes(3);
+    expect([...notifier.shown.values()].map((t) => t.split('\n')[0])).toEqual(['🔴 <b>svc-0</b> failing: HTTP svc-0', '🔴 <b>svc-1</b> failing: HTTP svc-1']);
+    // svc-1 leaves the estate file while failing, a failing check joins; svc-0 stays failing.
+    expect(await monitor.adopt([checks[0] as CheckDef, checks[2] as CheckDef, added])).toEqual({ added: 1, removed: 1 });
+    await minutes(3);
+    const all = [...notifier.shown.values()].map((t) => t.split('\n')[0]);
+    expect(all.filter((t) => t?.startsWith('⚪ No longer checked (removed from the estate file) while failing: svc-1.'))).toHaveLength(1);
+    expect(all.filter((t) => t === '🔴 <b>newest backup</b> failing: newest backup')).toHaveLength(1);
+    // svc-0's incident went on: not told again.
+    expect(all.filter((t) => t?.startsWith('🔴 <b>svc-0</b> failing'))).toHaveLength(1);
+    expect(await monitor.adopt([checks[0] as CheckDef, checks[2] as CheckDef, added])).toEqual({ added: 0, removed: 0 });
   });
 });
 

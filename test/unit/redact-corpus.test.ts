@@ -73,6 +73,8 @@ describe('the redaction corpus', () => {
       log.warn({ line: e.line, lines: [e.line], err: new Error(e.line, { cause: new Error(e.line) }) }, e.line);
     }
     expect(lines).toHaveLength(entries.length);
-    expect(leaks(JSON.stringify(lines))).toEqual([]);
+    // pino's own fields are no secret: an epoch time may well contain "2026", the tail of one of the corpus's secrets.
+    const written = lines.map(({ time: _time, pid: _pid, hostname: _host, ...rest }) => rest);
+    expect(leaks(JSON.stringify(written))).toEqual([]);
   });
 });
