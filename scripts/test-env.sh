@@ -26,7 +26,7 @@ export MO_DOCKER_SOCK="$MO_ENV_DIR/docker.sock"
 export MO_TEST_IMAGE="mana-ops-test-busybox:latest"
 
 dockerd --host "unix://$MO_DOCKER_SOCK" --data-root "$MO_ENV_DIR/data" --exec-root "$MO_ENV_DIR/exec" \
-  --pidfile "$MO_ENV_DIR/dockerd.pid" --iptables=false --ip6tables=false --bridge=none \
+  --pidfile "$MO_ENV_DIR/dockerd.pid" --iptables=false --ip6tables=false --bridge=none --host-gateway-ip=127.0.0.1 \
   >"$MO_ENV_DIR/dockerd.log" 2>&1 &
 for _ in $(seq 1 100); do
   DOCKER_HOST="unix://$MO_DOCKER_SOCK" docker version >/dev/null 2>&1 && break

@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import semver from 'semver';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bytesOf, composeConfig, createFromCompose, TEST_REDIS_PASSWORD, unescapeCompose } from '../support/compose';
 import { RedisStore } from '../../src/ops/state/redis-store';
@@ -33,13 +34,14 @@ const keys = makeKeys();
 const box = new WindowsBox(keys);
 const dir = mkdtempSync(join(tmpdir(), 'mo-img-'));
 let bot: Docker.Container;
-let httpPort = 0;
-const key = join(dir, 'gpu_ssh_key');
+const ALERTMANAGER_TOKEN = 'image-test-alertmanager-token-0123';
+mkdirSync(join(dir, 'secrets'));
+const key = join(dir, 'secrets', 'gpu_ssh_key');
 // The compose file's host paths, as `docker-compose config` resolved them, mapped into this test.
 const mapSource = (source: string) =>
   ({
     [`${composeDir}/config/estate.yml`]: join(dir, 'estate.yml'),
-    [`${composeDir}/secrets/gpu_ssh_key`]: key,
+    [`${composeDir}/secrets`]: join(dir, 'secrets'),
     '/home/admin/.mana-ops/disk': dir,
     '/Volumes/ManaData/.mana-ops/disk': dir,
     '/var/run/docker.sock': socket,
@@ -94,13 +96,12 @@ policy: ${JSON.stringify(NO_RATE_LIMIT)}
     },
     { timeout: 30_000, interval: 250 },
   );
-  httpPort = await freePort();
   bot = await createFromCompose(docker, service('bot'), {
     name: BOT,
     image,
     mapSource,
     healthIntervalMs: 1_000,
-    env: { TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, HTTP_PORT: String(httpPort), MANA_OPS_POLL_TIMEOUT: '1' },
+    env: { TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, ALERTMANAGER_TOKEN, MANA_OPS_POLL_TIMEOUT: '1' },
   });
   await bot.start();
   await emu.waitFor(() => emu.messagesTo(OPS_GROUP.id).length > 0, 30_000, 'the start notice').catch(async (err: Error) => {
@@ -208,6 +209,35 @@ describe('the image under docker-compose.bot.yml', () => {
     await expect.poll(async () => (await health())?.Status, { timeout: 30_000, interval: 500 }).toBe('healthy');
   });
 
+  it("takes an Alertmanager webhook at the one URL the README, .env.example and the compose file give, through extra_hosts' host-gateway", async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const urls = new Set([...readme.matchAll(/https?:\/\/[\w.-]+:\d+\/alertmanager/g), ...readFileSync('.env.example', 'utf8').matchAll(/https?:\/\/[\w.-]+:\d+\/alertmanager/g)].map((m) => m[0]));
+    expect([...urls]).toEqual(['http://mana-ops:9095/alertmanager']);
+    expect(readme).toContain('extra_hosts: ["mana-ops:host-gateway"]');
+    expect(service('bot').environment?.HTTP_PORT).toBe('9095');
+    const url = [...urls][0] as string;
+    // Alertmanager's side, as the README sets it up: a container whose /etc/hosts names mana-ops host-gateway
+    // (the test dockerd's host-gateway is 127.0.0.1, where the bot listens with host networking).
+    const hook = {
+      version: '4', groupKey: '{}:{alertname="ImageProbe"}', status: 'firing', receiver: 'mana-ops', groupLabels: { alertname: 'ImageProbe' },
+      commonLabels: { alertname: 'ImageProbe', service: 'chat-web' }, commonAnnotations: { summary: 'posted to the README URL' }, externalURL: 'http://alertmanager:9093',
+      alerts: [{ status: 'firing', labels: { alertname: 'ImageProbe', service: 'chat-web' }, annotations: { summary: 'posted to the README URL' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', fingerprint: 'aa11' }],
+    };
+    const before = emu.messagesTo(OPS_GROUP.id).length;
+    const poster = await runContainer(docker, busybox, 'mo-img-alertmanager', {
+      network: 'host',
+      extraHosts: ['mana-ops:host-gateway'],
+      cmd: `wget -q -O - --header 'Authorization: Bearer ${ALERTMANAGER_TOKEN}' --header 'Content-Type: application/json' --post-data '${JSON.stringify(hook)}' ${url}`,
+    });
+    const { StatusCode } = (await poster.wait()) as { StatusCode: number };
+    const out = (await poster.logs({ stdout: true, stderr: true })).toString();
+    await removeContainers(docker, ['mo-img-alertmanager']);
+    expect(StatusCode, out).toBe(0);
+    const alert = await emu.nextMessage(OPS_GROUP.id, before, 15_000);
+    expect(alert.text).toContain('ImageProbe');
+    expect(alert.text).toContain('posted to the README URL');
+  });
+
   it('docker stop: tini hands SIGTERM to the bot, which says so in the alert chat and exits 0', async () => {
     await bot.stop({ t: 15 });
     const info = await inspect(BOT);
@@ -255,12 +285,32 @@ describe('docker-compose.bot.yml', () => {
     expect(service('bot').cap_drop).toEqual(['ALL']);
   });
 
-  it('mounts the estate file and the SSH key read-only, and reads secrets from .env', () => {
+  it('mounts the estate file and the secrets directory read-only, and reads every secret of .env.example by name', () => {
     const vols = service('bot').volumes ?? [];
     expect(vols).toContain(`${composeDir}/config/estate.yml:/app/config/estate.yml:ro`);
-    expect(vols).toContain(`${composeDir}/secrets/gpu_ssh_key:/run/secrets/gpu_ssh_key:ro`);
-    expect(Object.keys(service('bot').environment ?? {})).toEqual(expect.arrayContaining(['TELEGRAM_BOT_TOKEN', 'ALERTMANAGER_TOKEN', 'CLOUDFLARE_API_TOKEN']));
-    expect(readFileSync('docker-compose.bot.yml', 'utf8')).not.toMatch(/TOKEN:\s*\S/);
+    expect(vols).toContain(`${composeDir}/secrets:/run/secrets:ro`);
+    const names = [...readFileSync('.env.example', 'utf8').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]).filter((n) => n !== 'REDIS_PASSWORD');
+    expect(Object.keys(service('bot').environment ?? {})).toEqual(expect.arrayContaining(names));
+    // .env's values, never the compose file's own.
+    expect(readFileSync('docker-compose.bot.yml', 'utf8')).not.toMatch(/(TOKEN|SECRET):\s*[^\s$]/);
+  });
+
+  it("the README's Colima mounts keep the home mount next to the SSD (a mounts: list replaces Colima's default)", () => {
+    const block = /```yaml\n# ~\/\.colima\/default\/colima\.yaml[^\n]*\n([\s\S]*?)```/.exec(readFileSync('README.md', 'utf8'))?.[1] ?? '';
+    const mounts = (parse(block) as { mounts?: { location: string }[] }).mounts?.map((m) => m.location);
+    // The compose file's host paths: the project (estate file, secrets) and ~/.mana-ops under home, and the SSD.
+    expect(mounts).toEqual(['/Users/mana', '/Volumes/ManaData']);
+    const binds = (service('bot').volumes ?? []).map((v) => v.split(':')[0] as string).filter((src) => src.startsWith('/'));
+    for (const src of binds.map((b) => b.replace(composeDir, '/Users/mana/projects/mana-ops').replace('/home/admin', '/Users/mana'))) {
+      expect(mounts?.some((m) => src === m || src.startsWith(`${m}/`)), `${src} is not under a Colima mount`).toBe(true);
+    }
+  });
+
+  it('resolves without a .env, saying only that REDIS_PASSWORD is needed; with it alone, the secrets are empty', () => {
+    expect(() => composeConfig(null)).toThrow(/REDIS_PASSWORD is not set: put one in \.env \(openssl rand -hex 24\)/);
+    const bare = composeConfig(null, { REDIS_PASSWORD: TEST_REDIS_PASSWORD }).config.services.bot;
+    expect(bare?.environment?.TELEGRAM_BOT_TOKEN).toBe('');
+    expect(bare?.environment?.HEARTBEAT_INTERVAL).toBe('60s');
   });
 
   it("mounts for the disk probe only empty directories of its own: never the home directory, ~/.ssh, ~/.cloudflared, the estate's .env or the SSD's backups", () => {

@@ -35,14 +35,17 @@ export interface ComposeConfig {
  * docker-compose.bot.yml as Debian's docker-compose resolves it (`config`): validated, anchors merged, .env
  * read. Run in a copy with .env.example as .env so host paths resolve to a known place.
  */
-export function composeConfig(env = `REDIS_PASSWORD=${TEST_REDIS_PASSWORD}\n`): { config: ComposeConfig; dir: string } {
+export function composeConfig(
+  env: string | null = `REDIS_PASSWORD=${TEST_REDIS_PASSWORD}\n`,
+  shell: Record<string, string> = {},
+): { config: ComposeConfig; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mo-compose-'));
   copyFileSync('docker-compose.bot.yml', join(dir, 'docker-compose.bot.yml'));
-  // The README's first step: .env from the example, with the one value compose cannot do without.
-  writeFileSync(join(dir, '.env'), `${readFileSync('.env.example', 'utf8')}\n${env}`);
+  // The README's first step: .env from the example, with the one value compose cannot do without (null: no .env).
+  if (env !== null) writeFileSync(join(dir, '.env'), `${readFileSync('.env.example', 'utf8')}\n${env}`);
   const out = execFileSync('docker-compose', ['-f', join(dir, 'docker-compose.bot.yml'), 'config'], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: '/home/admin' },
+    env: { PATH: process.env.PATH ?? '', HOME: '/home/admin', ...shell },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });

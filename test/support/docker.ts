@@ -23,6 +23,8 @@ export interface ContainerSpec {
   /** Docker's init (tini) forwards SIGTERM; without a trap a container would wait out the stop timeout. */
   init?: boolean;
   start?: boolean;
+  /** Names in the container's /etc/hosts, as compose's extra_hosts (`mana-ops:host-gateway`). */
+  extraHosts?: string[];
 }
 
 export async function runContainer(docker: Docker, image: string, name: string, spec: ContainerSpec = {}): Promise<Docker.Container> {
@@ -36,6 +38,7 @@ export async function runContainer(docker: Docker, image: string, name: string, 
     HostConfig: {
       NetworkMode: spec.network ?? 'none',
       Init: spec.init ?? true,
+      ...(spec.extraHosts && { ExtraHosts: spec.extraHosts }),
       ...(spec.restart === 'always' && { RestartPolicy: { Name: 'always' } }),
       ...(spec.memoryBytes && { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes }),
     },
