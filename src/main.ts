@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { homedir } from 'node:os';
 import { lookup } from 'node:dns/promises';
 import { AlertmanagerIntake } from './alerts/alertmanager';
 import { Monitor } from './alerts/monitor';
@@ -7,6 +9,8 @@ import { buildApp } from './app';
 import { EstateReloader } from './reload';
 import { ConsoleNotifier, TelegramNotifier } from './bot/notifiers';
 import { runConsole, withConsoleStandIns } from './bot/console';
+import { ConsoleLog } from './bot/console-log';
+import { endpointPresent, findLocalDocker, localDockerCandidates } from './ops/docker/local-docker';
 import { createTelegramFrontEnd } from './bot/telegram';
 import { createTelegramLink } from './bot/telegram-link';
 import { ConfigError, loadEstateFile, readEnv } from './config/load';
@@ -53,7 +57,10 @@ async function main(): Promise<number> {
     process.stderr.write(`mana-ops: cannot start.\n${env.ESTATE_FILE}: still the example's placeholders (put the real values in):\n${placeholders.map((p) => `  - ${p}`).join('\n')}\n`);
     return 2;
   }
-  const log = createLogger(mode === 'console' && env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
+  // The console's screen gets log lines in plain words above its prompt; JSON only to LOG_FILE, or with LOG_FORMAT=json.
+  const consoleLog = mode === 'console' && !process.env.LOG_FILE && process.env.LOG_FORMAT !== 'json' ? new ConsoleLog(process.stderr) : undefined;
+  const logLevel = mode === 'console' && env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL;
+  const log = createLogger(logLevel, consoleLog ?? (process.env.LOG_FILE ? createWriteStream(process.env.LOG_FILE, { flags: 'a' }) : undefined));
   let store: StateStore = new MemoryStore();
   if (env.REDIS_URL) {
     const redis = new RedisStore({ url: env.REDIS_URL });
@@ -64,7 +71,23 @@ async function main(): Promise<number> {
   }
   const metrics = new PrometheusMetrics();
   const observed = (target: string) => (op: string, ok: boolean, ms: number) => metrics.call(target, op, ok, ms);
-  const docker = new Map<string, ContainerRuntime>(estate.docker_hosts.map((h) => [h.name, timed(new DockerRuntime(h.endpoint), observed('docker'))]));
+  const consoleNotes: string[] = [];
+  const endpoints = new Map(estate.docker_hosts.map((h) => [h.name, h.endpoint]));
+  if (mode === 'console') {
+    // On a laptop the estate's socket (the compose file's proxy) is absent: a local Docker stands in, said once.
+    const absent = estate.docker_hosts.find((h) => !endpointPresent(h.endpoint));
+    if (absent) {
+      const candidates = localDockerCandidates(process.env, homedir());
+      const local = await findLocalDocker(candidates, (e) => withTimeout(new DockerRuntime(e).ping(), 2_000, () => new Error('no answer')));
+      if (local) {
+        endpoints.set(absent.name, local);
+        consoleNotes.push(`Docker: the estate's ${absent.name} (${absent.endpoint}) is not on this machine; using the local Docker at ${local} until the console closes.`);
+      } else {
+        consoleNotes.push(`Docker: the estate's ${absent.name} (${absent.endpoint}) is not on this machine and no local Docker answers (tried ${candidates.join(', ')}). Set DOCKER_HOST=unix:///path/to/docker.sock and start again to use one.`);
+      }
+    }
+  }
+  const docker = new Map<string, ContainerRuntime>(estate.docker_hosts.map((h) => [h.name, timed(new DockerRuntime(endpoints.get(h.name) ?? h.endpoint), observed('docker'))]));
   const box = estate.gpu_box;
   const shell =
     box && env.GPU_SSH_KEY_PATH
@@ -128,7 +151,7 @@ async function main(): Promise<number> {
     if (monitor) reloaded.monitor = monitor;
     await monitor?.load();
     monitor?.start();
-    await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout });
+    await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout, notes: consoleNotes, ...(consoleLog && { log: consoleLog }) });
     await monitor?.stop();
     await shell?.close();
     await store.close();

@@ -19,6 +19,10 @@ export interface ConsoleOptions {
   /** Who the console speaks as at first: the estate's first admin unless told otherwise. */
   identity?: number;
   now?: () => number;
+  /** Log lines to show above the prompt (the console's log destination). */
+  log?: { attach(above: (line: string) => void): void };
+  /** Said once under the greeting (which Docker the console uses, say). */
+  notes?: string[];
 }
 
 const META_HELP = `Console commands: :as <viewer|operator|admin|user id>  :who  :quit
@@ -75,9 +79,18 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     const u: KnownUser | undefined = catalog.user(id);
     return u ? `${u.name} (${u.role}, id ${u.id})` : `stranger (id ${id})`;
   };
+  let prompting = false;
+  const promptText = () => `${catalog.user(userId)?.role ?? 'stranger'}> `;
   const prompt = () => {
-    if (interactive) output.write(`${catalog.user(userId)?.role ?? 'stranger'}> `);
+    if (!interactive) return;
+    output.write(promptText());
+    prompting = true;
   };
+  // A line that arrives while the prompt waits goes above it, and the prompt is drawn again under it.
+  options.log?.attach((line) => {
+    if (interactive && prompting) output.write(`\r\x1b[2K${line}\n${promptText()}`);
+    else write(line);
+  });
   const envelope = (): Envelope => ({
     userId,
     chatId: userId,
@@ -88,10 +101,12 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   });
   const next = async (): Promise<string | undefined> => {
     const r = await lines.next();
+    prompting = false;
     return r.done ? undefined : (r.value as string);
   };
 
   write(`mana-ops console, speaking as ${describe(userId)}. ${META_HELP}`);
+  for (const note of options.notes ?? []) write(note);
   prompt();
   for (let line = await next(); line !== undefined; line = await next()) {
     const text = line.trim();

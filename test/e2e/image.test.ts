@@ -292,7 +292,7 @@ describe('docker-compose.bot.yml', () => {
     const names = [...readFileSync('.env.example', 'utf8').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]).filter((n) => n !== 'REDIS_PASSWORD');
     expect(Object.keys(service('bot').environment ?? {})).toEqual(expect.arrayContaining(names));
     // .env's values, never the compose file's own.
-    expect(readFileSync('docker-compose.bot.yml', 'utf8')).not.toMatch(/(TOKEN|SECRET):\s*[^\s$]/);
+    expect(readFileSync('docker-compose.bot.yml', 'utf8')).not.toMatch(/^\s*[A-Z_]*(TOKEN|SECRET):[ \t]*[^\s$]/m);
   });
 
   it("the README's Colima mounts keep the home mount next to the SSD (a mounts: list replaces Colima's default)", () => {

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app';
 import { runConsole } from '../../src/bot/console';
+import { ConsoleLog } from '../../src/bot/console-log';
 import { MemoryStore } from '../../src/ops/state/memory-store';
 import { ADMIN, OPERATOR, testEstate } from '../support/estate';
 import { RecordingRuntime, silentLogger } from '../support/fakes';
@@ -59,5 +60,26 @@ describe('console stand-ins', () => {
     expect(catalog.user(1001)).toMatchObject({ name: 'till', role: 'admin' });
     expect(catalog.user(1000)).toMatchObject({ name: 'vera', role: 'viewer' });
     expect(users.filter((u) => u.name.startsWith('console-')).map((u) => `${u.name}:${u.id}`)).toEqual(['console-operator:1002']);
+  });
+});
+
+describe('console screen', () => {
+  it('a log line that comes while the prompt waits goes above it in plain words, and the prompt is drawn again', async () => {
+    const app = buildApp(testEstate({ prefix: 'con' }), { store: new MemoryStore(), docker: new Map([['local', new RecordingRuntime()]]), log: silentLogger() });
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (d: Buffer) => (text += d.toString()));
+    const log = new ConsoleLog(output);
+    const done = runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input, output, log });
+    await expect.poll(() => text.endsWith('admin> ')).toBe(true);
+    log.write(JSON.stringify({ level: 40, time: 1, msg: 'Redis is not reachable yet', err: 'connect ECONNREFUSED 127.0.0.1:6390' }));
+    // A command failure is in its reply, with its ref: not printed a second time.
+    log.write(JSON.stringify({ level: 40, time: 2, msg: '/logs failed', ref: 'ab12cd34', err: 'Docker unreachable' }));
+    expect(text.endsWith('\r\x1b[2K⚠️ Redis is not reachable yet: connect ECONNREFUSED 127.0.0.1:6390\nadmin> ')).toBe(true);
+    expect(text).not.toContain('/logs failed');
+    expect(text).not.toContain('{"level"');
+    input.end(':quit\n');
+    await done;
   });
 });
