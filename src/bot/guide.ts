@@ -63,6 +63,19 @@ async function answer(conversation: Convo, messageId: number, waitMs: number): P
   return { text };
 }
 
+/**
+ * Asks for a typed value with force_reply, aimed at the user who started (selective, as a reply to their command):
+ * with privacy mode on, a group's plain text reaches the bot only as a reply to one of its messages.
+ */
+async function askTyped(ctx: Context, text: string): Promise<void> {
+  const started = ctx.message?.message_id;
+  await ctx.reply(escapeHtml(text), {
+    parse_mode: 'HTML',
+    reply_markup: { force_reply: true, selective: true, input_field_placeholder: '90m' },
+    ...(started !== undefined && { reply_parameters: { message_id: started, allow_sending_without_reply: true } }),
+  });
+}
+
 export function createGuide(deps: GuideDeps) {
   const { app } = deps;
 
@@ -112,11 +125,12 @@ export function createGuide(deps: GuideDeps) {
         continue;
       }
       if ('pick' in got) {
-        await ctx.api.editMessageText(chatId, messageId, `${escapeHtml(param.prompt ?? param.name)}\nSend it as a message, like 90m or 2h30m (or /cancel).`, { parse_mode: 'HTML' });
+        await ctx.api.editMessageText(chatId, messageId, `${escapeHtml(param.prompt ?? param.name)}\nAnswer with the value, like 90m or 2h30m (or /cancel).`, { parse_mode: 'HTML' });
+        await askTyped(ctx, `${param.prompt ?? param.name} Like 90m or 2h30m.`);
         continue;
       }
       if (!custom || parseDuration(got.text) !== undefined) return got.text;
-      await ctx.reply(`"${got.text}" is not a duration: try 90m, 2h or 1d.`);
+      await askTyped(ctx, `"${got.text}" is not a duration: try 90m, 2h or 1d.`);
     }
   }
 

@@ -329,6 +329,29 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
       expect(late.text).toBe('This question has expired or is not yours.');
     });
 
+    it('in a group with privacy mode on, a custom value is asked with force_reply and taken as the reply to it', async () => {
+      const group = { id: OPS_GROUP.id, type: 'supergroup' as const, title: 'ops' };
+      const question = await ask(OPERATOR, '/silence', group);
+      await bot.emu.waitFor(() => labels(question).length > 0, 5_000, 'category buttons');
+      await pressAndSettle(OPERATOR, question, data(question, 'web'));
+      await bot.emu.waitFor(() => labels(question).includes('chat-web'), 5_000, 'service buttons');
+      await pressAndSettle(OPERATOR, question, data(question, 'chat-web'));
+      await bot.emu.waitFor(() => labels(question).includes('custom…'), 5_000, 'duration buttons');
+      const n = bot.emu.messagesTo(OPS_GROUP.id).length;
+      await pressAndSettle(OPERATOR, question, data(question, 'custom…'));
+      const prompt = await bot.emu.nextMessage(OPS_GROUP.id, n);
+      expect(prompt.reply_markup).toMatchObject({ force_reply: true, selective: true });
+      expect(prompt.reply_to).toBeDefined(); // aimed at the operator's /silence, so only their phone opens the reply
+      // Plain text in the group never reaches a bot in privacy mode; the reply to its prompt does.
+      bot.emu.sendText(OPERATOR, '90m', { chat: group });
+      const m = bot.emu.messagesTo(OPS_GROUP.id).length;
+      bot.emu.replyTo(OPERATOR, prompt, '2h');
+      const done = await bot.emu.nextMessage(OPS_GROUP.id, m);
+      expect(done.text).toContain('🔕 <b>chat-web</b> silenced for 2h');
+      expect(question.text).toBe('→ <code>/silence target=chat-web duration=2h</code>');
+      await ask(OPERATOR, '/unsilence chat-web', group);
+    });
+
     it('a viewer is not guided into a command they may not run; a question times out quietly', async () => {
       expect((await ask(VIEWER, '/restart')).text).toBe('/restart needs the operator role; you are viewer.');
       const question = await ask(ADMIN, '/restart');

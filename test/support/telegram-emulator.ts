@@ -29,7 +29,9 @@ export interface SentMessage {
   chat: TgChat;
   text: string;
   parse_mode?: string;
-  reply_markup?: { inline_keyboard?: { text: string; callback_data?: string }[][] };
+  reply_markup?: { inline_keyboard?: { text: string; callback_data?: string }[][]; force_reply?: boolean; selective?: boolean; input_field_placeholder?: string };
+  /** The message this one answers (reply_parameters). */
+  reply_to?: number;
   edits: number;
   document?: { file_name: string; size: number };
 }
@@ -98,6 +100,11 @@ export class TelegramEmulator {
   readonly chatHits = new Map<number, number[]>();
   /** Telegram unreachable: every method answers 502, getUpdates included. */
   down = false;
+  /**
+   * Privacy mode, on by default as BotFather sets it: in groups the bot gets only commands, mentions and replies to
+   * its own messages; any other text is never delivered.
+   */
+  privacy = true;
   /** The kind of outage under way (see outage()), if any. */
   private outageMode: 'bad-gateway' | 'refused' | 'hanging' | undefined;
   /** Requests held open while Telegram hangs: dropped, never answered, when it comes back. */
@@ -188,6 +195,9 @@ export class TelegramEmulator {
   sendText(from: TgUser, text: string, options: { chat?: TgChat; date?: number; extra?: Json; kind?: string } = {}): number {
     const chat = options.chat ?? { id: from.id, type: 'private', first_name: from.first_name };
     const message_id = this.nextMessageId++;
+    const toBot = (options.extra?.reply_to_message as { from?: TgUser } | undefined)?.from?.id === this.botUser.id;
+    const inGroup = chat.type === 'group' || chat.type === 'supergroup';
+    if (this.privacy && inGroup && !text.startsWith('/') && !toBot && !text.includes(`@${this.botUser.username}`)) return message_id;
     const entities = text.startsWith('/') ? [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0]!.length }] : undefined;
     const message = {
       message_id,
@@ -200,6 +210,14 @@ export class TelegramEmulator {
     };
     this.pushUpdate({ [options.kind ?? 'message']: message });
     return message_id;
+  }
+
+  /** A user answers one of the bot's messages (swipe to reply, or a force_reply prompt), in its chat. */
+  replyTo(from: TgUser, to: SentMessage, text: string): number {
+    return this.sendText(from, text, {
+      chat: to.chat,
+      extra: { reply_to_message: { message_id: to.message_id, from: this.botUser, chat: to.chat, date: Math.floor(Date.now() / 1000), text: to.text } },
+    });
   }
 
   /** A user presses an inline button. Returns the callback query id. */
@@ -420,6 +438,7 @@ export class TelegramEmulator {
           text,
           ...(typeof params.parse_mode === 'string' && { parse_mode: params.parse_mode }),
           ...(reply_markup && { reply_markup }),
+          ...(typeof (params.reply_parameters as { message_id?: unknown } | undefined)?.message_id === 'number' && { reply_to: (params.reply_parameters as { message_id: number }).message_id }),
           edits: 0,
         };
         this.messages.push(msg);
