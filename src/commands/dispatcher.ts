@@ -254,7 +254,12 @@ export class Dispatcher {
     const missing = spec.ready?.(bound.args, this.env);
     if (missing) return { kind: 'unavailable', html: this.notReady(spec, missing, audit) };
 
-    const asks = typeof spec.confirm === 'function' ? spec.confirm(bound.args) : spec.confirm === 'always';
+    let asks: boolean;
+    try {
+      asks = typeof spec.confirm === 'function' ? await spec.confirm(bound.args, this.env) : spec.confirm === 'always';
+    } catch (err) {
+      return this.failure(spec, err, audit);
+    }
     if (asks) {
       // The preview may read live state (a DNS record today): a failure there is reported like any other.
       let preview: Html;

@@ -76,11 +76,16 @@ function schema(env: CommandEnv) {
 async function overview(env: CommandEnv, all: boolean): Promise<Reply> {
   const { hosts, tunnels } = await tunnelsState(env);
   const body: Html[] = [html`🌐 ${bold('Tunnels')} · ${env.catalog.time.hmZone(env.now())}`];
+  // One reason every tunnel read failed for (a token without Tunnel:Read) is said once, with the permission to add.
+  const errors = env.catalog.estate.tunnels.map((t) => tunnels.get(t.uuid)).map((i) => (i instanceof OpsError ? i : undefined));
+  const shared = errors.length > 1 && errors.every((e) => e && e.message === errors[0]?.message) ? errors[0] : undefined;
   for (const t of env.catalog.estate.tunnels) {
     const info = tunnels.get(t.uuid);
-    const state = info instanceof OpsError ? info.message : info ? `${info.status}${info.connections ? ` · ${info.connections} connections` : ''}` : '?';
+    const state = info instanceof OpsError ? (shared ? 'not readable' : info.message) : info ? `${info.status}${info.connections ? ` · ${info.connections} connections` : ''}` : '?';
     body.push(html`${statusIcon(info)} ${bold(t.name)}: ${state} · ${t.hostnames.length} hostnames`);
   }
+  if (shared) body.push(html`⚠️ ${shared.message}${shared.hint ? `: ${shared.hint}` : ''}.`);
+  else for (const e of errors) if (e?.code === 'denied' && e.hint) body.push(html`⚠️ ${e.hint}.`);
   const problems = hosts.filter((h) => h.problems.length);
   body.push(html``);
   if (problems.length) {
@@ -174,12 +179,26 @@ async function repoint(env: CommandEnv, hostname: string, tunnel: Tunnel, by: st
   const api = tunnelApi(env);
   const before = await api.findCname(hostname);
   const target = `${tunnel.uuid}${CFARGO}`;
-  await api.upsertCname(hostname, target, before);
+  const entry: RollbackEntry = { previous: before?.content ?? null, target, by, at: env.now() };
+  try {
+    await api.upsertCname(hostname, target, before);
+  } catch (err) {
+    if (!(err instanceof OpsError && err.mayHaveHappened)) throw err;
+    // Kept as if it had worked: if Cloudflare did apply it, the rollback is there.
+    await env.store.set(rollbackKey(hostname), JSON.stringify(entry), ROLLBACK_MS).catch(() => undefined);
+    return {
+      html: lines([
+        html`⚠️ ${bold(hostname)}: ${err.message}.`,
+        html`Before: ${before ? code(before.content) : 'no record'}. Check where it points now before repointing again; if it moved, Rollback works for 15 minutes.`,
+      ]),
+      buttons: buttonRows([commandButton('🔎 Check', `/tunnel check ${hostname}`)], [before ? commandButton('↩️ Rollback', `/tunnel rollback ${hostname}`) : undefined]),
+      failed: 'no answer to the change',
+    };
+  }
   const after = await api.findCname(hostname);
   if (after?.content.toLowerCase() !== target.toLowerCase()) {
     throw new OpsError('failed', `the record reads ${after?.content ?? 'nothing'} after the change, not ${target}`, 'check the zone in the Cloudflare dashboard');
   }
-  const entry: RollbackEntry = { previous: before?.content ?? null, target, by, at: env.now() };
   await env.store.set(rollbackKey(hostname), JSON.stringify(entry), ROLLBACK_MS);
   const probe = await env.prober.http(probeUrl(env, hostname), { timeoutMs: 5_000 });
   return {
@@ -214,7 +233,12 @@ async function preview(env: CommandEnv, args: Args): Promise<Html> {
       : html`Roll back ${bold(args.hostname)}? (No repoint is on record: nothing would change.)`;
   }
   if (args.action !== 'repoint') return html``;
-  const current = await tunnelApi(env).findCname(args.hostname);
+  const api = tunnelApi(env);
+  const current = await api.findCname(args.hostname);
+  // A token that may only read DNS is found out now, not after the admin confirmed.
+  if (!(await api.mayEditDns(args.hostname, current))) {
+    throw new OpsError('denied', 'the Cloudflare token may read DNS records but not change them, so nothing was asked or changed', 'add the permission Zone → DNS → Edit (zone mana.how) to the token (dashboard: My Profile → API Tokens → Edit), then send the command again');
+  }
   const now = targetOf(current as DnsRecord | undefined, env.catalog.estate.tunnels);
   return lines([
     html`Repoint ${bold(args.hostname)}?`,
@@ -243,7 +267,8 @@ export const tunnel = defineCommand({
     },
     { name: 'rollback', summary: 'Undo the last repoint of a hostname (within 15 minutes)', usage: '/tunnel rollback <hostname>', role: 'admin', confirms: true },
   ],
-  confirm: (args: Args) => args.action === 'repoint' || args.action === 'rollback',
+  // A rollback with nothing on record runs at once and says so: there is nothing to confirm.
+  confirm: async (args: Args, env: CommandEnv) => args.action === 'repoint' || (args.action === 'rollback' && (await env.store.get(rollbackKey(args.hostname))) !== null),
   params: [{ name: 'action' }, { name: 'hostname' }, { name: 'tunnel' }],
   args: schema,
   preview: (args, env) => preview(env, args),

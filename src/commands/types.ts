@@ -110,7 +110,8 @@ export interface CommandSpec<A = unknown> {
   /** Chosen by the first word after the command; the dispatcher checks each one's role. */
   subcommands?: SubcommandSpec[];
   /** Whether it asks first; a function decides by the arguments (`/gpu` reads, `/gpu restart` acts). */
-  confirm: 'never' | 'always' | ((args: A) => boolean);
+  /** A function may read state (is there anything to roll back?): when it says no, the command runs and says why. */
+  confirm: 'never' | 'always' | ((args: A, env: CommandEnv) => boolean | Promise<boolean>);
   /** Where it may be used; `private` keeps, say, the audit out of group chats. */
   scope?: 'any' | 'private';
   params?: ParamSpec[];

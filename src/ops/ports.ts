@@ -13,11 +13,15 @@ export class OpsError extends Error {
     readonly code: OpsErrorCode,
     message: string,
     readonly hint?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; mayHaveHappened?: boolean },
   ) {
     super(message, options);
     this.name = 'OpsError';
+    this.mayHaveHappened = options?.mayHaveHappened ?? false;
   }
+
+  /** A change was sent and no answer came: it may have been applied, or not. */
+  readonly mayHaveHappened: boolean;
 }
 
 export interface StreamEntry {
@@ -289,6 +293,8 @@ export interface TunnelApi {
   findCname(hostname: string): Promise<DnsRecord | undefined>;
   /** Points `hostname` at `content`: edits its CNAME, or creates one (as `--overwrite-dns` does). */
   upsertCname(hostname: string, content: string, existing?: DnsRecord): Promise<DnsRecord>;
+  /** Whether the token may change this hostname's DNS record, asked without changing anything. */
+  mayEditDns(hostname: string, existing?: DnsRecord): Promise<boolean>;
   tunnel(uuid: string): Promise<TunnelInfo>;
   ingress(uuid: string): Promise<TunnelIngress>;
 }

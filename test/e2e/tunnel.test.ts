@@ -89,7 +89,7 @@ beforeAll(async () => {
   });
   shell = new SshShell({ host: '127.0.0.1', port: box.port, username: 'mana', privateKeyPath: keys.clientKeyPath, hostKeyFingerprint: keys.hostFingerprint });
   const gpu = new WindowsGpuHost({ shell, timeoutMs: 5_000 });
-  const tunnels = new CloudflareApi({ token: cf.token, zoneId: ZONE, accountId: ACCOUNT, baseUrl: cf.baseUrl });
+  const tunnels = new CloudflareApi({ token: cf.token, zoneId: ZONE, accountId: ACCOUNT, baseUrl: cf.baseUrl, timeoutMs: 3_000 });
   bot = await startBot(estate, store, { gpu, tunnels });
 }, 30_000);
 
@@ -151,7 +151,7 @@ describe('/tunnel', () => {
     expect(prompt.text).toContain('✅ <b>gpu-stt.mana.how</b> now points at <b>mana-gpu-server</b>');
     expect(prompt.text).toMatch(/It answers: HTTP 200 in \d+ ms\./);
     expect(cf.cnameOf('gpu-stt.mana.how')?.content).toBe(`${GPU_TUNNEL}.cfargotunnel.com`);
-    expect(cf.calls.filter((c) => c.method === 'PATCH')).toHaveLength(1);
+    expect(cf.calls.filter((c) => c.method === 'PATCH' && (c.body as { ttl?: number }).ttl !== 2)).toHaveLength(1); // not counting the permission probe
     expect(await store.get('tunnel:rollback:gpu-stt.mana.how')).toContain(MAC_TUNNEL);
 
     const rollbackPrompt = await pressForNew(ADMIN, prompt, 'Rollback');
@@ -159,9 +159,10 @@ describe('/tunnel', () => {
     await confirm(ADMIN, rollbackPrompt);
     expect(rollbackPrompt.text).toContain('↩️ <b>gpu-stt.mana.how</b> points at <b>mana-server</b> again');
     expect(cf.cnameOf('gpu-stt.mana.how')?.content).toBe(`${MAC_TUNNEL}.cfargotunnel.com`);
+    // A second rollback has nothing on record: it says so at once, without asking.
     const again = await ask(ADMIN, '/tunnel rollback gpu-stt.mana.how');
-    await confirm(ADMIN, again);
     expect(again.text).toContain('Nothing to roll back for gpu-stt.mana.how');
+    expect(again.reply_markup?.inline_keyboard ?? []).toEqual([]);
   });
 
   it('a missing record is created, as --overwrite-dns does', async () => {
@@ -179,7 +180,24 @@ describe('/tunnel', () => {
     expect((await ask(OPERATOR, '/tunnel repoint gpu-stt.mana.how')).text).toBe('/tunnel repoint needs the admin role; you are operator.');
     expect((await ask(ADMIN, '/tunnel repoint gpu-stt.mana.how nowhere')).text).toContain('unknown tunnel &quot;nowhere&quot;');
     expect((await ask(VIEWER, '/tunnel frobnicate')).text).toContain('is not one of: all, check, repoint, rollback');
-    expect(cf.calls.filter((c) => c.method !== 'GET')).toHaveLength(3); // the PATCH, the rollback PATCH, the POST
+    const probe = (c: { body?: unknown }) => (c.body as { ttl?: number } | undefined)?.ttl === 2;
+    expect(cf.calls.filter((c) => c.method !== 'GET' && !probe(c))).toHaveLength(3); // the PATCH, the rollback PATCH, the POST
+    expect(cf.calls.filter((c) => c.method !== 'GET' && probe(c))).toHaveLength(2); // each repoint's permission probe, refused as invalid
+  });
+
+  it('a change Cloudflare never answers may have been applied: the reply says so, offers the check, and the rollback holds', async () => {
+    const prompt = await ask(ADMIN, '/tunnel repoint gpu-stt.mana.how');
+    cf.hangWrites = true;
+    await confirm(ADMIN, prompt).finally(() => (cf.hangWrites = false));
+    expect(prompt.text).toContain('⚠️ <b>gpu-stt.mana.how</b>: Cloudflare did not answer the change within 3 s: it may have been applied.');
+    const labels = (prompt.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text);
+    expect(labels).toEqual(['🔎 Check', '↩️ Rollback']);
+    expect(cf.cnameOf('gpu-stt.mana.how')?.content).toBe(`${GPU_TUNNEL}.cfargotunnel.com`); // it was
+    const check = await pressForNew(ADMIN, prompt, 'Check');
+    expect(check.text).toContain('✅ DNS points at mana-gpu-server');
+    const rollbackPrompt = await pressForNew(ADMIN, prompt, 'Rollback');
+    await confirm(ADMIN, rollbackPrompt);
+    expect(cf.cnameOf('gpu-stt.mana.how')?.content).toBe(`${MAC_TUNNEL}.cfargotunnel.com`);
   });
 
   it('Cloudflare errors as sentences: a bad token, a read-only token, the rate limit', async () => {
@@ -189,12 +207,21 @@ describe('/tunnel', () => {
     cf.throttle(3);
     const limited = await ask(VIEWER, '/tunnel');
     expect(limited.text).toContain('Cloudflare is rate-limiting the bot');
+    // A read-only token is found out before the confirmation, not after it.
     cf.permission = 'read';
-    const prompt = await ask(ADMIN, '/tunnel repoint gpu-stt.mana.how');
-    await confirm(ADMIN, prompt);
+    const before = cf.cnameOf('gpu-stt.mana.how')?.content;
+    const refused = await ask(ADMIN, '/tunnel repoint gpu-stt.mana.how');
     cf.permission = 'edit';
-    expect(prompt.text).toContain('Cloudflare says the token may not do this (10000: Authentication error)');
-    expect(prompt.text).toContain('Next: give the token Zone:DNS:Edit');
+    expect(refused.text).toContain('the Cloudflare token may read DNS records but not change them, so nothing was asked or changed');
+    expect(refused.text).toContain('Next: add the permission Zone → DNS → Edit (zone mana.how) to the token');
+    expect(refused.reply_markup?.inline_keyboard?.flat().some((b) => /Confirm/.test(b.text)) ?? false).toBe(false);
+    expect(cf.cnameOf('gpu-stt.mana.how')?.content).toBe(before);
+    // A token made from the "Edit zone DNS" template: the overview names the permission to add, once.
+    cf.permission = 'dns-only';
+    const overview = await ask(VIEWER, '/tunnel');
+    cf.permission = 'edit';
+    expect(overview.text.match(/the Cloudflare token may not read tunnels: add the permission Account → Cloudflare Tunnel → Read to it/g)).toHaveLength(1);
+    expect(overview.text).toContain('❓ <b>mana-gpu-server</b>: not readable · 3 hostnames');
     const wrongToken = new CloudflareApi({ token: 'revoked-token', zoneId: ZONE, accountId: ACCOUNT, baseUrl: cf.baseUrl });
     await expect(wrongToken.cnames()).rejects.toMatchObject({ code: 'denied', message: 'Cloudflare refused the API token (9109: Invalid access token)' });
   });

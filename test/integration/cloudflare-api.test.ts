@@ -18,6 +18,21 @@ describe('Cloudflare API client against the emulator', () => {
     for (let i = 0; i < 130; i++) cf.records.delete(cf.cnameOf(`app-${i}.mana.how`)?.id ?? '');
   });
 
+  it('asks whether the token may edit DNS with a change Cloudflare refuses: nothing changes either way', async () => {
+    const r = cf.addCname('probe.mana.how', MAC_TUNNEL);
+    const record = await api().findCname('probe.mana.how');
+    const before = JSON.stringify(cf.records.get(r.id));
+    expect(await api().mayEditDns('probe.mana.how', record)).toBe(true);
+    expect(await api().mayEditDns('new.mana.how')).toBe(true);
+    cf.permission = 'read';
+    expect(await api().mayEditDns('probe.mana.how', record)).toBe(false);
+    expect(await api().mayEditDns('new.mana.how')).toBe(false);
+    cf.permission = 'edit';
+    expect(JSON.stringify(cf.records.get(r.id))).toBe(before);
+    expect(cf.cnameOf('new.mana.how')).toBeUndefined();
+    cf.records.delete(r.id);
+  });
+
   it('keeps within its request budget: waits for a slot when it is a matter of seconds, refuses otherwise', async () => {
     cf.tunnels.set(GPU_TUNNEL, { name: 'mana-gpu-server', status: 'healthy' });
     const quick = api({ budget: { requests: 2, windowMs: 500 } });

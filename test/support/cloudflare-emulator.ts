@@ -33,13 +33,19 @@ const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/cloudfl
 
 export class CloudflareEmulator {
   readonly token = 'cf-test-token-0123456789abcdef0123456789abcd';
-  /** 'edit' may read and write; 'read' gets 10000 on writes, like a DNS:Read token. */
-  permission: 'edit' | 'read' = 'edit';
+  /**
+   * 'edit' may read and write; 'read' gets 10000 on writes, like a DNS:Read token; 'dns-only' may edit DNS but
+   * gets 10000 on the account's tunnels (a token made from the "Edit zone DNS" template).
+   */
+  permission: 'edit' | 'read' | 'dns-only' = 'edit';
+  /** Writes are applied and then never answered (a connection that dies after the request went out). */
+  hangWrites = false;
   readonly records = new Map<string, DnsRow>();
   readonly tunnels = new Map<string, { name: string; status: 'inactive' | 'degraded' | 'healthy' | 'down' }>();
   readonly ingress = new Map<string, { source: 'cloudflare' | 'local'; hostnames: string[] }>();
   readonly calls: { method: string; path: string; body?: unknown }[] = [];
   private readonly throttled: { retryAfter?: number }[] = [];
+  private readonly held = new Set<ServerResponse>();
   private server: Server | undefined;
   private nextId = 1;
   baseUrl = '';
@@ -53,6 +59,7 @@ export class CloudflareEmulator {
   }
 
   async stop(): Promise<void> {
+    for (const res of this.held) res.destroy();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
@@ -77,7 +84,7 @@ export class CloudflareEmulator {
     const url = new URL(req.url ?? '/', 'http://x');
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as { name: string; content: string; proxied?: boolean }) : undefined;
+    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as { name: string; content?: string; proxied?: boolean; ttl?: number }) : undefined;
     this.calls.push({ method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, ...(body && { body }) });
     const send = (status: number, payload: unknown, headers: { [k: string]: string } = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
@@ -91,6 +98,13 @@ export class CloudflareEmulator {
     const path = url.pathname.replace(/^\/client\/v4/, '');
     const write = req.method !== 'GET';
     if (write && this.permission === 'read') return send(403, fixture('error-auth-10000.json'));
+    if (!write && this.permission === 'dns-only' && path.startsWith(`/accounts/${ACCOUNT}/cfd_tunnel`)) return send(403, fixture('error-auth-10000.json'));
+    // Cloudflare's own rule: a TTL is 1 (automatic) or 60 to 86,400 seconds.
+    const ttl = body?.ttl;
+    if (write && ttl !== undefined && ttl !== 1 && (ttl < 60 || ttl > 86_400)) return send(400, fixture('error-validation-1004-ttl.json'));
+    // Answered never: the request is held open after its change is made (below, by the handlers).
+    const hang = write && this.hangWrites;
+    if (hang) this.held.add(res);
 
     let m = new RegExp(`^/zones/${ZONE}/dns_records$`).exec(path);
     if (m && req.method === 'GET') {
@@ -104,8 +118,8 @@ export class CloudflareEmulator {
     }
     if (m && req.method === 'POST' && body) {
       if (this.cnameOf(body.name)) return send(400, fixture('error-record-exists-81053.json'));
-      const r = this.addCname(body.name, body.content.replace('.cfargotunnel.com', ''));
-      return ok(r);
+      const r = this.addCname(body.name, (body.content ?? '').replace('.cfargotunnel.com', ''));
+      return hang ? undefined : ok(r);
     }
     m = new RegExp(`^/zones/${ZONE}/dns_records/([0-9a-f]+)$`).exec(path);
     if (m) {
@@ -113,6 +127,7 @@ export class CloudflareEmulator {
       if (!r) return send(404, fixture('error-record-not-found-81044.json'));
       if (req.method === 'PATCH' && body) {
         Object.assign(r, { content: body.content ?? r.content, proxied: body.proxied ?? r.proxied, modified_on: new Date().toISOString() });
+        if (hang) return undefined;
       }
       return ok(r);
     }

@@ -27,8 +27,11 @@ interface RawRecord {
   proxied?: boolean;
 }
 
+/** A TTL Cloudflare refuses (it takes 1 for automatic, or 60 to 86,400 s). */
+const INVALID_TTL = 2;
+
 /** Cloudflare's error codes as sentences the admin can act on. */
-function sentenceFor(code: number, message: string): { text: string; hint?: string; kind: 'denied' | 'not_found' | 'conflict' | 'failed' | 'timeout' } {
+function sentenceFor(code: number, message: string): { text: string; hint?: string; kind: 'denied' | 'not_found' | 'conflict' | 'failed' | 'timeout' | 'invalid' } {
   switch (code) {
     case 9109:
     case 6003:
@@ -36,6 +39,9 @@ function sentenceFor(code: number, message: string): { text: string; hint?: stri
       return { kind: 'denied', text: `Cloudflare refused the API token (${code}: ${message})`, hint: 'the token is revoked, expired or mistyped: create a new one and set CLOUDFLARE_API_TOKEN' };
     case 10000:
       return { kind: 'denied', text: `Cloudflare says the token may not do this (${code}: ${message})`, hint: 'give the token Zone:DNS:Edit and Account:Cloudflare Tunnel:Read, or check that it is still valid' };
+    case 1004:
+    case 9021:
+      return { kind: 'invalid', text: `Cloudflare refused the record (${code}: ${message})` };
     case 81044:
       return { kind: 'not_found', text: 'the DNS record does not exist (any more)' };
     case 81053:
@@ -85,6 +91,10 @@ export class CloudflareApi implements TunnelApi {
       });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
+      if (e.name === 'TimeoutError' && method !== 'GET') {
+        // The change went out and no answer came back: Cloudflare may well have applied it.
+        throw new OpsError('timeout', `Cloudflare did not answer the change within ${Math.round((this.options.timeoutMs ?? 10_000) / 1000)} s: it may have been applied`, 'look before trying again: /tunnel check shows where it points now', { mayHaveHappened: true });
+      }
       throw new OpsError(e.name === 'TimeoutError' ? 'timeout' : 'unreachable', `Cloudflare's API did not answer (${e.name === 'TimeoutError' ? 'timeout' : (e.cause?.code ?? e.message)})`, 'check the bot\'s internet connection');
     }
     if (res.status === 429) {
@@ -137,14 +147,40 @@ export class CloudflareApi implements TunnelApi {
     return CloudflareApi.record(env.result);
   }
 
+  /**
+   * Asks with a change Cloudflare must refuse (a TTL of 2 s, which it never accepts): a token that may edit DNS gets
+   * the validation error (1004), one that may not gets 10000. Nothing is changed either way.
+   */
+  async mayEditDns(hostname: string, existing?: DnsRecord): Promise<boolean> {
+    try {
+      if (existing) await this.call('PATCH', `/zones/${this.options.zoneId}/dns_records/${existing.id}`, { ttl: INVALID_TTL });
+      else await this.call('POST', `/zones/${this.options.zoneId}/dns_records`, { type: 'CNAME', name: hostname, content: 'invalid.invalid', proxied: true, ttl: INVALID_TTL });
+    } catch (err) {
+      if (err instanceof OpsError && err.code === 'invalid') return true;
+      if (err instanceof OpsError && err.code === 'denied') return false;
+      throw err;
+    }
+    throw new OpsError('failed', `Cloudflare accepted a TTL of ${INVALID_TTL} s for ${hostname}, which it should refuse`, 'check the record in the dashboard (its TTL should be Auto)');
+  }
+
+  /** A read of the account's tunnels, refused with the one permission to add (a DNS-only token is the usual case). */
+  private tunnelRead<T>(path: string): Promise<Envelope<T>> {
+    return this.call<T>('GET', `/accounts/${this.options.accountId}/cfd_tunnel/${path}`).catch((err: unknown) => {
+      if (err instanceof OpsError && err.code === 'denied' && !/refused the API token/.test(err.message)) {
+        throw new OpsError('denied', 'the Cloudflare token may not read tunnels', 'add the permission Account → Cloudflare Tunnel → Read to it (dashboard: My Profile → API Tokens → Edit)', { cause: err });
+      }
+      throw err;
+    });
+  }
+
   async tunnel(uuid: string): Promise<TunnelInfo> {
-    const env = await this.call<{ id: string; name: string; status: TunnelHealth; connections?: { is_pending_reconnect?: boolean }[] }>('GET', `/accounts/${this.options.accountId}/cfd_tunnel/${uuid}`);
+    const env = await this.tunnelRead<{ id: string; name: string; status: TunnelHealth; connections?: { is_pending_reconnect?: boolean }[] }>(uuid);
     const t = env.result;
     return { id: t.id, name: t.name, status: t.status, connections: (t.connections ?? []).filter((c) => !c.is_pending_reconnect).length };
   }
 
   async ingress(uuid: string): Promise<TunnelIngress> {
-    const env = await this.call<{ source?: string; config?: { ingress?: { hostname?: string }[] } | null }>('GET', `/accounts/${this.options.accountId}/cfd_tunnel/${uuid}/configurations`);
+    const env = await this.tunnelRead<{ source?: string; config?: { ingress?: { hostname?: string }[] } | null }>(`${uuid}/configurations`);
     const hostnames = (env.result.config?.ingress ?? []).map((r) => r.hostname).filter((h): h is string => !!h).map((h) => h.toLowerCase());
     const source = env.result.source === 'local' || env.result.source === 'cloudflare' ? env.result.source : 'unknown';
     return { hostnames, source };
