@@ -9,6 +9,8 @@ import type { Button, Document, Outcome } from '../commands/types';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { completedLine, offeredServices } from '../commands/guided';
+import { parseDuration } from '../util/duration';
 import { htmlToPlain, type Html } from '../util/html';
 
 export interface ConsoleOptions {
@@ -105,6 +107,48 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     return r.done ? undefined : (r.value as string);
   };
 
+  /** One numbered question; the answer is a number from the list, or (where allowed) a typed value. */
+  const choose = async (question: string, options: string[], typed?: (text: string) => string | undefined): Promise<string | undefined> => {
+    for (;;) {
+      write(`${question}\n${options.map((o, i) => `  ${i + 1}) ${o}`).join('\n')}\n  0) cancel${typed ? '  (or type a value)' : ''}`);
+      output.write('> ');
+      const answer = (await next())?.trim();
+      if (!interactive) write(answer ?? '');
+      if (answer === undefined || answer === '0' || answer === '' || /^\/cancel$/i.test(answer)) return undefined;
+      const picked = /^\d+$/.test(answer) ? options[Number(answer) - 1] : undefined;
+      if (picked !== undefined) return picked;
+      const value = typed?.(answer);
+      if (value !== undefined) return value;
+      write(`"${answer}" is not one of 1-${options.length}${typed ? ', nor a value this takes' : ''}.`);
+    }
+  };
+  /** The console's guided input: the questions Telegram asks with buttons, as numbered choices. */
+  const askGuided = async (g: { command: string; rest: string; missing: string[] }): Promise<string | undefined> => {
+    const user = catalog.user(userId);
+    if (!user) return undefined;
+    const params = dispatcher.paramsOf(g.command);
+    const values: [string, string][] = [];
+    for (const name of g.missing) {
+      const param = params.find((p) => p.name === name);
+      const guide = param?.guide;
+      if (!param || !guide) return undefined;
+      const question = param.prompt ?? `Pick ${param.name}`;
+      let value: string | undefined;
+      if (guide.kind === 'service') {
+        const { categories, inCategory } = offeredServices(catalog, guide, user);
+        const byName = (text: string) => inCategory(catalog.findService(text)?.category ?? '').find((s) => s.name === catalog.findService(text)?.name)?.name;
+        const category = await choose(`${question} Category:`, categories.map((c) => `${c} (${inCategory(c).length})`), byName);
+        const cat = categories.find((c) => category?.startsWith(`${c} (`));
+        value = cat ? await choose(`${question} (${cat})`, inCategory(cat).map((s) => s.name), byName) : category;
+      } else if (guide.kind === 'duration') {
+        value = await choose(question, guide.presets, (text) => (parseDuration(text) !== undefined ? text : undefined));
+      } else value = await choose(question, guide.options);
+      if (value === undefined) return undefined;
+      values.push([name, value]);
+    }
+    return completedLine(g.command, g.rest, values);
+  };
+
   write(`mana-ops console, speaking as ${describe(userId)}. ${META_HELP}`);
   for (const note of options.notes ?? []) write(note);
   prompt();
@@ -128,7 +172,19 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       prompt();
       continue;
     }
-    const outcome: Outcome = await dispatcher.handleText(envelope(), text);
+    const guided = dispatcher.guidance(envelope(), text);
+    let typed = text;
+    if (guided) {
+      const completed = await askGuided(guided);
+      if (completed === undefined) {
+        write(`Cancelled: /${guided.command}. Nothing was run.`);
+        prompt();
+        continue;
+      }
+      write(`→ ${completed}`);
+      typed = completed;
+    }
+    const outcome: Outcome = await dispatcher.handleText(envelope(), typed);
     if (outcome.kind === 'silent') write(`(no reply: ${outcome.reason})`);
     else if (outcome.kind === 'confirm') {
       show(outcome.html);

@@ -3,6 +3,7 @@ import { InlineKeyboard, type Context } from 'grammy';
 import type { App } from '../app';
 import type { KnownUser } from '../config/catalog';
 import type { ArgGuide, ParamSpec } from '../commands/types';
+import { completedLine, offeredServices } from '../commands/guided';
 import { parseDuration } from '../util/duration';
 import { escapeHtml } from '../util/html';
 
@@ -37,10 +38,6 @@ function rows(buttons: [string, string][], perRow: number): InlineKeyboard {
     if ((i + 1) % perRow === 0) kb.row();
   });
   return kb;
-}
-
-function quote(value: string): string {
-  return /^[A-Za-z0-9_.:-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** Waits for a press on `messageId` or a text; other updates go to the rest of the bot. */
@@ -80,11 +77,10 @@ export function createGuide(deps: GuideDeps) {
   const { app } = deps;
 
   async function askService(conversation: Convo, ctx: Context, messageId: number, param: ParamSpec, guide: Extract<ArgGuide, { kind: 'service' }>, user: KnownUser) {
-    const offered = app.catalog.services.filter((s) => guide.offer?.(s, user) ?? true);
-    const categories = [...new Set(offered.map((s) => s.category))];
+    const { categories, inCategory: servicesIn } = offeredServices(app.catalog, guide, user);
     const chatId = ctx.chat?.id as number;
     for (;;) {
-      const catButtons: [string, string][] = categories.map((c, i) => [`${c} (${offered.filter((s) => s.category === c).length})`, String(i)]);
+      const catButtons: [string, string][] = categories.map((c, i) => [`${c} (${servicesIn(c).length})`, String(i)]);
       await ctx.api.editMessageText(chatId, messageId, `${escapeHtml(param.prompt ?? `Pick ${param.name}`)}\nCategory:`, {
         parse_mode: 'HTML',
         reply_markup: rows([...catButtons, ['✖️ Cancel', CANCEL]], 3),
@@ -94,7 +90,7 @@ export function createGuide(deps: GuideDeps) {
       if (!('pick' in cat)) continue;
       const category = categories[Number(cat.pick)];
       if (!category) continue;
-      const inCategory = offered.filter((s) => s.category === category);
+      const inCategory = servicesIn(category);
       await ctx.api.editMessageText(chatId, messageId, `${escapeHtml(param.prompt ?? `Pick ${param.name}`)}\nCategory ${escapeHtml(category)}:`, {
         parse_mode: 'HTML',
         reply_markup: rows([...inCategory.map((s, i): [string, string] => [s.name, String(i)]), ['⬅️ Back', BACK], ['✖️ Cancel', CANCEL]], 2),
@@ -141,7 +137,7 @@ export function createGuide(deps: GuideDeps) {
     const chat = ctx.chat;
     if (!spec || !user || !chat) return;
     const question = await ctx.reply(`/${escapeHtml(command)}: a few questions (or /cancel).`, { parse_mode: 'HTML' });
-    const values: string[] = [];
+    const values: [string, string][] = [];
     for (const name of missing) {
       const param = spec.params?.find((p) => p.name === name);
       const guide = param?.guide;
@@ -154,9 +150,9 @@ export function createGuide(deps: GuideDeps) {
         await ctx.api.editMessageText(chat.id, question.message_id, `Cancelled: /${escapeHtml(command)}. Nothing was run.`, { parse_mode: 'HTML' });
         return;
       }
-      values.push(`${name}=${quote(value)}`);
+      values.push([name, value]);
     }
-    const line = [`/${command}`, rest, ...values].filter(Boolean).join(' ');
+    const line = completedLine(command, rest, values);
     await ctx.api.editMessageText(chat.id, question.message_id, `→ <code>${escapeHtml(line)}</code>`, { parse_mode: 'HTML' });
     await conversation.external(() => deps.runLine(chat.id, user.id, chat.type, line));
   };

@@ -3,11 +3,12 @@ import type { Catalog } from '../config/catalog';
 import type { Service } from '../config/schema';
 
 /** A service named by short name, alias or container name, resolved against the estate file. */
-export function serviceArg(catalog: Catalog, accept?: (svc: Service) => string | undefined) {
+export function serviceArg(catalog: Catalog, accept?: (svc: Service) => string | undefined, mayActOn?: (svc: Service) => boolean) {
   return z.string().transform((name, ctx): Service => {
     const svc = catalog.findService(name);
     if (!svc) {
-      const guess = catalog.suggestService(name);
+      // Only what the caller could pick anyway: an operator's typo never suggests an admin-only service.
+      const guess = catalog.suggestService(name, (s) => !accept?.(s) && (mayActOn?.(s) ?? true));
       ctx.addIssue({
         code: 'custom',
         message: guess ? `unknown service "${name}". Did you mean ${guess}?` : `unknown service "${name}" (see the estate file)`,

@@ -16,7 +16,7 @@ import { withTimeout } from '../util/with-timeout';
 import { bindArgs, missingParams } from './bind-args';
 import { parseCommandLine, ParseError, type ParsedLine } from './parse';
 import type { CommandRegistry } from './registry';
-import type { CommandEnv, CommandSpec, Outcome, PressOutcome, Reply, SubcommandSpec } from './types';
+import type { CommandEnv, CommandSpec, Outcome, ParamSpec, PressOutcome, Reply, SubcommandSpec } from './types';
 
 export interface DispatcherOptions {
   registry: CommandRegistry;
@@ -49,7 +49,8 @@ export class Dispatcher {
   private readonly log: Logger;
   private limits: { policy: Estate['policy']; limiter: RateLimiter; confirmations: Confirmations } | undefined;
   private readonly outsiders: OutsiderThrottle;
-  private readonly schemas = new Map<CommandSpec, z.ZodType<unknown>>();
+  /** Each command's argument schema, per role of the caller (a did-you-mean offers only what that role may act on). */
+  private readonly schemas = new Map<CommandSpec, Map<string, z.ZodType<unknown>>>();
   botUsername: string | undefined;
 
   constructor(options: DispatcherOptions) {
@@ -58,7 +59,6 @@ export class Dispatcher {
     this.log = options.log;
     this.botUsername = options.botUsername;
     this.outsiders = new OutsiderThrottle(options.outsiderLimits);
-    for (const spec of this.registry.all()) this.schemas.set(spec, typeof spec.args === 'function' ? spec.args(this.env) : spec.args);
   }
 
   /** The policy of the estate file in force (a reload may change it), and the limits built from it. */
@@ -86,8 +86,18 @@ export class Dispatcher {
     return this.limits;
   }
 
-  schemaOf<A>(spec: CommandSpec<A>): z.ZodType<A> {
-    return this.schemas.get(spec as CommandSpec) as z.ZodType<A>;
+  schemaOf<A>(spec: CommandSpec<A>, user?: KnownUser): z.ZodType<A> {
+    const byRole = this.schemas.get(spec as CommandSpec) ?? new Map<string, z.ZodType<unknown>>();
+    this.schemas.set(spec as CommandSpec, byRole);
+    const key = typeof spec.args === 'function' ? (user?.role ?? '') : '';
+    let schema = byRole.get(key);
+    if (!schema) {
+      // A stand-in with the role is enough: the schema reads only the role, never who it is.
+      const caller = user && { ...user };
+      schema = typeof spec.args === 'function' ? spec.args(this.env, caller) : spec.args;
+      byRole.set(key, schema);
+    }
+    return schema as z.ZodType<A>;
   }
 
   /** Admission of an envelope, for front-ends that route non-command input (a conversation's answers). */
@@ -108,6 +118,11 @@ export class Dispatcher {
    * When an admitted user sends a command without its required arguments, and every missing one can be
    * offered as buttons, says which: the Telegram front-end then asks for them instead of replying "usage".
    */
+  /** A command's parameters, for a front-end that asks for them (the console's numbered choices). */
+  paramsOf(command: string): ParamSpec[] {
+    return this.registry.find(command)?.params ?? [];
+  }
+
   guidance(envelope: Envelope, text: string): { command: string; rest: string; missing: string[] } | undefined {
     const line = this.parse(text);
     const admission = this.admit(envelope);
@@ -241,7 +256,7 @@ export class Dispatcher {
       audit('invalid', parseProblem);
       return this.invalid(spec, [parseProblem]);
     }
-    const bound = bindArgs(spec, this.schemaOf(spec), line);
+    const bound = bindArgs(spec, this.schemaOf(spec, user), line);
     if (!bound.ok) {
       audit('invalid', bound.problems.join('; '));
       return this.invalid(spec, bound.problems);
@@ -451,7 +466,7 @@ export class Dispatcher {
       return { kind: 'final', popup: 'Not allowed any more.', html: html`Not run: your role no longer allows /${action.command}.` };
     }
     // The raw input is validated again, which also resolves names against the estate as it is now.
-    const again = this.schemaOf(spec).safeParse(action.args);
+    const again = this.schemaOf(spec, user).safeParse(action.args);
     const refusal = again.success ? spec.permit?.(again.data, user, this.env) : 'the arguments are no longer valid';
     if (!again.success || refusal) {
       audit(action, 'denied', refusal);

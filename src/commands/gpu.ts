@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { roleAllows } from '../auth/roles';
-import { windowsUnitOf } from '../config/catalog';
+import { windowsUnitOf, type KnownUser } from '../config/catalog';
 import type { Service } from '../config/schema';
 import { OpsError } from '../ops/ports';
 import { formatBytes } from '../util/bytes';
@@ -133,9 +133,9 @@ export const gpu = defineCommand({
   ],
   confirm: (args: { action?: 'restart'; service?: Service }) => args.action === 'restart',
   params: [{ name: 'action' }, { name: 'service' }],
-  args: (env: CommandEnv) =>
+  args: (env: CommandEnv, user?: KnownUser) =>
     z
-      .object({ action: z.enum(['restart'], { message: 'the only action is restart' }).optional(), service: serviceArg(env.catalog, onGpuBox).optional() })
+      .object({ action: z.enum(['restart'], { message: 'the only action is restart' }).optional(), service: serviceArg(env.catalog, onGpuBox, user && ((svc) => roleAllows(user.role, svc.restart.role))).optional() })
       .refine((a) => a.action !== 'restart' || a.service, { message: 'say which service: /gpu restart stt', path: ['service'] })
       .refine((a) => a.action === 'restart' || !a.service, { message: 'did you mean /gpu restart …?', path: ['action'] }),
   permit: ({ action, service }, user) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { roleAllows } from '../auth/roles';
-import { describeUnit, windowsUnitOf } from '../config/catalog';
+import { describeUnit, windowsUnitOf, type KnownUser } from '../config/catalog';
 import type { Service } from '../config/schema';
 import { restartWindowMs } from '../estate/restart';
 import { bold, code, html, lines } from '../util/html';
@@ -19,6 +19,9 @@ function dockerOnly(svc: Service): string | undefined {
   return undefined;
 }
 
+/** What this caller may restart here: the guided buttons and the did-you-mean offer only these. */
+const mayRestart = (svc: Service, user: KnownUser) => !dockerOnly(svc) && roleAllows(user.role, svc.restart.role);
+
 export const restart = defineCommand({
   name: 'restart',
   summary: 'Restart Docker services (in dependency order) and check they come back healthy',
@@ -31,13 +34,13 @@ export const restart = defineCommand({
       variadic: true,
       required: true,
       prompt: 'Which service should I restart?',
-      guide: { kind: 'service', offer: (svc, user) => !dockerOnly(svc) && roleAllows(user.role, svc.restart.role) },
+      guide: { kind: 'service', offer: mayRestart },
     },
   ],
-  args: (env: CommandEnv) =>
+  args: (env: CommandEnv, user?: KnownUser) =>
     z.object({
       services: z
-        .array(serviceArg(env.catalog, dockerOnly))
+        .array(serviceArg(env.catalog, dockerOnly, user && ((svc) => mayRestart(svc, user))))
         .min(1)
         .max(10, 'at most 10 services at once')
         .transform((list) => env.catalog.inDependencyOrder([...new Map(list.map((s) => [s.name, s])).values()])),

@@ -116,7 +116,8 @@ export interface CommandSpec<A = unknown> {
   scope?: 'any' | 'private';
   params?: ParamSpec[];
   /** Validates `{ param: string | string[] }` into the command's arguments; a factory sees the estate. */
-  args: z.ZodType<A> | ((env: CommandEnv) => z.ZodType<A>);
+  /** A function gets the caller when there is one, so a did-you-mean names only what they may act on. */
+  args: z.ZodType<A> | ((env: CommandEnv, user?: KnownUser) => z.ZodType<A>);
   /** Why it cannot run here at all (a missing SSH key): said before any confirmation, and checked again at confirm. */
   ready?: (args: A, env: CommandEnv) => OpsError | undefined;
   /** A refusal that depends on the arguments (a service only admins may restart); checked again at confirm. */

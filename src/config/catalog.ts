@@ -117,8 +117,9 @@ export class Catalog {
     return this.byKey.get(name.trim().toLowerCase());
   }
 
-  suggestService(name: string): string | undefined {
-    const key = suggest(name, [...this.byKey.keys()]);
+  /** The service a typo most likely meant, among those `among` allows (all by default). */
+  suggestService(name: string, among: (svc: Service) => boolean = () => true): string | undefined {
+    const key = suggest(name, [...this.byKey].filter(([, svc]) => among(svc)).map(([k]) => k));
     return key ? this.byKey.get(key)?.name : undefined;
   }
 

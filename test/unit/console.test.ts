@@ -83,3 +83,18 @@ describe('console screen', () => {
     await done;
   });
 });
+
+describe('console guided input', () => {
+  it('asks what is missing as numbered choices (or a typed value), then runs the line, confirmation included', async () => {
+    const { text, runtime } = await session(['/restart', '3', '1', 'y', '/silence', 'todo-web', '2', '/silence', '1', '1', '90m', '/restart', '0', '/restart', '9', '0']);
+    expect(text).toContain('Which service should I restart? Category:\n  1) infra (1)\n  2) backend (1)\n  3) web (2)\n  0) cancel  (or type a value)');
+    expect(text).toContain('  1) chat-web\n  2) todo-web');
+    expect(text).toContain('→ /restart services=chat-web');
+    expect(runtime.restarted).toEqual(['con-chat-web']);
+    expect(text).toContain('→ /silence target=todo-web duration=1h');
+    expect(text).toContain('todo-web silenced for 1h');
+    expect(text).toContain('→ /silence target=postgres duration=90m');
+    expect(text).toContain('Cancelled: /restart. Nothing was run.');
+    expect(text).toContain('"9" is not one of 1-3, nor a value this takes.');
+  });
+});

@@ -344,3 +344,16 @@ describe("the estate's clock", () => {
     expect(() => testEstate({ overrides: { timezone: 'Berlin' } })).toThrow(/timezone.*IANA time zone like Europe\/Berlin/s);
   });
 });
+
+describe('did-you-mean for services', () => {
+  it('suggests only what the caller may act on: an operator is never pointed at an admin-only service', async () => {
+    const { say } = commandHarness();
+    // postgres may only be restarted by admins, frozen not at all (the test estate).
+    expect(plain(await say(ADMIN.id, '/restart postgrs'))).toContain('unknown service "postgrs". Did you mean postgres?');
+    expect(plain(await say(OPERATOR.id, '/restart postgrs'))).toContain('unknown service "postgrs" (see the estate file)');
+    expect(plain(await say(ADMIN.id, '/restart frozn'))).toContain('unknown service "frozn" (see the estate file)');
+    expect(plain(await say(OPERATOR.id, '/restart chat-wbe'))).toContain('Did you mean chat-web?');
+    // A viewer may read everything: /status still suggests postgres.
+    expect(plain(await say(VIEWER.id, '/status postgrs'))).toContain('postgres');
+  });
+});
