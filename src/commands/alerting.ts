@@ -41,7 +41,10 @@ export const silence = defineCommand({
   summary: 'Silence alerts of a service, a check or everything for a while (still tracked, resolved quietly)',
   usage: '/silence <service|check|all> <duration> [reason]',
   role: 'operator',
-  confirm: 'never',
+  // One service's silence is one tap from its alert and one tap to undo; silencing everything is asked first.
+  confirm: (args) => args.target.kind === 'all',
+  preview: (args) =>
+    html`Silence ${bold('all alerts')} for ${formatDuration(args.duration)}? Nothing new reaches the alert chats until then (failures are still tracked).`,
   params: [
     { name: 'target', required: true, prompt: 'Silence which service?', guide: { kind: 'service' } },
     { name: 'duration', required: true, prompt: 'For how long?', guide: { kind: 'duration', presets: ['15m', '1h', '4h'] } },

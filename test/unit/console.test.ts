@@ -98,3 +98,14 @@ describe('console guided input', () => {
     expect(text).toContain('"9" is not one of 1-3, nor a value this takes.');
   });
 });
+
+describe('console confirmations', () => {
+  it('silencing everything asks first, as on Telegram; one service is silenced at once', async () => {
+    const { text } = await session(['/silence all 4h', 'n', '/silence all 1h', 'y', '/silence chat-web 1h']);
+    expect(text).toContain('Silence all alerts for 4h? Nothing new reaches the alert chats until then (failures are still tracked).');
+    expect(text).toContain('Cancelled: /silence all 4h. Nothing was run.');
+    expect(text).toMatch(/Confirm\? \[y\/N\] y\n.*all alerts silenced for 1h/s);
+    expect(text).toMatch(/chat-web silenced for 1h \(until/);
+    expect(text.match(/Confirm\? \[y\/N\]/g)).toHaveLength(2);
+  });
+});
