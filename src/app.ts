@@ -7,7 +7,7 @@ import { builtinCommands } from './commands/index';
 import { CommandRegistry } from './commands/registry';
 import { Dispatcher } from './commands/dispatcher';
 import type { CommandEnv, CommandSpec } from './commands/types';
-import { NO_METRICS, type ContainerRuntime, type DiskProbe, type GpuHost, type Metrics, type Prober, type StateStore, type TunnelApi } from './ops/ports';
+import { NO_METRICS, type ContainerRuntime, type DiskProbe, type GpuHost, type MacHost, type Metrics, type Prober, type StateStore, type TunnelApi } from './ops/ports';
 import { StatfsDiskProbe } from './ops/probes/disk-probe';
 import { NetProber } from './ops/probes/net-prober';
 import type { Logger } from './util/logger';
@@ -20,6 +20,7 @@ export interface AppPorts {
   disk?: DiskProbe;
   gpu?: GpuHost;
   tunnels?: TunnelApi;
+  mac?: MacHost;
   metrics?: Metrics;
   now?: () => number;
 }
@@ -45,7 +46,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
   const prober = ports.prober ?? new NetProber();
   const disk = ports.disk ?? new StatfsDiskProbe();
   const docker = (host: string) => ports.docker.get(host);
-  const checksFor = (c: Catalog) => buildChecks({ catalog: c, prober, disk, docker, gpu: ports.gpu, tunnels: ports.tunnels });
+  const checksFor = (c: Catalog) => buildChecks({ catalog: c, prober, disk, docker, gpu: ports.gpu, tunnels: ports.tunnels, mac: ports.mac });
   const restarts = new Restarter({ catalog, docker, gpu: ports.gpu, prober, store: ports.store, now });
   const env: CommandEnv = {
     catalog,
@@ -59,6 +60,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     gpu: ports.gpu,
     restarts,
     tunnels: ports.tunnels,
+    mac: ports.mac,
     now,
     help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),
     startedAt: now(),

@@ -27,6 +27,8 @@ import { CloudflareApi } from './ops/cloudflare/cloudflare-api';
 import { WindowsGpuHost } from './ops/gpu/windows-gpu-host';
 import type { ContainerRuntime, GpuHost, StateStore } from './ops/ports';
 import { SshShell } from './ops/ssh/ssh-shell';
+import { MacHostOverSsh } from './ops/mac/mac-host';
+import { LocalTime } from './util/local-time';
 import { MemoryStore } from './ops/state/memory-store';
 import { RedisStore } from './ops/state/redis-store';
 import { createLogger } from './util/logger';
@@ -94,13 +96,27 @@ async function main(): Promise<number> {
       ? new SshShell({ host: box.host, port: box.port, username: box.user, privateKeyPath: env.GPU_SSH_KEY_PATH, hostKeyFingerprint: box.host_key_fingerprint })
       : undefined;
   const gpu: GpuHost | undefined = shell && new WindowsGpuHost({ shell: timed(shell, observed('ssh')), ...(box?.ollama_url && { ollamaUrl: box.ollama_url }) });
+  const macBox = estate.mac_host;
+  const macShell =
+    macBox && env.MAC_SSH_KEY_PATH
+      ? new SshShell({
+          host: macBox.host,
+          port: macBox.port,
+          username: macBox.user,
+          privateKeyPath: env.MAC_SSH_KEY_PATH,
+          hostKeyFingerprint: macBox.host_key_fingerprint,
+          machine: { name: `the Mac Mini (${macBox.name})`, keyVariable: 'MAC_SSH_KEY_PATH', authorizedKeys: "~/.ssh/authorized_keys on the Mac (the README's command= line)" },
+        })
+      : undefined;
+  // The Mac's own clock is the estate's: its process start times are read on it.
+  const mac = macShell && macBox ? new MacHostOverSsh({ shell: timed(macShell, observed('ssh')), time: new LocalTime(estate.timezone), timeoutMs: macBox.query_timeout }) : undefined;
   const cf = estate.cloudflare;
   const tunnels =
     cf && env.CLOUDFLARE_API_TOKEN
       ? timed(new CloudflareApi({ token: env.CLOUDFLARE_API_TOKEN, zoneId: cf.zone_id, accountId: cf.account_id, ...(env.CLOUDFLARE_API_BASE && { baseUrl: env.CLOUDFLARE_API_BASE }) }), observed('cloudflare'))
       : undefined;
   const prepare = mode === 'console' ? withConsoleStandIns : (e: Estate) => e;
-  const app = buildApp(prepare(estate), { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }) });
+  const app = buildApp(prepare(estate), { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }), ...(mac && { mac }) });
   // Set once the monitor and the front-end exist: they take the new checks and the users' menus.
   const reloaded: { monitor?: Monitor; menus?: () => void } = {};
   const reloader = new EstateReloader({
@@ -118,7 +134,7 @@ async function main(): Promise<number> {
     new Monitor({
       ...(reach && { reach }),
       checks: app.checks,
-      deps: { catalog: app.catalog, prober: app.env.prober, disk: app.env.disk, docker: app.env.docker, gpu: app.env.gpu, tunnels: app.env.tunnels },
+      deps: { catalog: app.catalog, prober: app.env.prober, disk: app.env.disk, docker: app.env.docker, gpu: app.env.gpu, tunnels: app.env.tunnels, mac: app.env.mac },
       store,
       notifier,
       catalog: app.catalog,
@@ -154,6 +170,7 @@ async function main(): Promise<number> {
     await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout, notes: consoleNotes, ...(consoleLog && { log: consoleLog }) });
     await monitor?.stop();
     await shell?.close();
+    await macShell?.close();
     await store.close();
     return 0;
   }
@@ -270,6 +287,7 @@ async function main(): Promise<number> {
   await frontEnd.stop();
   await app.env.audit.flush();
   await shell?.close();
+  await macShell?.close();
   await store.close();
   log.info('stopped');
   log.flush();

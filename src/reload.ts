@@ -19,7 +19,7 @@ export interface ReloaderOptions {
 }
 
 /** The parts connections are made from at start: a change there needs a restart, so a reload refuses it. */
-const CONNECTIONS = ['docker_hosts', 'gpu_box', 'cloudflare'] as const;
+const CONNECTIONS = ['docker_hosts', 'gpu_box', 'mac_host', 'cloudflare'] as const;
 
 const names = (list: readonly { name: string }[]) => new Set(list.map((x) => x.name));
 const diff = (before: Set<string>, after: Set<string>) => ({ added: [...after].filter((x) => !before.has(x)), removed: [...before].filter((x) => !after.has(x)) });

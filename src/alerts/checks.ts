@@ -1,6 +1,7 @@
 import { windowsUnitOf, type Catalog, type WindowsUnit } from '../config/catalog';
 import type { Service } from '../config/schema';
-import type { ContainerRuntime, ContainerSummary, DiskProbe, GpuHost, Prober, TunnelApi } from '../ops/ports';
+import type { ContainerRuntime, ContainerSummary, DiskProbe, GpuHost, MacHost, Prober, TunnelApi } from '../ops/ports';
+import { judgeBackups } from '../estate/backup-freshness';
 import { diskLevel, usedPercent } from '../util/disk';
 import { probeHttp, type Verdict } from '../estate/health';
 import { judgeListed } from '../estate/service-state';
@@ -35,6 +36,8 @@ export interface CheckDeps {
   docker: (host: string) => ContainerRuntime | undefined;
   gpu: GpuHost | undefined;
   tunnels: TunnelApi | undefined;
+  /** The Mac Mini's own side (its wrapper), when the estate has mac_host and the bot its key. */
+  mac?: MacHost | undefined;
 }
 
 /** Shared by the checks of one sweep: one container list per Docker host, whatever the number of services. */
@@ -128,6 +131,20 @@ export function buildChecks(deps: CheckDeps): CheckDef[] {
       run: async () => {
         const findings = await checkGpuBox(gpu, units, { vramRatio: 0.95, temperatureC: 85 });
         return findings.length ? { ok: false, detail: findings.map((f) => f.message).join('; ') } : { ok: true };
+      },
+    });
+  }
+  const mac = deps.mac;
+  const macHost = catalog.estate.mac_host;
+  if (mac && macHost) {
+    defs.push({
+      id: 'mac:backups', intervalMs: 15 * 60_000, timeoutMs: macHost.query_timeout + 2_000, label: 'the nightly PostgreSQL backup',
+      run: async () => {
+        const { files, missing } = await mac.backups();
+        // A missing folder is judged with the SSD: "not mounted" says more than "no folder".
+        const ssd = missing ? (await mac.status().catch(() => undefined))?.ssd : undefined;
+        const verdict = judgeBackups(files, ssd, missing, Date.now(), macHost.backups);
+        return verdict.ok ? { ok: true } : { ok: false, detail: verdict.problems.join('; ') };
       },
     });
   }

@@ -4,6 +4,7 @@ import { cancel } from './cancel';
 import { disk } from './disk';
 import { gpu } from './gpu';
 import { help } from './help';
+import { host } from './host';
 import { logs } from './logs';
 import { mem } from './mem';
 import { ping } from './ping';
@@ -16,5 +17,5 @@ import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, status, alerts, restart, logs, mem, disk, gpu, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
+  return [help, whoami, status, alerts, restart, logs, mem, disk, gpu, host, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
 }

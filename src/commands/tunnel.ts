@@ -131,12 +131,19 @@ async function check(env: CommandEnv, hostname: string): Promise<Reply> {
   else if (at.uuid !== expected.uuid.toLowerCase()) fail(html`DNS points at ${bold(at.text)}, expected ${bold(expected.name)}`, commandButton(`🔀 Repoint → ${expected.name}`, `/tunnel repoint ${hostname}`));
   else pass(html`DNS points at ${expected.name}${record.proxied ? ' (proxied)' : ' but is not proxied: turn the orange cloud on in the dashboard'}`);
   // The tunnel's own connection to Cloudflare
+  // The Mac's connector is restarted from here when the Mac's wrapper is reachable.
+  const macFix = expected.runs_on !== 'gpu' && env.mac ? commandButton('🔁 Restart cloudflared on the Mac', '/host restart cloudflared') : undefined;
   if (info instanceof Error) fail(html`tunnel ${expected.name}: ${info.message}`);
   else if (info.status === 'healthy') pass(html`tunnel ${expected.name} is connected (healthy)`);
-  else fail(html`tunnel ${expected.name} is ${info.status}${info.status === 'inactive' ? ' (it never ran)' : ''}`);
+  else fail(html`tunnel ${expected.name} is ${info.status}${info.status === 'inactive' ? ' (it never ran)' : ''}`, macFix);
   // 2. The connector: the Cloudflared Windows service on the GPU box
   const connector = expected.runs_on === 'gpu' ? env.catalog.services.find((s) => s.host === 'gpu' && s.windows && 'windows_service' in s.windows && /cloudflared/i.test(s.windows.windows_service)) : undefined;
-  if (expected.runs_on !== 'gpu') skip(html`connector: runs on ${expected.runs_on} (LaunchAgent), not checked from here`);
+  if (expected.runs_on !== 'gpu' && env.mac) {
+    const mac = await env.mac.status().catch((e: Error) => e);
+    if (mac instanceof Error) fail(html`connector: the Mac did not answer (${mac.message})`);
+    else if (mac.cloudflared) pass(html`cloudflared runs on the Mac (pid ${mac.cloudflared.pid})`);
+    else fail(html`cloudflared is not running on the Mac (LaunchAgent com.cloudflare.cloudflared)`, macFix);
+  } else if (expected.runs_on !== 'gpu') skip(html`connector: runs on ${expected.runs_on} (LaunchAgent); set up mac_host to check it from here`);
   else if (!connector || !env.gpu) skip(html`connector: ${!connector ? 'no Cloudflared service in the estate file' : 'no SSH access to the GPU box (GPU_SSH_KEY_PATH)'}`);
   else {
     const unit = { kind: 'service' as const, name: (connector.windows as { windows_service: string }).windows_service };
@@ -171,7 +178,7 @@ async function check(env: CommandEnv, hostname: string): Promise<Reply> {
       ...steps,
       html`${probe.ok ? '✅' : '❌'} ${hostname}/health: ${probe.ok ? `HTTP ${probe.status} in ${probe.ms} ms` : probe.error}`,
     ]),
-    buttons: buttonRows(fixes.filter(Boolean).slice(0, 3), [commandButton('🔄 Check again', `/tunnel check ${hostname}`, 'edit')]),
+    buttons: buttonRows(fixes.filter((b, i) => b && fixes.findIndex((x) => x?.data === b.data) === i).slice(0, 3), [commandButton('🔄 Check again', `/tunnel check ${hostname}`, 'edit')]),
   };
 }
 

@@ -109,6 +109,8 @@ const envSchema = z.object({
   /** Another Cloudflare API root (the emulator in tests). */
   CLOUDFLARE_API_BASE: z.url({ message: 'invalid URL' }).optional(),
   GPU_SSH_KEY_PATH: z.string().min(1).optional(),
+  /** The bot's key for the Mac Mini (mac_host), bound there to the forced-command wrapper. */
+  MAC_SSH_KEY_PATH: z.string().min(1).optional(),
   /** Port of the bot's HTTP endpoint (Alertmanager's webhook); off when unset. */
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),

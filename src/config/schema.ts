@@ -143,6 +143,24 @@ export const estateSchema = z
         query_timeout: durationSchema.default(8_000),
       })
       .optional(),
+    /** The Mac Mini itself, over SSH to its forced-command wrapper (mac/mana-ops-wrapper): /host, the backup check. */
+    mac_host: z
+      .strictObject({
+        name: name.default('mana-server'),
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(22),
+        user: z.string().min(1).default('mana'),
+        host_key_fingerprint: fingerprint,
+        /** How long one operation (the status, the backups) may take. */
+        query_timeout: durationSchema.default(8_000),
+        /** How long a restarted cloudflared may take to run again on the Mac, and again to be connected in Cloudflare. */
+        verify_timeout: durationSchema.default(30_000),
+        /** The nightly PostgreSQL dump: alert when the newest is older than max_age, or smaller than min_ratio of the one before. */
+        backups: z
+          .strictObject({ max_age: durationSchema.default(26 * 3_600_000), min_ratio: z.number().gt(0).max(1).default(0.5) })
+          .default({ max_age: 26 * 3_600_000, min_ratio: 0.5 }),
+      })
+      .optional(),
     cloudflare: z
       .strictObject({
         account_id: z.string().min(1),

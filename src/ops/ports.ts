@@ -299,6 +299,37 @@ export interface TunnelApi {
   ingress(uuid: string): Promise<TunnelIngress>;
 }
 
+/** One dump in the backups folder. */
+export interface BackupFile {
+  name: string;
+  bytes: number;
+  /** Modification time, epoch ms. */
+  at: number;
+}
+
+/** The Mac Mini itself, as its forced-command wrapper reports it (each part undefined when it could not be read). */
+export interface MacStatus {
+  /** The mana-server tunnel's connector: its pid and since when, or undefined when no cloudflared runs. */
+  cloudflared: { pid: number; since?: number } | undefined;
+  colima: { status: string; cpus?: number; memory?: string } | undefined;
+  /** The handbook's LaunchAgents: loaded or not, with the pid when running and the last exit status. */
+  agents: { label: string; loaded: boolean; pid?: number; lastExit?: number }[];
+  ssd: { mounted: false } | { mounted: true; totalBytes: number; freeBytes: number; usedPercent: number } | undefined;
+  /** Newest first. */
+  backups: BackupFile[];
+  /** Where the backups are looked for does not exist (the SSD not mounted, say). */
+  backupsMissing?: string;
+  uptime: { text: string; load: [number, number, number] } | undefined;
+}
+
+/** The Mac Mini's host-side steps, through its forced-command wrapper: a fixed list of operations, never a shell line. */
+export interface MacHost {
+  status(): Promise<MacStatus>;
+  restartCloudflared(): Promise<void>;
+  backups(): Promise<{ files: BackupFile[]; missing?: string }>;
+  cloudflaredLog(lines: number): Promise<string>;
+}
+
 /** What the bot counts about itself, for Prometheus. Adapters must never throw. */
 export interface Metrics {
   command(name: string, result: string): void;

@@ -9,6 +9,7 @@ export function parseBytes(text: string): number | undefined {
 }
 
 export function formatBytes(n: number): string {
+  if (n >= 1024 ** 4) return `${(n / 1024 ** 4).toFixed(1)} TiB`;
   if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
   if (n >= 1024 ** 2) return `${Math.round(n / 1024 ** 2)} MiB`;
   if (n >= 1024) return `${Math.round(n / 1024)} KiB`;

@@ -41,7 +41,7 @@ export class CloudflareEmulator {
   /** Writes are applied and then never answered (a connection that dies after the request went out). */
   hangWrites = false;
   readonly records = new Map<string, DnsRow>();
-  readonly tunnels = new Map<string, { name: string; status: 'inactive' | 'degraded' | 'healthy' | 'down' }>();
+  readonly tunnels = new Map<string, { name: string; status: 'inactive' | 'degraded' | 'healthy' | 'down'; connections?: number }>();
   readonly ingress = new Map<string, { source: 'cloudflare' | 'local'; hostnames: string[] }>();
   readonly calls: { method: string; path: string; body?: unknown }[] = [];
   private readonly throttled: { retryAfter?: number }[] = [];
@@ -146,7 +146,10 @@ export class CloudflareEmulator {
           config: ing.source === 'local' ? null : { ingress: [...ing.hostnames.map((h) => ({ hostname: h, service: 'http://localhost:3020', originRequest: {} })), { service: 'http_status:404' }] },
         });
       }
-      return ok({ id: uuid, account_tag: ACCOUNT, name: t.name, status: t.status, connections: [], tun_type: 'cfd_tunnel', metadata: {}, remote_config: true });
+      // Connections as a real healthy tunnel lists them (the fixture's), as many as the test says.
+      const real = (fixture('cfd-tunnel-get-mana-server-healthy.json') as unknown as { result: { connections: object[] } }).result.connections;
+      const connections = Array.from({ length: t.connections ?? 0 }, (_, i) => real[i % real.length]);
+      return ok({ id: uuid, account_tag: ACCOUNT, name: t.name, status: t.status, connections, tun_type: 'cfd_tunnel', metadata: {}, remote_config: true });
     }
     return send(404, { success: false, errors: [{ code: 7003, message: 'Could not route to ' + path }], messages: [], result: null });
   }

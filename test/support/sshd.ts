@@ -43,14 +43,19 @@ export class Sshd {
   port = 0;
   readonly user = userInfo().username;
 
-  constructor(readonly keys: KeyFiles) {}
+  /** `forcedCommand`: the client key's authorized_keys line binds it to this command, with `restrict` (as on the Mac). */
+  constructor(
+    readonly keys: KeyFiles,
+    private readonly options: { forcedCommand?: string } = {},
+  ) {}
 
   async start(port?: number): Promise<this> {
     this.port = port ?? (await freePort());
     const { dir } = this.keys;
     mkdirSync('/run/sshd', { recursive: true });
     writeFileSync(join(dir, 'host_key'), this.keys.hostKeyPrivate, { mode: 0o600 });
-    writeFileSync(join(dir, 'authorized_keys'), `${this.keys.clientPublic}\n`, { mode: 0o600 });
+    const forced = this.options.forcedCommand;
+    writeFileSync(join(dir, 'authorized_keys'), `${forced ? `command="${forced.replace(/"/g, '\\"')}",restrict ` : ''}${this.keys.clientPublic}\n`, { mode: 0o600 });
     writeFileSync(
       join(dir, 'sshd_config'),
       [

@@ -15,7 +15,11 @@ export interface SshShellOptions {
   connectTimeoutMs?: number;
   keepaliveMs?: number;
   concurrency?: number;
+  /** How messages name the machine and where its key is set: the GPU box (default) or the Mac Mini. */
+  machine?: { name: string; keyVariable: string; authorizedKeys: string };
 }
+
+const GPU_BOX = { name: 'the GPU box', keyVariable: 'GPU_SSH_KEY_PATH', authorizedKeys: "the box's administrators_authorized_keys" };
 
 export function fingerprintOf(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
@@ -36,6 +40,10 @@ export class SshShell implements RemoteShell {
     this.limit = pLimit(options.concurrency ?? 4);
   }
 
+  private get machine() {
+    return this.options.machine ?? GPU_BOX;
+  }
+
   private get where(): string {
     return `${this.options.username}@${this.options.host}:${this.options.port}`;
   }
@@ -49,7 +57,7 @@ export class SshShell implements RemoteShell {
         privateKey = await readFile(this.options.privateKeyPath, 'utf8');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        throw new OpsError('failed', `cannot read the SSH key ${this.options.privateKeyPath} (${code})`, 'set GPU_SSH_KEY_PATH to the private key for the GPU box, readable by the bot', { cause: err });
+        throw new OpsError('failed', `cannot read the SSH key ${this.options.privateKeyPath} (${code})`, `set ${this.machine.keyVariable} to the private key for ${this.machine.name}, readable by the bot`, { cause: err });
       }
       const ssh = new NodeSSH();
       this.seenKey = undefined;
@@ -91,21 +99,21 @@ export class SshShell implements RemoteShell {
     if (this.seenKey && this.seenKey !== this.options.hostKeyFingerprint) {
       return new OpsError(
         'denied',
-        `HOST KEY MISMATCH for the GPU box at ${this.where}: it presented ${this.seenKey}, the estate file pins ${this.options.hostKeyFingerprint}. Not connecting.`,
-        'someone may be in between, or the box was reinstalled: compare with `ssh-keyscan` on the LAN before changing host_key_fingerprint',
+        `HOST KEY MISMATCH for ${this.machine.name} at ${this.where}: it presented ${this.seenKey}, the estate file pins ${this.options.hostKeyFingerprint}. Not connecting.`,
+        'someone may be in between, or the machine was reinstalled: compare with `ssh-keyscan` on the LAN before changing host_key_fingerprint',
         { cause: err },
       );
     }
     if (e.level === 'client-authentication') {
-      return new OpsError('denied', `the GPU box refused the bot's key (${this.where})`, "add the bot's public key to the box's administrators_authorized_keys", { cause: err });
+      return new OpsError('denied', `${this.machine.name} refused the bot's key (${this.where})`, `add the bot's public key to ${this.machine.authorizedKeys}`, { cause: err });
     }
     if (/Timed out while waiting for handshake/i.test(e.message)) {
-      return new OpsError('timeout', `the GPU box did not answer SSH at ${this.where} in time`, 'is it on and on the LAN? (Wake-on-LAN, power)', { cause: err });
+      return new OpsError('timeout', `${this.machine.name} did not answer SSH at ${this.where} in time`, 'is it on and on the LAN? (Wake-on-LAN, power)', { cause: err });
     }
     if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' || e.code === 'ETIMEDOUT') {
-      return new OpsError('unreachable', `the GPU box is unreachable at ${this.where} (${e.code})`, 'is it on, and is its OpenSSH server running?', { cause: err });
+      return new OpsError('unreachable', `${this.machine.name} is unreachable at ${this.where} (${e.code})`, 'is it on, and is its OpenSSH server running?', { cause: err });
     }
-    return new OpsError('failed', `SSH to the GPU box failed: ${e.message}`, undefined, { cause: err });
+    return new OpsError('failed', `SSH to ${this.machine.name} failed: ${e.message}`, undefined, { cause: err });
   }
 
   exec(command: string, options: { timeoutMs: number }): Promise<ShellResult> {
@@ -119,19 +127,19 @@ export class SshShell implements RemoteShell {
         const res = await withTimeout(
           ssh.execCommand(command, { onChannel: (c) => (channel = c) }),
           options.timeoutMs,
-          () => new OpsError('timeout', `the GPU box did not finish within ${options.timeoutMs / 1000} s`, 'the box may be busy; try again'),
+          () => new OpsError('timeout', `${this.machine.name} did not finish within ${options.timeoutMs / 1000} s`, 'it may be busy; try again'),
           abort,
         );
         if (res.code === null) {
           // No exit status: the channel ended without one, which is the connection going away.
           if (!ssh.isConnected()) this.ssh = undefined;
-          throw new OpsError('unreachable', 'the connection to the GPU box dropped before the command finished', 'it may have rebooted or left the network; try again');
+          throw new OpsError('unreachable', `the connection to ${this.machine.name} dropped before the command finished`, 'it may have rebooted or left the network; try again');
         }
         return { stdout: res.stdout, stderr: res.stderr, code: res.code };
       } catch (err) {
         if (!(err instanceof OpsError)) {
           this.ssh = undefined; // the connection is suspect: the next command reconnects
-          throw new OpsError('unreachable', `the connection to the GPU box dropped: ${(err as Error).message}`, 'it may have rebooted or left the network; try again', { cause: err });
+          throw new OpsError('unreachable', `the connection to ${this.machine.name} dropped: ${(err as Error).message}`, 'it may have rebooted or left the network; try again', { cause: err });
         }
         throw err;
       }

@@ -1,0 +1,43 @@
+import type { LocalTime } from '../../util/local-time';
+import { OpsError, type BackupFile, type MacHost, type MacStatus, type RemoteShell } from '../ports';
+import { backupLines, parseMacStatus } from './mac-status';
+
+/**
+ * The Mac Mini over SSH. Its key is bound to mac/mana-ops-wrapper by a forced command, so what is sent is only the
+ * name of one of the wrapper's operations (and a number): never a shell line, never text from the chat.
+ */
+export class MacHostOverSsh implements MacHost {
+  constructor(
+    private readonly o: { shell: RemoteShell; time: LocalTime; timeoutMs?: number; restartTimeoutMs?: number },
+  ) {}
+
+  private async run(op: string, timeoutMs = this.o.timeoutMs ?? 8_000): Promise<string> {
+    const res = await this.o.shell.exec(op, { timeoutMs });
+    if (res.code === 126 && /mana-ops-wrapper: refused/.test(res.stderr)) {
+      throw new OpsError('denied', `the Mac's wrapper refused "${op}": ${res.stderr.trim().replace(/^mana-ops-wrapper: refused: /, '')}`, 'install the mac/mana-ops-wrapper of this version on the Mac (README, "The Mac host")');
+    }
+    if (res.code !== 0) {
+      const why = (res.stderr.trim() || res.stdout.trim()).split('\n').slice(-3).join(' · ') || `exit ${res.code}`;
+      throw new OpsError('failed', `${op} on the Mac failed: ${why}`);
+    }
+    return res.stdout;
+  }
+
+  async status(): Promise<MacStatus> {
+    return parseMacStatus(await this.run('status'), this.o.time);
+  }
+
+  async restartCloudflared(): Promise<void> {
+    await this.run('restart-cloudflared', this.o.restartTimeoutMs ?? 20_000);
+  }
+
+  async backups(): Promise<{ files: BackupFile[]; missing?: string }> {
+    return backupLines((await this.run('backups')).split('\n').filter((l) => l.trim() !== ''));
+  }
+
+  async cloudflaredLog(lines: number): Promise<string> {
+    if (!Number.isInteger(lines) || lines < 1 || lines > 9_999) throw new OpsError('invalid', 'a line count from 1 to 9999');
+    return this.run(`cloudflared-log ${lines}`);
+  }
+}
+
