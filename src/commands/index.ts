@@ -12,10 +12,11 @@ import { reload } from './reload';
 import { restart } from './restart';
 import { status } from './status';
 import { tunnel } from './tunnel';
+import { up } from './up';
 import type { CommandSpec } from './types';
 import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, status, alerts, restart, logs, mem, disk, gpu, host, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
+  return [help, whoami, status, alerts, restart, up, logs, mem, disk, gpu, host, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
 }

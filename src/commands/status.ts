@@ -5,6 +5,7 @@ import { formatBytes } from '../util/bytes';
 import { diskLevel, usedPercent } from '../util/disk';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
+import { OpsError } from '../ops/ports';
 import { buttonRows, commandButton } from './buttons';
 import { combine, judgeContainer, probeService } from '../estate/health';
 import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from '../estate/service-state';
@@ -99,9 +100,11 @@ async function overview(ctx: RunContext<{ target: Target }>, all: boolean) {
   if (disks.length) body.push(html``, html`${bold('Disk')} ${disks.join(' · ')}`);
   if (unlisted.length) body.push(html`${italic(`${unlisted.length} container(s) not in the estate file: ${unlisted.slice(0, 5).map((c) => c.name).join(', ')}${unlisted.length > 5 ? ', …' : ''}`)}`);
   if (gpuLine) body.push(gpuLine);
+  // A container that was never created is brought up on the Mac (its wrapper runs compose), where the bot can.
+  const neverCreated = env.mac ? problems.filter((p) => !p.hostDown && p.verdict.state === 'missing' && p.service.container).slice(0, 3) : [];
   return {
     html: lines(body),
-    buttons: buttonRows([
+    buttons: buttonRows(neverCreated.map((p) => commandButton(`🆕 Create ${p.service.name}`, `/up ${p.service.name}`)), [
       commandButton('Problems only', '/status', 'edit'),
       commandButton('All', '/status all', 'edit'),
       commandButton('🔄 Refresh', all ? '/status all' : '/status', 'edit'),
@@ -138,8 +141,14 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
     return { html: lines([head, html`Runs on the GPU box as ${unit ?? '?'}${service.port ? ` (port ${service.port})` : ''}: /gpu shows its state and health.`]), buttons: buttonRows([commandButton('🖥 /gpu', '/gpu')]) };
   }
   const runtime = env.docker(service.host);
-  const info = await runtime?.inspect(service.container);
-  if (!runtime || !info) return { html: html`No Docker host "${service.host}" is configured.` };
+  const info = await runtime?.inspect(service.container).catch((e: unknown) => (e instanceof OpsError && e.code === 'not_found' ? null : Promise.reject(e)));
+  if (!runtime || info === undefined) return { html: html`No Docker host "${service.host}" is configured.` };
+  if (info === null) {
+    return {
+      html: lines([head, html`⛔ no container ${code(service.container)}: it was never created (or was removed).`, env.mac ? html`/up ${service.name} creates it on the Mac with the estate's compose file.` : html`On the Mac: ${code(`docker compose -f docker-compose.macmini.yml up -d ${service.compose_service ?? service.name}`)}`]),
+      buttons: buttonRows([env.mac ? commandButton(`🆕 Create ${service.name}`, `/up ${service.name}`) : undefined, commandButton('🔄 Refresh', `/status ${service.name}`, 'edit')]),
+    };
+  }
   const [stats, http] = await Promise.all([
     info.state === 'running' ? runtime.stats(service.container, { cpu: true }).catch(() => undefined) : undefined,
     info.state === 'running' ? probeService(service, env.prober) : undefined,

@@ -86,6 +86,8 @@ export const serviceSchema = z.strictObject({
   windows: windowsUnit.optional(),
   port: z.number().int().min(1).max(65535).optional(),
   public_hostnames: z.array(hostname).default([]),
+  /** Its service in the estate's docker-compose.macmini.yml, for /up (default: the short name). */
+  compose_service: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a compose service name: a-z, 0-9 and -').optional(),
   mem_limit: bytesSchema.optional(),
   depends_on: z.array(name).default([]),
   restart: z

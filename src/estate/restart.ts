@@ -76,6 +76,20 @@ export class Restarter {
   async restart(service: Service, by: string, signal: AbortSignal): Promise<RestartResult> {
     const missing = this.unavailable(service);
     if (missing) throw missing;
+    return this.act(service, by, signal, () => this.kick(service), true);
+  }
+
+  /**
+   * A container that was never created, brought up by `up` (compose on the Mac, through its wrapper), then
+   * verified as a restart is: healthy, and still so after the stable window. Same lock, same silence.
+   */
+  async create(service: Service, by: string, signal: AbortSignal, up: () => Promise<unknown>): Promise<RestartResult> {
+    const missing = this.unavailable(service);
+    if (missing) throw missing;
+    return this.act(service, by, signal, up, false);
+  }
+
+  private async act(service: Service, by: string, signal: AbortSignal, kick: () => Promise<unknown>, isRestart: boolean): Promise<RestartResult> {
     const window = restartWindowMs(service);
     const lock = await this.locks.acquire(service.name, { by, at: this.d.now() }, window);
     if (!lock.ok) {
@@ -87,12 +101,13 @@ export class Restarter {
       const started = performance.now();
       let killedAfterMs: number | undefined;
       try {
-        await this.kick(service);
+        await kick();
         const took = performance.now() - started;
-        if (service.container && took >= service.restart.stop_timeout - KILL_SLACK_MS) killedAfterMs = service.restart.stop_timeout;
+        if (isRestart && service.container && took >= service.restart.stop_timeout - KILL_SLACK_MS) killedAfterMs = service.restart.stop_timeout;
       } catch (err) {
         if (err instanceof OpsError && err.code === 'unreachable') throw err;
-        const reason = err instanceof OpsError ? `restart failed: ${err.message}${err.hint ? `. ${err.hint}` : ''}` : `restart failed: ${String(err)}`;
+        const what = isRestart ? 'restart' : 'create';
+        const reason = err instanceof OpsError ? `${what} failed: ${err.message}${err.hint ? `. ${err.hint}` : ''}` : `${what} failed: ${String(err)}`;
         return { service, outcome: 'failed', tookMs: performance.now() - started, reason };
       }
       const verified = await this.verify(service, signal);

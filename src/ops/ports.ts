@@ -328,6 +328,8 @@ export interface MacHost {
   restartCloudflared(): Promise<void>;
   backups(): Promise<{ files: BackupFile[]; missing?: string }>;
   cloudflaredLog(lines: number): Promise<string>;
+  /** `docker compose -f docker-compose.macmini.yml up -d <service>` in the monorepo: creates and starts one service. */
+  up(composeService: string): Promise<string>;
 }
 
 /** What the bot counts about itself, for Prometheus. Adapters must never throw. */

@@ -14,11 +14,16 @@ import { ADMIN, NO_RATE_LIMIT, OPERATOR, TEST_USERS, VIEWER } from '../support/e
 import { freePort } from '../support/redis';
 import { MacStandIn } from '../support/mac-host';
 import { makeKeys } from '../support/sshd';
+import { removeContainers, runContainer, testDocker } from '../support/docker';
 import type { SentMessage, TgUser } from '../support/telegram-emulator';
 
 /** The Mac Mini's host side: a real sshd binding the bot's key to the wrapper, macOS stand-ins behind it. */
 const keys = makeKeys();
-const mac = new MacStandIn(keys);
+const { docker, socket, image } = testDocker();
+const mac = new MacStandIn(keys, { socket, image });
+const TODO = 'mo-mac-todo-web';
+const NOTES = 'mo-mac-notes-web';
+const WEB = 'mo-mac-chat-web';
 const cf = new CloudflareEmulator();
 const HOUR = 3_600_000;
 let shell: SshShell;
@@ -31,11 +36,15 @@ const shellTo = (port: number, fingerprint = keys.hostFingerprint) =>
 function estateFor(port: number) {
   return estateSchema.parse({
     version: 1,
-    docker_hosts: [{ name: 'mac-mini', endpoint: 'unix:///tmp/mo-mac-test-no-docker.sock' }],
+    docker_hosts: [{ name: 'mac-mini', endpoint: `unix://${socket}` }],
     mac_host: { host: '127.0.0.1', port, user: mac.sshd.user, host_key_fingerprint: keys.hostFingerprint, query_timeout: '5s', verify_timeout: '4s' },
     cloudflare: { account_id: ACCOUNT, zone_id: ZONE },
     tunnels: [{ name: 'mana-server', uuid: MAC_TUNNEL, runs_on: 'mac-mini', managed: 'local-config', hostnames: ['chat.mana.how'] }],
-    services: [{ name: 'chat-web', container: 'mana-chat-web', category: 'web', public_hostnames: ['chat.mana.how'] }],
+    services: [
+      { name: 'chat-web', container: WEB, category: 'web', public_hostnames: ['chat.mana.how'] },
+      { name: 'todo-web', container: TODO, category: 'web', compose_service: 'todo-web', restart: { verify_timeout: '10s', stable_for: '1s' } },
+      { name: 'notes-web', container: NOTES, category: 'web' },
+    ],
     users: TEST_USERS,
     policy: NO_RATE_LIMIT,
   });
@@ -50,6 +59,10 @@ async function ask(user: TgUser, text: string): Promise<SentMessage> {
 const buttons = (m: SentMessage) => (m.reply_markup?.inline_keyboard ?? []).flat();
 
 beforeAll(async () => {
+  await removeContainers(docker, [TODO, NOTES, WEB]);
+  await runContainer(docker, image, WEB);
+  mac.composeService('todo-web', TODO);
+  mac.composeService('notes-web', NOTES);
   await mac.start();
   await cf.start();
   cf.addCname('chat.mana.how', MAC_TUNNEL);
@@ -62,6 +75,7 @@ beforeAll(async () => {
   const time = new LocalTime('UTC');
   const estate = estateFor(mac.sshd.port);
   bot = await startBot(estate, new MemoryStore(), {
+    dockerSock: socket,
     mac: new MacHostOverSsh({ shell, time, timeoutMs: 5_000 }),
     tunnels: new CloudflareApi({ token: cf.token, zoneId: ZONE, accountId: ACCOUNT, baseUrl: cf.baseUrl }),
   });
@@ -73,6 +87,7 @@ afterAll(async () => {
   await shell?.close();
   await cf.stop();
   await mac.stop();
+  await removeContainers(docker, [TODO, NOTES, WEB]);
 });
 
 describe('/host', () => {
@@ -150,6 +165,36 @@ describe('/host', () => {
     mac.colima(true);
     expect(text).toContain('LaunchAgents: ✅ cloudflared · ✅ colima · ✅ docker-startup · ⛔ health-check not loaded');
     expect(text).toContain('🔴 Colima Stopped · 6 CPUs · 12GiB');
+  });
+});
+
+describe('/up', () => {
+  it('a container never created: /status offers it, /up creates it through the wrapper and verifies it like a restart', async () => {
+    const status = await ask(ADMIN, '/status');
+    expect(buttons(status).map((b) => b.callback_data)).toEqual(expect.arrayContaining(['s:/up todo-web', 's:/up notes-web']));
+    const detail = await ask(ADMIN, '/status todo-web');
+    expect(detail.text).toContain(`⛔ no container <code>${TODO}</code>: it was never created (or was removed).`);
+    expect((await ask(OPERATOR, '/up todo-web')).text).toBe('/up needs the admin role; you are operator.');
+    const prompt = await ask(ADMIN, '/up todo-web');
+    expect(prompt.text).toContain('Create and start <b>todo-web</b> on the Mac Mini (<code>docker compose -f docker-compose.macmini.yml up -d todo-web</code> in the monorepo)?');
+    bot.emu.press(ADMIN, prompt, buttons(prompt)[0]?.callback_data ?? '');
+    await bot.emu.waitFor(() => /healthy after|still failing|failed/.test(prompt.text) && prompt, 30_000, 'the outcome');
+    expect(prompt.text).toMatch(/^✅ <b>todo-web<\/b> healthy after /);
+    expect((await docker.getContainer(TODO).inspect()).State.Running).toBe(true);
+    // It exists now: a second /up is refused before any confirmation.
+    const again = await ask(ADMIN, '/up todo-web');
+    expect(again.text).toContain(`${TODO} exists already (running): nothing to create`);
+    expect(again.text).toContain('Next: use /restart todo-web');
+  });
+
+  it('a compose that fails says why, and nothing is left half made', async () => {
+    mac.composeBroken(true);
+    const prompt = await ask(ADMIN, '/up notes-web');
+    bot.emu.press(ADMIN, prompt, buttons(prompt)[0]?.callback_data ?? '');
+    await bot.emu.waitFor(() => /healthy after|still failing|failed/.test(prompt.text) && prompt, 30_000, 'the outcome');
+    mac.composeBroken(false);
+    expect(prompt.text).toContain('create failed: up notes-web on the Mac failed: Error response from daemon: pull access denied for mana-notes-web');
+    await expect(docker.getContainer(NOTES).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });
 

@@ -22,7 +22,11 @@ export class MacStandIn {
   readonly monorepo = join(this.dir, 'mana-monorepo');
   readonly sshd: Sshd;
 
-  constructor(keys: KeyFiles) {
+  /** `docker`: the test dockerd and image that the stand-in `docker compose up` creates containers in. */
+  constructor(
+    keys: KeyFiles,
+    private readonly docker?: { socket: string; image: string },
+  ) {
     for (const d of [this.bin, this.state, this.backups, this.monorepo]) mkdirSync(d, { recursive: true });
     const env = {
       MANA_OPS_PATH: `${this.bin}:/usr/bin:/bin:/usr/sbin:/sbin`,
@@ -83,6 +87,28 @@ exit 1`,
     this.script('colima', `[ "$1" = list ] || { echo "colima $1: not in the stand-in" >&2; exit 1; }\nif [ -f "$STATE/colima.stopped" ]; then sed 's/Running/Stopped/' "$STATE/colima-list.txt"; else cat "$STATE/colima-list.txt"; fi`);
     this.script('mount', `if [ -f "$STATE/ssd.unmounted" ]; then grep -v ManaData "$STATE/mount.txt"; else cat "$STATE/mount.txt"; fi`);
     this.script('df', `cat "$STATE/df-k.txt"`);
+    // docker compose, as the wrapper calls it: config --services, and up -d -- <service>, which creates the
+    // service's container in the test dockerd (compose-services: "<service> <container>" per line).
+    writeFileSync(join(this.monorepo, 'docker-compose.macmini.yml'), 'services: {}\n');
+    writeFileSync(join(this.state, 'compose-services'), '');
+    this.script(
+      'docker',
+      `[ "$1" = compose ] || { echo "docker $1: not in the stand-in" >&2; exit 1; }
+shift
+[ "$1" = -f ] && shift 2
+case "$1" in
+  config) cut -d' ' -f1 "$STATE/compose-services" ;;
+  up)
+    svc="\${@: -1}"
+    container="$(grep "^$svc " "$STATE/compose-services" | cut -d' ' -f2)"
+    if [ -f "$STATE/compose-broken" ]; then echo "Error response from daemon: pull access denied for mana-$svc, repository does not exist" >&2; exit 1; fi
+    echo "[+] Running 1/1"
+    DOCKER_HOST='unix://${this.docker?.socket ?? '/nonexistent'}' /usr/bin/docker run -d --name "$container" --network none --init '${this.docker?.image ?? 'none'}' sh -c "trap 'exit 0' TERM; while true; do sleep 1; done" >/dev/null || exit 1
+    echo " ✔ Container $container  Started"
+    ;;
+  *) echo "docker compose $1: not in the stand-in" >&2; exit 1 ;;
+esac`,
+    );
     this.script('uptime', `cat "$STATE/uptime.txt"`);
   }
 
@@ -98,6 +124,18 @@ exit 1`,
     this.kill();
     // As launchctl start does it (the stand-in leaves a sleep running as cloudflared).
     if (running) execFileSync(join(this.bin, 'launchctl'), ['start', 'com.cloudflare.cloudflared'], { stdio: 'ignore' });
+  }
+
+  /** A service of the estate's compose file, and the container `up` creates for it. */
+  composeService(service: string, container: string): void {
+    appendFileSync(join(this.state, 'compose-services'), `${service} ${container}\n`);
+  }
+
+  /** compose up fails (an image that cannot be pulled). */
+  composeBroken(broken: boolean): void {
+    const flag = join(this.state, 'compose-broken');
+    if (broken) writeFileSync(flag, '');
+    else rmSync(flag, { force: true });
   }
 
   /** A LaunchAgent that `launchctl list` no longer shows (unloaded). */

@@ -8,7 +8,7 @@ import { backupLines, parseMacStatus } from './mac-status';
  */
 export class MacHostOverSsh implements MacHost {
   constructor(
-    private readonly o: { shell: RemoteShell; time: LocalTime; timeoutMs?: number; restartTimeoutMs?: number },
+    private readonly o: { shell: RemoteShell; time: LocalTime; timeoutMs?: number; restartTimeoutMs?: number; upTimeoutMs?: number },
   ) {}
 
   private async run(op: string, timeoutMs = this.o.timeoutMs ?? 8_000): Promise<string> {
@@ -33,6 +33,12 @@ export class MacHostOverSsh implements MacHost {
 
   async backups(): Promise<{ files: BackupFile[]; missing?: string }> {
     return backupLines((await this.run('backups')).split('\n').filter((l) => l.trim() !== ''));
+  }
+
+  async up(composeService: string): Promise<string> {
+    // Checked here as well as by the wrapper: only a name ever leaves the bot.
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(composeService)) throw new OpsError('invalid', `"${composeService}" is not a compose service name`);
+    return this.run(`up ${composeService}`, this.o.upTimeoutMs ?? 180_000);
   }
 
   async cloudflaredLog(lines: number): Promise<string> {
