@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { judgeBackups } from '../estate/backup-freshness';
 import { restartConnector } from '../estate/mac-connector';
+import { reachMac } from '../estate/mac-reach';
 import { OpsError, type MacStatus } from '../ops/ports';
 import { formatBytes } from '../util/bytes';
 import { formatDuration } from '../util/duration';
@@ -18,12 +19,10 @@ const SHORT: Record<string, string> = {
 /** The Mac's own tunnel: the one the estate does not run on the GPU box. */
 const macTunnel = (env: CommandEnv) => env.catalog.estate.tunnels.find((t) => t.runs_on !== 'gpu');
 
-function unavailable(env: CommandEnv): OpsError | undefined {
-  if (env.mac) return undefined;
-  return env.catalog.estate.mac_host
-    ? new OpsError('unreachable', 'the bot has no SSH key for the Mac Mini', 'set MAC_SSH_KEY_PATH to the key bound to mac/mana-ops-wrapper on the Mac (README, "The Mac host")')
-    : new OpsError('unreachable', 'the estate file has no mac_host', 'add mac_host (host, user, host_key_fingerprint) to the estate file and set MAC_SSH_KEY_PATH');
-}
+const unavailable = (env: CommandEnv) => {
+  const reach = reachMac(env.catalog, env.mac);
+  return reach instanceof OpsError ? reach : undefined;
+};
 
 function agentLine(s: MacStatus): Html {
   const parts = s.agents.map((a) => {

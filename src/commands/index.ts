@@ -1,6 +1,7 @@
 import { ack, alerts, silence, silences, unsilence } from './alerting';
 import { audit } from './audit';
 import { cancel } from './cancel';
+import { deploy } from './deploy';
 import { disk } from './disk';
 import { gpu } from './gpu';
 import { help } from './help';
@@ -18,5 +19,5 @@ import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, status, alerts, restart, up, logs, mem, disk, gpu, host, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
+  return [help, whoami, status, alerts, restart, up, deploy, logs, mem, disk, gpu, host, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
 }

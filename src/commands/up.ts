@@ -3,6 +3,7 @@ import type { Service } from '../config/schema';
 import { OpsError } from '../ops/ports';
 import { bold, code, html } from '../util/html';
 import { serviceArg } from './args';
+import { reachMac } from '../estate/mac-reach';
 import { restartWindowMs } from '../estate/restart';
 import { restartFailure, restartLine } from './restart-report';
 import { buttonRows, commandButton } from './buttons';
@@ -23,12 +24,8 @@ export const up = defineCommand({
   params: [{ name: 'service', required: true, prompt: 'Create which service?', guide: { kind: 'service', offer: (s) => !inDocker(s) } }],
   args: (env: CommandEnv) => z.object({ service: serviceArg(env.catalog, inDocker) }),
   ready: ({ service }, env) => {
-    if (!env.mac) {
-      return env.catalog.estate.mac_host
-        ? new OpsError('unreachable', 'the bot has no SSH key for the Mac Mini', 'set MAC_SSH_KEY_PATH (README, "The Mac host")')
-        : new OpsError('unreachable', 'the estate file has no mac_host: containers are created on the Mac itself', 'add mac_host and set MAC_SSH_KEY_PATH, or run docker compose up -d on the Mac');
-    }
-    return env.restarts.unavailable(service);
+    const reach = reachMac(env.catalog, env.mac);
+    return reach instanceof OpsError ? reach : env.restarts.unavailable(service);
   },
   deadline: ({ service }) => restartWindowMs(service) + 180_000,
   // Only for a container that is not there: one that exists is restarted, not created again.

@@ -89,6 +89,11 @@ export class Restarter {
     return this.act(service, by, signal, up, false);
   }
 
+  /** After a deploy: whether the service is healthy and stays so, judged as after a restart. */
+  async settled(service: Service, signal: AbortSignal): Promise<{ ok: true; how: string } | { ok: false; reason: string }> {
+    return this.verify(service, signal);
+  }
+
   private async act(service: Service, by: string, signal: AbortSignal, kick: () => Promise<unknown>, isRestart: boolean): Promise<RestartResult> {
     const window = restartWindowMs(service);
     const lock = await this.locks.acquire(service.name, { by, at: this.d.now() }, window);

@@ -205,7 +205,8 @@ export interface ShellResult {
 
 /** A command line on another machine (SSH); the caller builds the line from allowlisted templates only. */
 export interface RemoteShell {
-  exec(command: string, options: { timeoutMs: number }): Promise<ShellResult>;
+  /** `onOutput`: stdout and stderr as they arrive (a build's progress), besides the whole result at the end. */
+  exec(command: string, options: { timeoutMs: number; onOutput?: (text: string, stream: 'stdout' | 'stderr') => void }): Promise<ShellResult>;
   close(): Promise<void>;
 }
 
@@ -330,6 +331,9 @@ export interface MacHost {
   cloudflaredLog(lines: number): Promise<string>;
   /** `docker compose -f docker-compose.macmini.yml up -d <service>` in the monorepo: creates and starts one service. */
   up(composeService: string): Promise<string>;
+  /** `build-app.sh <apps…>`, output as it comes; refused (conflict) while another deploy runs on the Mac. */
+  deploy(apps: string[], onOutput: (text: string) => void, timeoutMs: number): Promise<{ ok: boolean; output: string; code: number | null }>;
+  cancelDeploy(): Promise<string>;
 }
 
 /** What the bot counts about itself, for Prometheus. Adapters must never throw. */

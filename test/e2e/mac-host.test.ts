@@ -198,6 +198,66 @@ describe('/up', () => {
   });
 });
 
+describe('/deploy', () => {
+  const waitEnd = (m: SentMessage) =>
+    bot.emu.waitFor(() => /^(✅|❌|✖️) Deploy of/.test(m.text) && m, 15_000, 'the deploy outcome').catch((err: Error) => {
+      throw new Error(`${err.message}; the message shows: ${m.text}`);
+    });
+  const confirmed = async (text: string) => {
+    const prompt = await ask(ADMIN, text);
+    bot.emu.press(ADMIN, prompt, buttons(prompt)[0]?.callback_data ?? '');
+    return prompt;
+  };
+  const shown = (m: SentMessage) => bot.emu.history.filter((h) => h.messageId === m.message_id).map((h) => h.text);
+
+  beforeAll(async () => {
+    if (!(await docker.getContainer(TODO).inspect().catch(() => undefined))) await runContainer(docker, image, TODO);
+  });
+
+  it('builds through the wrapper, shows its progress in one message, ends with the apps checked, the log as a file', async () => {
+    mac.buildMode('ok');
+    const before = (await docker.getContainer(TODO).inspect()).State.StartedAt;
+    const msg = await confirmed('/deploy todo-web');
+    expect(msg.text).toContain('<code>./scripts/mac-mini/build-app.sh todo-web</code>');
+    const n = bot.emu.messagesTo(ADMIN.id).length;
+    await waitEnd(msg);
+    expect(msg.text).toMatch(/^✅ Deploy of <b>todo-web<\/b> done after .+\.\n✅ todo-web healthy \(running\)$/);
+    expect(shown(msg).some((t) => t.startsWith('⏳ Deploying <b>todo-web</b> · ') && t.includes('Step: <code>#'))).toBe(true);
+    expect((await docker.getContainer(TODO).inspect()).State.StartedAt).not.toBe(before); // build-app.sh restarted it
+    const file = await bot.emu.waitFor(() => bot.emu.messagesTo(ADMIN.id).slice(n).find((m) => m.document), 5_000, 'the log file');
+    expect(file.document?.file_name).toMatch(/^deploy-todo-web-\d{4}-\d\d-\d\d\.log\.txt$/);
+  });
+
+  it('a build that fails names the step, with its last lines and the log', async () => {
+    mac.buildMode('fail');
+    const msg = await confirmed('/deploy todo-web');
+    await waitEnd(msg);
+    expect(msg.text).toMatch(/^❌ Deploy of <b>todo-web<\/b> failed after .+ \(exit 1\) at <code>#8 \[builder 4\/6\] RUN step 4 of todo-web<\/code>\./);
+    expect(msg.text, msg.text).toContain('ERROR: failed to solve: process &quot;/bin/sh -c pnpm build&quot; did not complete successfully: exit code: 1');
+    const file = await bot.emu.waitFor(() => bot.emu.messagesTo(ADMIN.id).find((m) => m.document && m.message_id > msg.message_id), 5_000, 'the log file');
+    expect(file.text).toMatch(/^build-app\.sh todo-web: \d+ lines$/);
+  });
+
+  it('a second deploy while one runs is refused with who started it; cancel stops it cleanly', async () => {
+    mac.buildMode('hold');
+    const first = await confirmed('/deploy todo-web');
+    await bot.emu.waitFor(() => first.text.includes('RUN step 3 of todo-web') && first, 15_000, 'the held build').catch((err: Error) => {
+      throw new Error(`${err.message}; the message shows: ${first.text}`);
+    });
+    const second = await ask(ADMIN, '/deploy todo-web');
+    expect(second.text).toMatch(/a deploy of todo-web by ada is running \(started .+ ago\)/);
+    expect(second.text).toContain('Next: wait for it to finish, or /deploy cancel');
+    const cancel = await ask(ADMIN, '/deploy cancel');
+    expect(cancel.text).toMatch(/^✖️ Cancelling the deploy of todo-web \(started by ada\): cancelled deploy \d+\./);
+    await waitEnd(first);
+    await bot.emu.waitFor(() => bot.emu.messagesTo(ADMIN.id).find((m) => m.document && m.message_id > first.message_id), 5_000, 'the log file');
+    expect(first.text).toMatch(/^✖️ Deploy of <b>todo-web<\/b> cancelled by ada after .+ at #7 \[builder 3\/6\] RUN step 3 of todo-web\./);
+    expect(existsSync(`${mac.state}/deploy.pid`)).toBe(false);
+    expect((await ask(ADMIN, '/deploy cancel')).text).toBe('No deploy is running.');
+    mac.buildMode('ok');
+  });
+});
+
 describe("the Mac's forced-command wrapper", () => {
   it('refuses anything not on its list: other commands, shell tricks, path tricks, bad arguments; nothing runs', async () => {
     const marker = `${mac.dir}/pwned`;

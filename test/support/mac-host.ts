@@ -91,6 +91,35 @@ exit 1`,
     // service's container in the test dockerd (compose-services: "<service> <container>" per line).
     writeFileSync(join(this.monorepo, 'docker-compose.macmini.yml'), 'services: {}\n');
     writeFileSync(join(this.state, 'compose-services'), '');
+    writeFileSync(join(this.state, 'build-mode'), 'ok');
+    mkdirSync(join(this.monorepo, 'scripts', 'mac-mini'), { recursive: true });
+    const build = join(this.monorepo, 'scripts', 'mac-mini', 'build-app.sh');
+    writeFileSync(
+      build,
+      `#!/bin/bash
+STATE='${this.state}'
+trap 'echo "==> Restarting the monitoring containers it stopped"; exit 143' TERM
+mode="$(cat "$STATE/build-mode")"
+echo "==> Colima VM: 4.1 GB free, monitoring containers stay up"
+for app in "$@"; do
+  echo "==> Building $app"
+  for i in 1 2 3 4 5 6; do
+    echo "#$((i + 4)) [builder $i/6] RUN step $i of $app"
+    if [ "$mode" = hold ] && [ "$i" = 3 ]; then while [ ! -f "$STATE/build-go" ]; do sleep 0.1; done; fi
+    if [ "$mode" = fail ] && [ "$i" = 4 ]; then
+      echo '#8 ERROR: process "/bin/sh -c pnpm build" did not complete successfully: exit code: 1' >&2
+      echo 'ERROR: failed to solve: process "/bin/sh -c pnpm build" did not complete successfully: exit code: 1' >&2
+      exit 1
+    fi
+  done
+  container="$(grep "^$app " "$STATE/compose-services" | cut -d' ' -f2)"
+  DOCKER_HOST='unix://${this.docker?.socket ?? '/nonexistent'}' /usr/bin/docker restart "$container" >/dev/null
+  echo " ✔ Container $container  Started"
+done
+echo "==> Done"
+`,
+    );
+    chmodSync(build, 0o755);
     this.script(
       'docker',
       `[ "$1" = compose ] || { echo "docker $1: not in the stand-in" >&2; exit 1; }
@@ -124,6 +153,21 @@ esac`,
     this.kill();
     // As launchctl start does it (the stand-in leaves a sleep running as cloudflared).
     if (running) execFileSync(join(this.bin, 'launchctl'), ['start', 'com.cloudflare.cloudflared'], { stdio: 'ignore' });
+  }
+
+  /**
+   * build-app.sh as the handbook describes it (checks the VM's free memory, builds each app, starts what it
+   * stopped again from its trap), with BuildKit's plain progress lines. `mode`: ok, fail (at step 4 of the first
+   * app) or hold (waits at step 3 until released, for a cancel or a second deploy).
+   */
+  buildMode(mode: 'ok' | 'fail' | 'hold'): void {
+    writeFileSync(join(this.state, 'build-mode'), mode);
+    rmSync(join(this.state, 'build-go'), { force: true });
+  }
+
+  /** A held build goes on. */
+  releaseBuild(): void {
+    writeFileSync(join(this.state, 'build-go'), '');
   }
 
   /** A service of the estate's compose file, and the container `up` creates for it. */

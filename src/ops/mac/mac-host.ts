@@ -35,6 +35,31 @@ export class MacHostOverSsh implements MacHost {
     return backupLines((await this.run('backups')).split('\n').filter((l) => l.trim() !== ''));
   }
 
+  /**
+   * `build-app.sh <apps…>` in the monorepo, its output handed to `onOutput` as it comes. The wrapper runs one at a
+   * time and refuses a second while one runs.
+   */
+  async deploy(apps: string[], onOutput: (text: string) => void, timeoutMs: number): Promise<{ ok: boolean; output: string; code: number | null }> {
+    if (apps.length === 0 || apps.length > 10 || !apps.every((a) => /^[a-z0-9][a-z0-9-]{0,62}$/.test(a))) throw new OpsError('invalid', 'deploy takes 1 to 10 app names (a-z, 0-9, -)');
+    let output = '';
+    const res = await this.o.shell.exec(`deploy ${apps.join(' ')}`, {
+      timeoutMs,
+      onOutput: (text) => {
+        output += text;
+        onOutput(text);
+      },
+    });
+    if (res.code === 126 && /mana-ops-wrapper: refused/.test(res.stderr)) {
+      throw new OpsError('conflict', `the Mac's wrapper refused the deploy: ${res.stderr.trim().replace(/^mana-ops-wrapper: refused: /, '')}`);
+    }
+    return { ok: res.code === 0, output, code: res.code };
+  }
+
+  /** Stops a running deploy: its whole process group, so build-app.sh's trap starts monitoring again. */
+  async cancelDeploy(): Promise<string> {
+    return (await this.run('deploy-cancel')).trim();
+  }
+
   async up(composeService: string): Promise<string> {
     // Checked here as well as by the wrapper: only a name ever leaves the bot.
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(composeService)) throw new OpsError('invalid', `"${composeService}" is not a compose service name`);

@@ -116,7 +116,7 @@ export class SshShell implements RemoteShell {
     return new OpsError('failed', `SSH to ${this.machine.name} failed: ${e.message}`, undefined, { cause: err });
   }
 
-  exec(command: string, options: { timeoutMs: number }): Promise<ShellResult> {
+  exec(command: string, options: { timeoutMs: number; onOutput?: (text: string, stream: 'stdout' | 'stderr') => void }): Promise<ShellResult> {
     return this.limit(async () => {
       const ssh = await this.connect();
       let channel: { close(): void } | undefined;
@@ -125,7 +125,13 @@ export class SshShell implements RemoteShell {
       abort.signal.addEventListener('abort', () => channel?.close(), { once: true });
       try {
         const res = await withTimeout(
-          ssh.execCommand(command, { onChannel: (c) => (channel = c) }),
+          ssh.execCommand(command, {
+            onChannel: (c) => (channel = c),
+            ...(options.onOutput && {
+              onStdout: (chunk: Buffer) => options.onOutput?.(chunk.toString('utf8'), 'stdout'),
+              onStderr: (chunk: Buffer) => options.onOutput?.(chunk.toString('utf8'), 'stderr'),
+            }),
+          }),
           options.timeoutMs,
           () => new OpsError('timeout', `${this.machine.name} did not finish within ${options.timeoutMs / 1000} s`, 'it may be busy; try again'),
           abort,
