@@ -5,7 +5,10 @@ import { reachMac } from '../estate/mac-reach';
 import { OpsError, type MacStatus } from '../ops/ports';
 import { formatBytes } from '../util/bytes';
 import { formatDuration } from '../util/duration';
-import { bold, html, lines, type Html } from '../util/html';
+import { stripVTControlCharacters } from 'node:util';
+import { bold, html, lines, pre, type Html } from '../util/html';
+import { LineRedactor } from '../util/redact';
+import { fitTail } from '../util/telegram-text';
 import { buttonRows, commandButton } from './buttons';
 import { defineCommand, type CommandEnv, type Reply } from './types';
 
@@ -55,19 +58,34 @@ async function overview(env: CommandEnv): Promise<Reply> {
   if (s.uptime) body.push(html`Up ${s.uptime.text} · load ${s.uptime.load.map((l) => l.toFixed(2)).join(' ')}`);
   return {
     html: lines(body),
-    buttons: buttonRows([!s.cloudflared ? commandButton('🔁 Restart cloudflared', '/host restart cloudflared') : undefined, commandButton('🔄 Refresh', '/host', 'edit')]),
+    buttons: buttonRows([!s.cloudflared ? commandButton('🔁 Restart cloudflared', '/host restart cloudflared') : undefined, !s.cloudflared ? commandButton('📜 Its log', '/host log') : undefined, commandButton('🔄 Refresh', '/host', 'edit')]),
   };
 }
 
-type Args = { action: 'status' } | { action: 'restart' };
+type Args = { action: 'status' } | { action: 'restart' } | { action: 'log'; lines: number };
+
+/** The handbook's `tail ~/.cloudflared/cloudflared.log`: the last lines in the message, secrets blanked, the rest as a file. */
+async function connectorLog(env: CommandEnv, count: number): Promise<Reply> {
+  const mac = env.mac as NonNullable<CommandEnv['mac']>;
+  const redactor = new LineRedactor();
+  const got = (await mac.cloudflaredLog(count)).split('\n').filter((l) => l.trim() !== '').map((l) => redactor.line(stripVTControlCharacters(l)));
+  if (got.length === 0) return { html: html`cloudflared's log on the Mac is empty.` };
+  const shown = fitTail(got, 3_000);
+  return {
+    html: lines([html`📜 ${bold('cloudflared.log')} on the Mac · last ${shown.length} of ${got.length} lines`, pre(shown.join('\n'))]),
+    // The file only when the message could not hold it all.
+    ...(shown.length < got.length && { document: { filename: `cloudflared-${env.catalog.time.date(env.now())}.log.txt`, content: `${got.join('\n')}\n`, caption: `cloudflared.log: ${got.length} lines` } }),
+  };
+}
 
 export const host = defineCommand({
   name: 'host',
   summary: 'The Mac Mini itself: cloudflared, Colima, LaunchAgents, the SSD, the backup; restart cloudflared',
-  usage: '/host [restart cloudflared]',
+  usage: '/host [restart cloudflared | log [lines]]',
   role: 'viewer',
-  examples: ['/host', '/host restart cloudflared'],
+  examples: ['/host', '/host restart cloudflared', '/host log 100'],
   subcommands: [
+    { name: 'log', summary: "The last lines of cloudflared's log on the Mac (tail ~/.cloudflared/cloudflared.log)", usage: '/host log [lines]', role: 'operator' },
     {
       name: 'restart',
       summary: "Restart the mana-server tunnel's connector (the cloudflared LaunchAgent) and check it from both ends",
@@ -82,8 +100,16 @@ export const host = defineCommand({
     .object({ action: z.string().optional(), what: z.string().optional() })
     .transform((raw, ctx): Args => {
       if (raw.action === undefined) return { action: 'status' };
+      if (raw.action === 'log') {
+        const n = raw.what === undefined ? 50 : Number(raw.what);
+        if (!Number.isInteger(n) || n < 1 || n > 1_000) {
+          ctx.addIssue({ code: 'custom', path: ['what'], message: 'a number of lines from 1 to 1000' });
+          return z.NEVER;
+        }
+        return { action: 'log', lines: n };
+      }
       if (raw.action !== 'restart') {
-        ctx.addIssue({ code: 'custom', path: ['action'], message: `"${raw.action}" is not an action: the only one is restart cloudflared` });
+        ctx.addIssue({ code: 'custom', path: ['action'], message: `"${raw.action}" is not an action: restart cloudflared, or log [lines]` });
         return z.NEVER;
       }
       if (raw.what !== 'cloudflared') {
@@ -99,6 +125,7 @@ export const host = defineCommand({
   progress: () => html`⏳ Restarting cloudflared on the Mac Mini…`,
   async run({ args, env, user, signal }) {
     if (args.action === 'status') return overview(env);
+    if (args.action === 'log') return connectorLog(env, args.lines);
     const result = await restartConnector({ mac: env.mac as NonNullable<CommandEnv['mac']>, tunnels: env.tunnels, tunnel: macTunnel(env), store: env.store, by: user.name, now: env.now, signal, withinMs: env.catalog.estate.mac_host?.verify_timeout ?? 30_000 });
     return {
       html: lines([html`${result.ok ? '✅' : '❌'} ${bold('cloudflared')} ${result.ok ? `restarted in ${formatDuration(result.ms)}` : 'restart not confirmed'}`, ...result.lines.map((l) => html`• ${l}`)]),

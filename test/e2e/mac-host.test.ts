@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { runConsole } from '../../src/bot/console';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildChecks, SweepContext } from '../../src/alerts/checks';
 import { Catalog } from '../../src/config/catalog';
@@ -156,6 +158,35 @@ describe('/host', () => {
     mac.ssdMounted(true);
     mac.dump('postgres_20261201_040000.sql.gz', 0, 5_100);
     expect(await run()).toEqual({ ok: true });
+  });
+
+  it("cloudflared's log: the last lines, secrets blanked, all of it as a file; operators and up", async () => {
+    appendFileSync(`${mac.state}/cloudflared.log`, '2026-12-01T16:05:00Z ERR failed to serve tunnel token=eyJhIjoiYWJjZGVmIiwidCI6IjEyMyJ9.c2VjcmV0LXNpZ25hdHVyZQ\n');
+    expect((await ask(VIEWER, '/host log')).text).toBe('/host log needs the operator role; you are viewer.');
+    const msg = await ask(OPERATOR, '/host log 20');
+    expect(msg.text).toContain('📜 <b>cloudflared.log</b> on the Mac · last 2 of 2 lines');
+    expect(msg.text).toContain('INF Registered tunnel connection connIndex=0 location=fra07');
+    expect(msg.text).not.toContain('c2VjcmV0LXNpZ25hdHVyZQ');
+    // More than a message holds: the newest lines in it, all of them in the file.
+    appendFileSync(`${mac.state}/cloudflared.log`, Array.from({ length: 300 }, (_, i) => `2026-12-01T16:06:${String(i % 60).padStart(2, '0')}Z INF Updated to new configuration version=${i} config="{\\"ingress\\":[{\\"hostname\\":\\"chat.mana.how\\"}]}"\n`).join(''));
+    const long = await ask(OPERATOR, '/host log 500');
+    expect(long.text).toMatch(/last \d+ of 302 lines/);
+    expect(long.text).toContain('version=299');
+    const file = await bot.emu.waitFor(() => bot.emu.messagesTo(OPERATOR.id).find((m) => m.document && m.message_id > long.message_id), 5_000, 'the log file');
+    expect(file.document?.file_name).toMatch(/^cloudflared-\d{4}-\d\d-\d\d\.log\.txt$/);
+    expect((await ask(OPERATOR, '/host log 5000')).text).toContain('a number of lines from 1 to 1000');
+  });
+
+  it('works the same from the console', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (d: Buffer) => (text += d.toString()));
+    const done = runConsole({ dispatcher: bot.app.dispatcher, catalog: bot.app.catalog, input, output, identity: ADMIN.id });
+    input.end('/host\n');
+    await done;
+    expect(text).toMatch(/✅ cloudflared running \(pid \d+, since/);
+    expect(text).toContain('✅ Colima Running · 6 CPUs · 12GiB');
   });
 
   it('a LaunchAgent that is not loaded, and Colima stopped, are named', async () => {
