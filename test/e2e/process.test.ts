@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startBotProcess } from '../support/bot-process';
 import { freePort, RedisServer } from '../support/redis';
 import { TelegramEmulator } from '../support/telegram-emulator';
@@ -145,6 +145,8 @@ describe('the mana-ops process', () => {
       const ada = { id: 100, is_bot: false, first_name: 'Ada' };
       const bob = { id: 200, is_bot: false, first_name: 'Bob' };
       const proc = start({ ESTATE_FILE: file, TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, MANA_OPS_POLL_TIMEOUT: '1', MANA_OPS_MONITOR: 'off' });
+      // A failed expectation must not leave the bot running.
+      onTestFailed(() => void proc.child.kill('SIGKILL'));
       await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 15_000, 'polling');
       const seen = () => emu.messagesTo(100).length;
       let n = seen();
