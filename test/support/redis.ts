@@ -1,18 +1,39 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Below the kernel's range for outgoing connections: a port picked there is not taken by a connect() before it is bound. */
+function belowEphemeral(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 12_000) return low;
+  } catch {
+    // not Linux: fall back to the IANA dynamic range's start
+  }
+  return 32_768;
+}
+
+const canBind = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+
+/**
+ * A loopback port that is free now, for a server that needs its number before it starts (sshd, redis-server, an
+ * estate file). Picked at random below the ephemeral range: a port the kernel hands out for port 0 can be taken by
+ * any outgoing connection of a test running alongside before the server binds it.
+ */
+export async function freePort(): Promise<number> {
+  const top = belowEphemeral();
+  for (let i = 0; i < 100; i++) {
+    const port = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    if (await canBind(port)) return port;
+  }
+  throw new Error('no free loopback port found below the ephemeral range');
 }
 
 /** A real redis-server on a free loopback port, private to one test file. */
