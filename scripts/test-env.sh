@@ -11,13 +11,15 @@ command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
 command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
+command -v victoria-metrics >/dev/null 2>&1 || need_pkgs+=(victoria-metrics)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test-env: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
-# Debian starts redis-server and alertmanager as system services on install; the tests run their own on free ports.
+# Debian starts redis-server, alertmanager and victoria-metrics as system services on install; the tests run their
+# own on free loopback ports.
 
 # Short path: unix socket paths must stay under 108 characters.
 MO_ENV_DIR=$(mktemp -d /tmp/mo-XXXX)

@@ -7,7 +7,7 @@ import { builtinCommands } from './commands/index';
 import { CommandRegistry } from './commands/registry';
 import { Dispatcher } from './commands/dispatcher';
 import type { CommandEnv, CommandSpec } from './commands/types';
-import { NO_METRICS, type ContainerRuntime, type DiskProbe, type GpuHost, type MacHost, type Metrics, type Prober, type StateStore, type TunnelApi } from './ops/ports';
+import { NO_METRICS, type ContainerRuntime, type DiskProbe, type GpuHost, type MacHost, type Metrics, type MetricsHistory, type Prober, type StateStore, type TunnelApi } from './ops/ports';
 import { StatfsDiskProbe } from './ops/probes/disk-probe';
 import { NetProber } from './ops/probes/net-prober';
 import type { Logger } from './util/logger';
@@ -21,6 +21,7 @@ export interface AppPorts {
   gpu?: GpuHost;
   tunnels?: TunnelApi;
   mac?: MacHost;
+  history?: MetricsHistory;
   metrics?: Metrics;
   now?: () => number;
 }
@@ -61,6 +62,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     restarts,
     tunnels: ports.tunnels,
     mac: ports.mac,
+    history: ports.history,
     now,
     help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),
     startedAt: now(),

@@ -28,6 +28,7 @@ import { WindowsGpuHost } from './ops/gpu/windows-gpu-host';
 import type { ContainerRuntime, GpuHost, StateStore } from './ops/ports';
 import { SshShell } from './ops/ssh/ssh-shell';
 import { MacHostOverSsh } from './ops/mac/mac-host';
+import { VictoriaMetricsHistory } from './ops/metrics/victoria-metrics';
 import { LocalTime } from './util/local-time';
 import { MemoryStore } from './ops/state/memory-store';
 import { RedisStore } from './ops/state/redis-store';
@@ -110,13 +111,14 @@ async function main(): Promise<number> {
       : undefined;
   // The Mac's own clock is the estate's: its process start times are read on it.
   const mac = macShell && macBox ? new MacHostOverSsh({ shell: timed(macShell, observed('ssh')), time: new LocalTime(estate.timezone), timeoutMs: macBox.query_timeout }) : undefined;
+  const history = estate.victoria_metrics ? timed(new VictoriaMetricsHistory({ url: estate.victoria_metrics.url, timeoutMs: estate.victoria_metrics.query_timeout }), observed('victoriametrics')) : undefined;
   const cf = estate.cloudflare;
   const tunnels =
     cf && env.CLOUDFLARE_API_TOKEN
       ? timed(new CloudflareApi({ token: env.CLOUDFLARE_API_TOKEN, zoneId: cf.zone_id, accountId: cf.account_id, ...(env.CLOUDFLARE_API_BASE && { baseUrl: env.CLOUDFLARE_API_BASE }) }), observed('cloudflare'))
       : undefined;
   const prepare = mode === 'console' ? withConsoleStandIns : (e: Estate) => e;
-  const app = buildApp(prepare(estate), { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }), ...(mac && { mac }) });
+  const app = buildApp(prepare(estate), { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }), ...(mac && { mac }), ...(history && { history }) });
   // Set once the monitor and the front-end exist: they take the new checks and the users' menus.
   const reloaded: { monitor?: Monitor; menus?: () => void } = {};
   const reloader = new EstateReloader({

@@ -6,6 +6,7 @@ import { diskLevel, usedPercent } from '../util/disk';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { OpsError } from '../ops/ports';
+import { formatUptime, uptimeOf } from '../estate/uptime';
 import { buttonRows, commandButton } from './buttons';
 import { combine, judgeContainer, probeService } from '../estate/health';
 import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from '../estate/service-state';
@@ -149,9 +150,10 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
       buttons: buttonRows([env.mac ? commandButton(`🆕 Create ${service.name}`, `/up ${service.name}`) : undefined, commandButton('🔄 Refresh', `/status ${service.name}`, 'edit')]),
     };
   }
-  const [stats, http] = await Promise.all([
+  const [stats, http, recorded] = await Promise.all([
     info.state === 'running' ? runtime.stats(service.container, { cpu: true }).catch(() => undefined) : undefined,
     info.state === 'running' ? probeService(service, env.prober) : undefined,
+    uptimeOf(env.catalog, env.history, service, env.now()),
   ]);
   const verdict = combine(judgeContainer({ ...info, ...(info.lastHealthProbe && { healthOutput: info.lastHealthProbe.output }) }, service.container), http);
   const limit = stats?.memoryLimit ?? info.memoryLimit ?? service.mem_limit;
@@ -170,6 +172,10 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
     body.push(html`Memory ${mem} · CPU ${stats.cpuPercent?.toFixed(1) ?? '?'}%`);
   }
   if (info.ports?.length) body.push(html`Ports: ${info.ports.join(', ')}`);
+  if (recorded) {
+    const share = (v: number | undefined) => (v === undefined ? 'no probes recorded' : formatUptime(v));
+    body.push('error' in recorded ? html`Uptime: not readable (${recorded.error})` : html`Uptime (Blackbox probes): 24h ${share(recorded.d1)} · 7d ${share(recorded.d7)}`);
+  }
   body.push(html`Depends on: ${deps}${dependants.length ? ` · needed by: ${dependants.join(', ')}` : ''}`);
   return {
     html: lines(body),

@@ -4,7 +4,7 @@ import type { Envelope } from '../auth/gate';
 import type { RequiredRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
 import type { Restarter } from '../estate/restart';
-import type { ContainerRuntime, DiskProbe, GpuHost, MacHost, Metrics, OpsError, Prober, StateStore, TunnelApi } from '../ops/ports';
+import type { ContainerRuntime, DiskProbe, GpuHost, MacHost, Metrics, MetricsHistory, OpsError, Prober, StateStore, TunnelApi } from '../ops/ports';
 import type { Service } from '../config/schema';
 import type { Html } from '../util/html';
 
@@ -57,6 +57,8 @@ export interface CommandEnv {
   disk: DiskProbe;
   /** The Windows GPU box, when the estate has one and the bot has its SSH key. */
   gpu: GpuHost | undefined;
+  /** The estate's recorded probes (VictoriaMetrics), when the estate has victoria_metrics. */
+  history?: MetricsHistory | undefined;
   /** The Mac Mini's host side (its forced-command wrapper), when the estate has mac_host and the bot its key. */
   mac: MacHost | undefined;
   /** The one restart action (containers and GPU-box units): lock, silence, verification. */

@@ -86,6 +86,8 @@ export const serviceSchema = z.strictObject({
   windows: windowsUnit.optional(),
   port: z.number().int().min(1).max(65535).optional(),
   public_hostnames: z.array(hostname).default([]),
+  /** What the Blackbox Exporter probes for it ({target} in victoria_metrics.probe_success); default: its first http check's URL. */
+  probe_target: z.string().min(1).optional(),
   /** Its service in the estate's docker-compose.macmini.yml, for /up (default: the short name). */
   compose_service: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a compose service name: a-z, 0-9 and -').optional(),
   mem_limit: bytesSchema.optional(),
@@ -143,6 +145,15 @@ export const estateSchema = z
         ollama_url: url.optional(),
         /** How long each part of /gpu may take before it shows as "timed out". */
         query_timeout: durationSchema.default(8_000),
+      })
+      .optional(),
+    /** The estate's VictoriaMetrics (the Blackbox Exporter's probe_success): uptime in /status <service>. */
+    victoria_metrics: z
+      .strictObject({
+        url: z.url({ message: 'invalid URL' }),
+        /** The series of one service; {target} is replaced by its probe_target. */
+        probe_success: z.string().includes('{target}', { message: 'must contain {target}' }).default('probe_success{instance="{target}"}'),
+        query_timeout: durationSchema.default(5_000),
       })
       .optional(),
     /** The Mac Mini itself, over SSH to its forced-command wrapper (mac/mana-ops-wrapper): /host, the backup check. */

@@ -300,6 +300,12 @@ export interface TunnelApi {
   ingress(uuid: string): Promise<TunnelIngress>;
 }
 
+/** Recorded history of the estate (VictoriaMetrics): what share of a series' samples in a window were 1. */
+export interface MetricsHistory {
+  /** The mean of `selector` over the `rangeMs` before `at` (0..1 for probe_success), or undefined with no samples. */
+  meanOver(selector: string, rangeMs: number, at: number): Promise<number | undefined>;
+}
+
 /** One dump in the backups folder. */
 export interface BackupFile {
   name: string;
