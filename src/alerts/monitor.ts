@@ -150,7 +150,7 @@ export class Monitor {
     await this.forgetRemovedChecks();
     for (const [i, def] of this.o.checks.entries()) {
       const raw = raws[i];
-      const t = raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(this.o.now()), messages: [] };
+      const t = this.trackedFrom(raw);
       if (t.notices) legacy.push(...t.notices);
       delete t.notices;
       this.tracked.set(def.id, t);
@@ -176,9 +176,12 @@ export class Monitor {
     const raws = added.length ? await this.o.store.getMany(added.map((def) => incidentKey(def.id))).catch(() => added.map(() => null)) : [];
     for (const [i, def] of added.entries()) {
       const raw = raws[i];
-      this.tracked.set(def.id, raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(this.o.now()), messages: [] });
+      this.tracked.set(def.id, this.trackedFrom(raw));
     }
-    const leftFailing = removed.filter((def) => this.tracked.get(def.id)?.state.status === 'firing' && (this.tracked.get(def.id)?.messages.length ?? 0) > 0);
+    const leftFailing = removed.filter((def) => {
+      const t = this.tracked.get(def.id);
+      return t?.state.status === 'firing' && t.messages.length > 0;
+    });
     for (const def of removed) {
       this.tracked.delete(def.id);
       this.views.delete(def.id);
@@ -192,6 +195,11 @@ export class Monitor {
     }
     await this.forgetRemovedChecks();
     return { added: added.length, removed: removed.length };
+  }
+
+  /** A check's incident as its record has it, or a fresh one when it has none. */
+  private trackedFrom(raw: string | null | undefined): Tracked {
+    return raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(this.o.now()), messages: [] };
   }
 
   /** Incident records of checks the estate file no longer has: deleted, so they neither linger nor come back. */
