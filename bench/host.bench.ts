@@ -56,7 +56,7 @@ const estate = estateSchema.parse({
   policy: { rate_limit: { commands: 1_000_000, window: '1m' } },
 });
 const shell = new SshShell({ host: '127.0.0.1', port: forced.port, username: mac.sshd.user, privateKeyPath: keys.clientKeyPath, hostKeyFingerprint: keys.hostFingerprint });
-const app = buildApp(estate, { store: new MemoryStore(), docker: new Map(), mac: new MacHostOverSsh({ shell, time: new LocalTime('UTC') }), log: pino({ level: 'silent' }) });
+const app = buildApp(estate, { store: new MemoryStore(), docker: new Map(), mac: new MacHostOverSsh({ shell, clock: { time: new LocalTime('UTC') } }), log: pino({ level: 'silent' }) });
 const admin = new SshShell({ host: '127.0.0.1', port: open.port, username: plain.user, privateKeyPath: plainKeys.clientKeyPath, hostKeyFingerprint: plainKeys.hostFingerprint });
 const path = `PATH=${mac.bin}:$PATH`;
 const handbook = [

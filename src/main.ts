@@ -29,7 +29,6 @@ import type { ContainerRuntime, GpuHost, StateStore } from './ops/ports';
 import { SshShell } from './ops/ssh/ssh-shell';
 import { MacHostOverSsh } from './ops/mac/mac-host';
 import { VictoriaMetricsHistory } from './ops/metrics/victoria-metrics';
-import { LocalTime } from './util/local-time';
 import { MemoryStore } from './ops/state/memory-store';
 import { RedisStore } from './ops/state/redis-store';
 import { createLogger } from './util/logger';
@@ -109,8 +108,9 @@ async function main(): Promise<number> {
           machine: { name: `the Mac Mini (${macBox.name})`, keyVariable: 'MAC_SSH_KEY_PATH', authorizedKeys: "~/.ssh/authorized_keys on the Mac (the README's command= line)" },
         })
       : undefined;
-  // The Mac's own clock is the estate's: its process start times are read on it.
-  const mac = macShell && macBox ? new MacHostOverSsh({ shell: timed(macShell, observed('ssh')), time: new LocalTime(estate.timezone), timeoutMs: macBox.query_timeout }) : undefined;
+  // The Mac's own clock is the estate's in force: the catalog's, read when a status is parsed (after a reload too).
+  const estateClock = { get time() { return app.catalog.time; } };
+  const mac = macShell && macBox ? new MacHostOverSsh({ shell: timed(macShell, observed('ssh')), clock: estateClock, timeoutMs: macBox.query_timeout }) : undefined;
   const history = estate.victoria_metrics ? timed(new VictoriaMetricsHistory({ url: estate.victoria_metrics.url, timeoutMs: estate.victoria_metrics.query_timeout }), observed('victoriametrics')) : undefined;
   const cf = estate.cloudflare;
   const tunnels =

@@ -78,7 +78,7 @@ beforeAll(async () => {
   const estate = estateFor(mac.sshd.port);
   bot = await startBot(estate, new MemoryStore(), {
     dockerSock: socket,
-    mac: new MacHostOverSsh({ shell, time, timeoutMs: 5_000 }),
+    mac: new MacHostOverSsh({ shell, clock: { time }, timeoutMs: 5_000 }),
     tunnels: new CloudflareApi({ token: cf.token, zoneId: ZONE, accountId: ACCOUNT, baseUrl: cf.baseUrl }),
   });
 }, 30_000);
@@ -142,7 +142,7 @@ describe('/host', () => {
 
   it('the backup: too old, cut short, the SSD away — on /host and as the monitor check', async () => {
     const catalog = new Catalog(estateFor(mac.sshd.port));
-    const macHost = new MacHostOverSsh({ shell, time: catalog.time, timeoutMs: 5_000 });
+    const macHost = new MacHostOverSsh({ shell, clock: catalog, timeoutMs: 5_000 });
     const check = buildChecks({ catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined, mac: macHost }).find((c) => c.id === 'mac:backups');
     const run = () => (check as NonNullable<typeof check>).run(new SweepContext({} as never));
     expect(await run()).toEqual({ ok: true });
@@ -322,10 +322,10 @@ describe("the Mac's forced-command wrapper", () => {
   it('a changed host key is refused loudly; an unreachable Mac is said as such', async () => {
     const other = makeKeys();
     const wrongKey = shellTo(mac.sshd.port, other.hostFingerprint);
-    await expect(new MacHostOverSsh({ shell: wrongKey, time: new LocalTime('UTC') }).status()).rejects.toMatchObject({ code: 'denied', message: expect.stringContaining('HOST KEY MISMATCH for the Mac Mini (mana-server)') });
+    await expect(new MacHostOverSsh({ shell: wrongKey, clock: { time: new LocalTime('UTC') } }).status()).rejects.toMatchObject({ code: 'denied', message: expect.stringContaining('HOST KEY MISMATCH for the Mac Mini (mana-server)') });
     await wrongKey.close();
     const away = shellTo(await freePort());
-    await expect(new MacHostOverSsh({ shell: away, time: new LocalTime('UTC') }).status()).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('the Mac Mini (mana-server) is unreachable') });
+    await expect(new MacHostOverSsh({ shell: away, clock: { time: new LocalTime('UTC') } }).status()).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('the Mac Mini (mana-server) is unreachable') });
     await away.close();
   });
 });
