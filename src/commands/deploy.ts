@@ -2,7 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { z } from 'zod';
 import type { Service } from '../config/schema';
 import { Deploys } from '../estate/deploys';
-import { reachMac } from '../estate/mac-reach';
+import { macUnavailable } from '../estate/mac-reach';
 import { OpsError } from '../ops/ports';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, lines, pre, type Html } from '../util/html';
@@ -26,10 +26,7 @@ function inDocker(svc: Service): string | undefined {
   return svc.container ? undefined : `${svc.name} is not built on the Mac (it runs on the GPU box)`;
 }
 
-const unavailable = (env: CommandEnv) => {
-  const reach = reachMac(env.catalog, env.mac);
-  return reach instanceof OpsError ? reach : undefined;
-};
+const unavailable = (env: CommandEnv) => macUnavailable(env.catalog, env.mac);
 
 /** The build's output as it comes: the last step it announced and its last lines, secrets blanked. */
 class BuildLog {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { judgeBackups } from '../estate/backup-freshness';
 import { restartConnector } from '../estate/mac-connector';
-import { reachMac } from '../estate/mac-reach';
+import { macUnavailable, reachMac } from '../estate/mac-reach';
 import { OpsError, type MacStatus } from '../ops/ports';
 import { formatBytes } from '../util/bytes';
 import { formatDuration } from '../util/duration';
@@ -22,10 +22,7 @@ const SHORT: Record<string, string> = {
 /** The Mac's own tunnel: the one the estate does not run on the GPU box. */
 const macTunnel = (env: CommandEnv) => env.catalog.estate.tunnels.find((t) => t.runs_on !== 'gpu');
 
-const unavailable = (env: CommandEnv) => {
-  const reach = reachMac(env.catalog, env.mac);
-  return reach instanceof OpsError ? reach : undefined;
-};
+const unavailable = (env: CommandEnv) => macUnavailable(env.catalog, env.mac);
 
 function agentLine(s: MacStatus): Html {
   const parts = s.agents.map((a) => {
@@ -38,9 +35,9 @@ function agentLine(s: MacStatus): Html {
 }
 
 async function overview(env: CommandEnv): Promise<Reply> {
-  const mac = env.mac;
-  const box = env.catalog.estate.mac_host;
-  if (!mac || !box) throw unavailable(env) as OpsError;
+  const reach = reachMac(env.catalog, env.mac);
+  if (reach instanceof OpsError) throw reach;
+  const { mac, box } = reach;
   const s = await mac.status();
   const time = env.catalog.time;
   const body: Html[] = [html`🖥 ${bold(`Mac Mini ${box.name}`)} · ${time.hmZone(env.now())}`];

@@ -3,7 +3,7 @@ import type { Service } from '../config/schema';
 import { OpsError } from '../ops/ports';
 import { bold, code, html } from '../util/html';
 import { serviceArg } from './args';
-import { reachMac } from '../estate/mac-reach';
+import { macUnavailable } from '../estate/mac-reach';
 import { restartWindowMs } from '../estate/restart';
 import { restartFailure, restartLine } from './restart-report';
 import { buttonRows, commandButton } from './buttons';
@@ -23,10 +23,7 @@ export const up = defineCommand({
   confirm: 'always',
   params: [{ name: 'service', required: true, prompt: 'Create which service?', guide: { kind: 'service', offer: (s) => !inDocker(s) } }],
   args: (env: CommandEnv) => z.object({ service: serviceArg(env.catalog, inDocker) }),
-  ready: ({ service }, env) => {
-    const reach = reachMac(env.catalog, env.mac);
-    return reach instanceof OpsError ? reach : env.restarts.unavailable(service);
-  },
+  ready: ({ service }, env) => macUnavailable(env.catalog, env.mac) ?? env.restarts.unavailable(service),
   deadline: ({ service }) => restartWindowMs(service) + 180_000,
   // Only for a container that is not there: one that exists is restarted, not created again.
   preview: async ({ service }, env) => {

@@ -9,3 +9,9 @@ export function reachMac(catalog: Catalog, mac: MacHost | undefined): { box: Non
   if (!mac) return new OpsError('unreachable', `the Mac Mini ${box.name} is in the estate file, but the bot has no SSH key for it`, 'set MAC_SSH_KEY_PATH to the key bound to mac/mana-ops-wrapper on the Mac (README, "The Mac host")');
   return { box, mac };
 }
+
+/** What keeps a command from reaching the Mac, asked before any confirmation; undefined when it can. */
+export function macUnavailable(catalog: Catalog, mac: MacHost | undefined): OpsError | undefined {
+  const reach = reachMac(catalog, mac);
+  return reach instanceof OpsError ? reach : undefined;
+}
