@@ -136,7 +136,11 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       let value: string | undefined;
       if (guide.kind === 'service') {
         const { categories, inCategory } = offeredServices(catalog, guide, user);
-        const byName = (text: string) => inCategory(catalog.findService(text)?.category ?? '').find((s) => s.name === catalog.findService(text)?.name)?.name;
+        // A service typed by name is taken if it is one of those offered.
+        const byName = (text: string) => {
+          const svc = catalog.findService(text);
+          return svc && inCategory(svc.category).includes(svc) ? svc.name : undefined;
+        };
         const category = await choose(`${question} Category:`, categories.map((c) => `${c} (${inCategory(c).length})`), byName);
         const cat = categories.find((c) => category?.startsWith(`${c} (`));
         value = cat ? await choose(`${question} (${cat})`, inCategory(cat).map((s) => s.name), byName) : category;
