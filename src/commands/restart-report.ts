@@ -12,7 +12,7 @@ export function restartLine(r: RestartResult): Html {
   const killed = r.killedAfterMs !== undefined ? html` It ignored SIGTERM and was killed after the ${formatDuration(r.killedAfterMs)} stop timeout.` : html``;
   const took = formatDuration(r.tookMs);
   if (r.outcome === 'recovered') return html`✅ ${name} healthy after ${took} (${r.how}).${killed}`;
-  if (r.reason.startsWith('restart failed:') || r.reason.startsWith('create failed:')) return html`❌ ${name}: ${r.reason}`;
+  if (r.notDone) return html`❌ ${name}: ${r.reason}`;
   return html`❌ ${name} still failing after ${took}: ${r.reason}${killed}`;
 }
 

@@ -10,7 +10,8 @@ import { Silences } from './silences';
 /** What one restart came to: the one shape `/restart`, `/gpu restart`, the audit and the metrics read. */
 export type RestartResult =
   | { service: Service; outcome: 'recovered'; tookMs: number; how: string; killedAfterMs?: number }
-  | { service: Service; outcome: 'failed'; tookMs: number; reason: string; killedAfterMs?: number }
+  /** `notDone`: the restart (or create) itself failed, so there was nothing to verify. */
+  | { service: Service; outcome: 'failed'; tookMs: number; reason: string; killedAfterMs?: number; notDone?: true }
   | { service: Service; outcome: 'busy'; by?: string; sinceMs?: number };
 
 export interface RestartDeps {
@@ -113,7 +114,7 @@ export class Restarter {
         if (err instanceof OpsError && err.code === 'unreachable') throw err;
         const what = isRestart ? 'restart' : 'create';
         const reason = err instanceof OpsError ? `${what} failed: ${err.message}${err.hint ? `. ${err.hint}` : ''}` : `${what} failed: ${String(err)}`;
-        return { service, outcome: 'failed', tookMs: performance.now() - started, reason };
+        return { service, outcome: 'failed', tookMs: performance.now() - started, reason, notDone: true };
       }
       const verified = await this.verify(service, signal);
       const tookMs = performance.now() - started;
