@@ -1,5 +1,6 @@
 import { buildChecks, type CheckDef } from './alerts/checks';
 import { AuditLog } from './auth/audit';
+import { CheckHistory } from './estate/check-history';
 import { Restarter } from './estate/restart';
 import { Catalog, type KnownUser } from './config/catalog';
 import type { Estate } from './config/schema';
@@ -7,7 +8,7 @@ import { builtinCommands } from './commands/index';
 import { CommandRegistry } from './commands/registry';
 import { Dispatcher } from './commands/dispatcher';
 import type { CommandEnv, CommandSpec } from './commands/types';
-import { NO_METRICS, type ContainerRuntime, type DiskProbe, type GpuHost, type MacHost, type Metrics, type MetricsHistory, type Prober, type StateStore, type TunnelApi } from './ops/ports';
+import { NO_METRICS, type ContainerRuntime, type DiskProbe, type GpuHost, type MacHost, type Metrics, type MetricsHistory, type PictureRenderer, type Prober, type StateStore, type TunnelApi } from './ops/ports';
 import { StatfsDiskProbe } from './ops/probes/disk-probe';
 import { NetProber } from './ops/probes/net-prober';
 import type { Logger } from './util/logger';
@@ -22,6 +23,8 @@ export interface AppPorts {
   tunnels?: TunnelApi;
   mac?: MacHost;
   history?: MetricsHistory;
+  /** Draws charts (resvg in main.ts); without it /graph answers in words. */
+  pictures?: PictureRenderer;
   metrics?: Metrics;
   now?: () => number;
 }
@@ -35,6 +38,8 @@ export interface App {
   registry: CommandRegistry;
   dispatcher: Dispatcher;
   env: CommandEnv;
+  /** The monitor's results, kept for charts and uptime where the estate has no VictoriaMetrics. */
+  checkHistory: CheckHistory;
   store: StateStore;
   log: Logger;
 }
@@ -48,6 +53,7 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
   const disk = ports.disk ?? new StatfsDiskProbe();
   const docker = (host: string) => ports.docker.get(host);
   const checksFor = (c: Catalog) => buildChecks({ catalog: c, prober, disk, docker, gpu: ports.gpu, tunnels: ports.tunnels, mac: ports.mac });
+  const checkHistory = new CheckHistory();
   const restarts = new Restarter({ catalog, docker, gpu: ports.gpu, prober, store: ports.store, now });
   const env: CommandEnv = {
     catalog,
@@ -63,11 +69,13 @@ export function buildApp(estate: Estate, ports: AppPorts, extraCommands: Command
     tunnels: ports.tunnels,
     mac: ports.mac,
     history: ports.history,
+    checkHistory,
+    pictures: ports.pictures,
     now,
     help: (user: KnownUser | undefined) => registry.allowedFor(user?.role),
     startedAt: now(),
   };
   const dispatcher = new Dispatcher({ registry, env, log: ports.log });
-  const app: App = { checks: checksFor(catalog), checksFor, catalog, registry, dispatcher, env, store: ports.store, log: ports.log };
+  const app: App = { checks: checksFor(catalog), checksFor, catalog, registry, dispatcher, env, checkHistory, store: ports.store, log: ports.log };
   return app;
 }

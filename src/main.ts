@@ -7,7 +7,7 @@ import { Monitor } from './alerts/monitor';
 import { startHttpServer } from './bot/http-server';
 import { buildApp } from './app';
 import { EstateReloader } from './reload';
-import { ConsoleNotifier, TelegramNotifier } from './bot/notifiers';
+import { ConsoleNotifier, QuietNotifier, TelegramNotifier } from './bot/notifiers';
 import { runConsole, withConsoleStandIns } from './bot/console';
 import { ConsoleLog } from './bot/console-log';
 import { endpointPresent, findLocalDocker, localDockerCandidates } from './ops/docker/local-docker';
@@ -29,6 +29,7 @@ import type { ContainerRuntime, GpuHost, StateStore } from './ops/ports';
 import { SshShell } from './ops/ssh/ssh-shell';
 import { MacHostOverSsh } from './ops/mac/mac-host';
 import { VictoriaMetricsHistory } from './ops/metrics/victoria-metrics';
+import { ResvgRenderer, youngCollector } from './ops/render/resvg-renderer';
 import { MemoryStore } from './ops/state/memory-store';
 import { RedisStore } from './ops/state/redis-store';
 import { createLogger } from './util/logger';
@@ -117,8 +118,10 @@ async function main(): Promise<number> {
     cf && env.CLOUDFLARE_API_TOKEN
       ? timed(new CloudflareApi({ token: env.CLOUDFLARE_API_TOKEN, zoneId: cf.zone_id, accountId: cf.account_id, ...(env.CLOUDFLARE_API_BASE && { baseUrl: env.CLOUDFLARE_API_BASE }) }), observed('cloudflare'))
       : undefined;
+  // The collection after each chart keeps resvg's pixel buffers from piling up outside V8's heap (README, "Charts").
+  const pictures = new ResvgRenderer({ collect: await youngCollector() });
   const prepare = mode === 'console' ? withConsoleStandIns : (e: Estate) => e;
-  const app = buildApp(prepare(estate), { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }), ...(mac && { mac }), ...(history && { history }) });
+  const app = buildApp(prepare(estate), { store, docker, log, metrics, ...(gpu && { gpu }), ...(tunnels && { tunnels }), ...(mac && { mac }), ...(history && { history }), pictures });
   // Set once the monitor and the front-end exist: they take the new checks and the users' menus.
   const reloaded: { monitor?: Monitor; menus?: () => void } = {};
   const reloader = new EstateReloader({
@@ -132,9 +135,10 @@ async function main(): Promise<number> {
   app.env.reload = (by) => reloader.reload(by);
   log.info({ estate: env.ESTATE_FILE, services: estate.services.length, store: store.kind, mode }, 'mana-ops starting');
 
-  const monitorFor = (notifier: ConstructorParameters<typeof Monitor>[0]['notifier'], reach?: ConstructorParameters<typeof Monitor>[0]['reach']) =>
+  const monitorFor = (notifier: ConstructorParameters<typeof Monitor>[0]['notifier'], reach?: ConstructorParameters<typeof Monitor>[0]['reach'], quiet = false) =>
     new Monitor({
       ...(reach && { reach }),
+      history: app.checkHistory,
       checks: app.checks,
       deps: { catalog: app.catalog, prober: app.env.prober, disk: app.env.disk, docker: app.env.docker, gpu: app.env.gpu, tunnels: app.env.tunnels, mac: app.env.mac },
       store,
@@ -160,17 +164,19 @@ async function main(): Promise<number> {
           (e: NodeJS.ErrnoException) => ({ name: 'DNS', ok: false, detail: e.code ?? e.message }),
         ),
       ],
-      ...(env.NTFY_URL && { fallback: { channel: new NtfyChannel(env.NTFY_URL), afterMs: estate.policy.fallback_after } }),
+      ...(env.NTFY_URL && !quiet && { fallback: { channel: new NtfyChannel(env.NTFY_URL), afterMs: estate.policy.fallback_after } }),
     });
 
   if (mode === 'console') {
-    // The console watches only when asked to: on a laptop the estate's addresses are usually out of reach.
-    const monitor = process.env.MANA_OPS_CONSOLE_ALERTS === '1' ? monitorFor(new ConsoleNotifier(process.stdout)) : undefined;
-    if (monitor) reloaded.monitor = monitor;
-    await monitor?.load();
-    monitor?.start();
+    // The console tells alerts only when asked to (on a laptop the estate's addresses are usually out of reach); it
+    // always runs the checks, so /graph and /status have the bot's own history to show.
+    const alerts = process.env.MANA_OPS_CONSOLE_ALERTS === '1';
+    const monitor = monitorFor(alerts ? new ConsoleNotifier(process.stdout) : new QuietNotifier(), undefined, !alerts);
+    reloaded.monitor = monitor;
+    await monitor.load();
+    monitor.start();
     await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout, notes: consoleNotes, ...(consoleLog && { log: consoleLog }) });
-    await monitor?.stop();
+    await monitor.stop();
     await shell?.close();
     await macShell?.close();
     await store.close();

@@ -1,4 +1,5 @@
 import { windowsUnitOf, type Catalog, type WindowsUnit } from '../config/catalog';
+import { serviceCheckId } from '../estate/check-ids';
 import type { Service } from '../config/schema';
 import type { ContainerRuntime, ContainerSummary, DiskProbe, GpuHost, MacHost, Prober, TunnelApi } from '../ops/ports';
 import { judgeBackups } from '../estate/backup-freshness';
@@ -73,7 +74,7 @@ export function buildChecks(deps: CheckDeps): CheckDef[] {
   const defs: CheckDef[] = [];
   for (const service of catalog.services) {
     service.checks.forEach((c, i) => {
-      const id = `${service.name}:${c.type}${service.checks.filter((x) => x.type === c.type).length > 1 ? `:${i}` : ''}`;
+      const id = serviceCheckId(service, i);
       const intervalMs = c.interval ?? DEFAULT_INTERVAL;
       switch (c.type) {
         case 'http':

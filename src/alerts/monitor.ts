@@ -16,6 +16,8 @@ import { maintenanceFor } from './maintenance';
 import { NoticeQueue } from './notice-queue';
 import { STORM_SIZE, StormBook, type StormMember } from './storms';
 import { Acks, type Ack } from '../estate/acks';
+import type { CheckHistory } from '../estate/check-history';
+import { IncidentLog } from '../estate/incident-log';
 import { OpenIncidents, type OpenIncident } from '../estate/open-incidents';
 import { Silences, type Silence, type SilencesInForce } from '../estate/silences';
 
@@ -72,6 +74,8 @@ export interface MonitorOptions {
   leaseEveryMs?: number;
   /** The wait after Telegram refused a delivery, by consecutive failures. */
   retryMs?: (failures: number) => number;
+  /** Keeps every result, for charts and uptime where the estate has no VictoriaMetrics. */
+  history?: CheckHistory;
 }
 
 /**
@@ -94,6 +98,7 @@ export class Monitor {
   private readonly silences: Silences;
   private readonly acks: Acks;
   private readonly openIncidents: OpenIncidents;
+  private readonly incidentLog: IncidentLog;
   /** One container list per Docker host shared by the checks that ask within a second of each other. */
   private readonly context: SweepContext;
   private quiet: Quiet = { acks: new Map() };
@@ -119,6 +124,7 @@ export class Monitor {
     this.silences = new Silences(o.store, o.now);
     this.acks = new Acks(o.store);
     this.openIncidents = new OpenIncidents(o.store);
+    this.incidentLog = new IncidentLog(o.store);
     this.context = new SweepContext(o.deps, 1_000);
     this.policy = o.policy ?? DEFAULT_POLICY;
     const chats = () => o.catalog.estate.chats.alerts;
@@ -311,14 +317,21 @@ export class Monitor {
     } catch (err) {
       result = { ok: false, detail: (err as Error).message };
     }
-    (this.o.metrics ?? NO_METRICS).check(def.id, result.ok, performance.now() - started);
+    const tookMs = performance.now() - started;
+    (this.o.metrics ?? NO_METRICS).check(def.id, result.ok, tookMs);
     if (this.stopped || !this.leading) return;
+    this.o.history?.record(def.id, this.o.now(), result.ok, tookMs);
     const t = this.tracked.get(def.id) ?? { state: initialState(this.o.now()), messages: [] };
     this.tracked.set(def.id, t);
     const before = JSON.stringify(t.state);
     const next = step(t.state, result, this.o.now(), this.policy);
     t.state = next.state;
     if (next.transition) this.transitions.set(def.id, next.transition);
+    if (next.transition === 'fired' || next.transition === 'resolved') {
+      // A chart's marker, not an alert: one the store does not take is only logged.
+      const at = next.transition === 'fired' ? (t.state.failingSince ?? t.state.since) : t.state.since;
+      this.incidentLog.note({ checkId: def.id, kind: next.transition, at }).catch((err: unknown) => this.o.log.debug({ err: (err as Error).message, check: def.id }, 'incident marker not written'));
+    }
     if (JSON.stringify(t.state) !== before) this.dirty.add(def.id);
     this.judgeSoon();
   }
@@ -503,7 +516,10 @@ export class Monitor {
     ];
     if (svc?.container) row.push({ text: '🔁 Restart', data: `s:/restart ${svc.name}` }, { text: '📜 Logs', data: `s:/logs ${svc.name}` });
     else if (svc?.windows) row.push({ text: '🔁 Restart', data: `s:/gpu restart ${svc.name}` });
-    return [row.filter((b) => Buffer.byteLength(b.data) <= 64)];
+    const rows = [row];
+    // An HTTP incident: the last hour's response time and down band, one tap away.
+    if (svc && def.id.split(':')[1] === 'http') rows.push([{ text: '📈 Graph 1h', data: `s:/graph ${svc.name} 1h` }]);
+    return rows.map((r) => r.filter((b) => Buffer.byteLength(b.data) <= 64)).filter((r) => r.length > 0);
   }
 
   private notice(text: Html): void {

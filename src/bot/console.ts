@@ -37,11 +37,11 @@ function renderButtons(buttons: Button[][] | undefined): string {
   return `\n${buttons.map((row) => row.map(label).join(' ')).join('\n')}`;
 }
 
-/** A document is saved next to the system's temp files and its path printed. */
-async function saveDocument(doc: Document): Promise<string> {
+/** A document or picture is saved next to the system's temp files and its path printed. */
+async function saveFile(filename: string, content: string | Uint8Array): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mana-ops-'));
-  const path = join(dir, basename(doc.filename));
-  await writeFile(path, doc.content);
+  const path = join(dir, basename(filename));
+  await writeFile(path, content);
   return path;
 }
 
@@ -207,7 +207,10 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       write(htmlToPlain(outcome.html) + renderButtons('buttons' in outcome ? outcome.buttons : undefined));
       if ('document' in outcome && outcome.document) {
         const lineCount = outcome.document.content.split('\n').length - 1;
-        write(`(document ${outcome.document.filename}, ${lineCount} lines, saved to ${await saveDocument(outcome.document)})`);
+        write(`(document ${outcome.document.filename}, ${lineCount} lines, saved to ${await saveFile(outcome.document.filename, outcome.document.content)})`);
+      }
+      if ('photo' in outcome && outcome.photo) {
+        write(`(picture ${outcome.photo.filename}, ${Math.round(outcome.photo.png.length / 1024)} KB, saved to ${await saveFile(outcome.photo.filename, outcome.photo.png)})`);
       }
     }
     prompt();

@@ -118,3 +118,14 @@ export class ConsoleNotifier implements Notifier {
     this.out.write(`\n[alert ${messageId} to ${chatId}, updated] ${htmlToPlain(html)}\n`);
   }
 }
+
+/** Keeps alerts to itself: the console's monitor when alerts were not asked for (MANA_OPS_CONSOLE_ALERTS). */
+export class QuietNotifier implements Notifier {
+  private next = 1;
+
+  async send(): Promise<number> {
+    return this.next++;
+  }
+
+  async edit(): Promise<void> {}
+}

@@ -7,7 +7,7 @@ import { isUnreachable } from './call-policy';
 import { createTelegramLink, type TelegramLink } from './telegram-link';
 import type { App } from '../app';
 import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
-import type { Button, CommandSpec, Document, Outcome, PressOutcome } from '../commands/types';
+import type { Button, CommandSpec, Document, Outcome, Photo, PressOutcome } from '../commands/types';
 import { pacedProgress, progressGapMs } from './paced-progress';
 import { html, htmlToPlain, type Html } from '../util/html';
 import { CAPTION_LIMIT, fitHtml, MESSAGE_LIMIT } from '../util/telegram-text';
@@ -123,6 +123,20 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       outcome.kind === 'confirm'
         ? new InlineKeyboard().text('✅ Confirm', CONFIRM + outcome.nonce).text('✖️ Cancel', CANCEL + outcome.nonce)
         : keyboard('buttons' in outcome ? outcome.buttons : undefined);
+    const photo = 'photo' in outcome ? outcome.photo : undefined;
+    if (photo) {
+      // One message on the phone: the picture with the reply as its caption, where the caption limit takes it.
+      const caption = fitHtml(outcome.html, CAPTION_LIMIT);
+      if (!caption.cut) {
+        await api.sendPhoto(chatId, new InputFile(photo.png, photo.filename), {
+          caption: caption.html.value,
+          parse_mode: 'HTML',
+          ...(markup && { reply_markup: markup }),
+          ...(replyTo !== undefined && { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
+        });
+        return;
+      }
+    }
     const text = fitted(outcome.html);
     await api.sendMessage(chatId, text.html.value, {
       parse_mode: 'HTML',
@@ -130,6 +144,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       ...(markup && { reply_markup: markup }),
       ...(replyTo !== undefined && { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
     });
+    if (photo) await sendPhoto(api, chatId, photo);
     const doc = 'document' in outcome && outcome.document ? outcome.document : text.cut ? overflowDocument(outcome.html) : undefined;
     if (doc) {
       await api.sendDocument(chatId, new InputFile(Buffer.from(doc.content, 'utf8'), doc.filename), {
@@ -137,6 +152,9 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       });
     }
   };
+
+  /** A picture on its own, captioned with what it shows. */
+  const sendPhoto = (api: Api, chatId: number, photo: Photo) => api.sendPhoto(chatId, new InputFile(photo.png, photo.filename), { caption: photo.alt.slice(0, CAPTION_LIMIT) });
 
   /** A document after a message that was edited in place: a line naming it, then the file. */
   const sendDocument = (api: Api, chatId: number, doc: Document) => send(api, chatId, { kind: 'reply', html: html`${doc.caption ?? doc.filename}`, document: doc });
@@ -222,7 +240,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       const typing = typingWhile(ctx.api, envelope.chatId, TYPING_AFTER_MS);
       const outcome = await dispatcher.handleText(envelope, data.slice(2)).finally(() => typing.stop());
       const messageId = ctx.callbackQuery.message?.message_id;
-      if (data.startsWith(EDIT_PREFIX) && outcome.kind === 'reply' && !outcome.document && messageId !== undefined) {
+      if (data.startsWith(EDIT_PREFIX) && outcome.kind === 'reply' && !outcome.document && !outcome.photo && messageId !== undefined) {
         if (await edit(ctx.api, envelope.chatId, messageId, outcome)) await sendDocument(ctx.api, envelope.chatId, overflowDocument(outcome.html));
       } else await send(ctx.api, envelope.chatId, outcome);
       return;
@@ -271,6 +289,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       await progress.close();
       if (result.kind === 'silent' || result.kind === 'confirm') return;
       const cut = messageId !== undefined ? await edit(api, chatId, messageId, result) : true;
+      if (result.photo) await sendPhoto(api, chatId, result.photo);
       const doc = result.document ?? (cut ? overflowDocument(result.html) : undefined);
       if (doc) await sendDocument(api, chatId, doc);
     } finally {

@@ -381,6 +381,7 @@ export class Dispatcher {
         html: reply.html,
         ...(reply.buttons && { buttons: reply.buttons }),
         ...(reply.document && { document: reply.document }),
+        ...(reply.photo && { photo: reply.photo }),
         ...(reply.failed !== undefined && { failed: reply.failed }),
       };
     } catch (err) {

@@ -4,6 +4,7 @@ import { cancel } from './cancel';
 import { deploy } from './deploy';
 import { disk } from './disk';
 import { gpu } from './gpu';
+import { graph } from './graph';
 import { help } from './help';
 import { host } from './host';
 import { logs } from './logs';
@@ -19,5 +20,5 @@ import { whoami } from './whoami';
 
 /** Every command the bot knows, in the order /help lists them. */
 export function builtinCommands(): CommandSpec[] {
-  return [help, whoami, status, alerts, restart, up, deploy, logs, mem, disk, gpu, host, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
+  return [help, whoami, status, graph, alerts, restart, up, deploy, logs, mem, disk, gpu, host, tunnel, silence, silences, unsilence, ack, ping, audit, reload, cancel];
 }

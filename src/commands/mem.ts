@@ -4,7 +4,32 @@ import { OpsError, type ContainerStats, type ContainerSummary } from '../ops/por
 import { formatBytes } from '../util/bytes';
 import { bold, code, html, lines, type Html } from '../util/html';
 import { buttonRows, commandButton } from './buttons';
-import { defineCommand } from './types';
+import { defineCommand, type CommandEnv, type Reply } from './types';
+import { barChartSvg } from '../charts/bar-chart';
+import { THEMES } from '../charts/theme';
+
+/** Each category's use against its budget as bars; the text figures are the caption. */
+async function memChart(env: CommandEnv, heading: string, perCategory: { category: string; count: number; used: number; budget: number | undefined; caption: string }[], unreachable: string[], readIn: string, theme: 'light' | 'dark'): Promise<Reply> {
+  const now = env.now();
+  const caption = lines([bold(heading), ...perCategory.map((c) => html`${c.budget !== undefined && c.used > c.budget ? '🔴' : '▫️'} ${c.category} (${c.count}): ${c.caption}`), ...unreachable.map((u) => html`⚠️ ${u}`)]);
+  const buttons = buttonRows([commandButton('🔄 Refresh', `/mem chart${theme === 'dark' ? ' theme=dark' : ''}`), commandButton('📝 As text', '/mem')]);
+  if (!env.pictures) return { html: caption, buttons };
+  const svg = barChartSvg(
+    {
+      title: 'Memory per category',
+      subtitle: heading.replace(/^Memory: /, ''),
+      rows: perCategory.map((c) => ({ label: `${c.category} (${c.count})`, used: c.used, ...(c.budget !== undefined && { of: c.budget }), caption: c.caption })),
+      footnote: `bars: in use · track and mark: the budget (handbook) or the containers' mem_limit · ${readIn} · ${env.catalog.time.stamp(now)}`,
+    },
+    THEMES[theme],
+  );
+  try {
+    const png = await env.pictures.png(svg);
+    return { html: caption, buttons, photo: { filename: `mem-${env.catalog.time.date(now)}.png`, png, alt: `Memory per category: ${heading}` } };
+  } catch (err) {
+    return { html: lines([caption, html`⚠️ The chart could not be drawn (${(err as Error).message}).`]), buttons, failed: 'render' };
+  }
+}
 
 /**
  * Stats calls in flight at once. Each waits about a second for dockerd's stats collector (one-shot is
@@ -26,11 +51,16 @@ export const mem = defineCommand({
   name: 'mem',
   aliases: ['memory'],
   summary: 'Memory per category against its budget, the top 10, and containers near their limit',
-  usage: '/mem',
+  usage: '/mem [chart] [theme=light|dark]',
   role: 'viewer',
   confirm: 'never',
-  args: z.object({}),
-  async run({ env }) {
+  examples: ['/mem', '/mem chart'],
+  params: [{ name: 'view' }, { name: 'theme', namedOnly: true }],
+  args: z.object({
+    view: z.enum(['text', 'chart'], { message: '/mem, or /mem chart for a picture' }).default('text'),
+    theme: z.enum(['light', 'dark'], { message: 'theme=light or theme=dark' }).default('light'),
+  }),
+  async run({ args, env }) {
     const hosts = env.catalog.estate.docker_hosts;
     const byContainer = new Map(env.catalog.services.filter((s) => s.container).map((s) => [`${s.host}/${s.container}`, s]));
     const limit = pLimit(STATS_CONCURRENCY);
@@ -67,17 +97,21 @@ export const mem = defineCommand({
     });
     const total = rows.reduce((n, r) => n + r.stats.memoryUsed, 0);
     const totalBudget = Object.values(budgets).reduce<number>((n, b) => n + (b ?? 0), 0);
-    const categoryLines = categories.map((c) => {
+    const perCategory = categories.map((c) => {
       const inCat = rows.filter((r) => r.category === c);
       const used = inCat.reduce((n, r) => n + r.stats.memoryUsed, 0);
+      // The handbook's budget, else the sum of the containers' limits where each has one.
       const budget = budgets[c] ?? (inCat.every((r) => r.stats.memoryLimit) ? inCat.reduce((n, r) => n + (r.stats.memoryLimit ?? 0), 0) : undefined);
-      const over = budget !== undefined && used > budget;
-      return html`${over ? '🔴' : '▫️'} ${c} (${inCat.length}): ${formatBytes(used)}${budget ? ` of ${formatBytes(budget)} (${pct(used, budget)})` : ''}`;
+      return { category: c, count: inCat.length, used, budget, caption: `${formatBytes(used)}${budget ? ` of ${formatBytes(budget)} (${pct(used, budget)})` : ''}` };
     });
+    const readIn = `read in ${((env.now() - started) / 1000).toFixed(1)} s`;
+    const heading = `Memory: ${formatBytes(total)} in ${rows.length} containers${totalBudget ? ` · budget ${formatBytes(totalBudget)} (${pct(total, totalBudget)})` : ''}`;
+    if (args.view === 'chart') return memChart(env, heading, perCategory, unreachable, readIn, args.theme);
+    const categoryLines = perCategory.map((c) => html`${c.budget !== undefined && c.used > c.budget ? '🔴' : '▫️'} ${c.category} (${c.count}): ${c.caption}`);
     const top = [...rows].sort((a, b) => b.stats.memoryUsed - a.stats.memoryUsed).slice(0, 10);
     const near = rows.filter((r) => r.stats.memoryLimit && r.stats.memoryUsed >= NEAR_LIMIT * r.stats.memoryLimit);
     const body: Html[] = [
-      html`${bold(`Memory: ${formatBytes(total)} in ${rows.length} containers`)}${totalBudget ? ` · budget ${formatBytes(totalBudget)} (${pct(total, totalBudget)})` : ''}`,
+      bold(heading),
       ...categoryLines,
       html``,
       bold('Top 10'),
@@ -88,7 +122,7 @@ export const mem = defineCommand({
       for (const r of near) body.push(html`⚠️ ${r.name}: ${formatBytes(r.stats.memoryUsed)} of ${formatBytes(r.stats.memoryLimit ?? 0)}`);
     } else body.push(html``, html`No container is above ${NEAR_LIMIT * 100}% of its limit.`);
     for (const u of unreachable) body.push(html`⚠️ ${u}`);
-    body.push(html`<i>read in ${((env.now() - started) / 1000).toFixed(1)} s</i>`);
-    return { html: lines(body), buttons: buttonRows([commandButton('🔄 Refresh', '/mem', 'edit'), commandButton('💽 Disk', '/disk')]) };
+    body.push(html`<i>${readIn}</i>`);
+    return { html: lines(body), buttons: buttonRows([commandButton('🔄 Refresh', '/mem', 'edit'), commandButton('📊 Chart', '/mem chart'), commandButton('💽 Disk', '/disk')]) };
   },
 });

@@ -6,7 +6,7 @@ import { diskLevel, usedPercent } from '../util/disk';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { OpsError } from '../ops/ports';
-import { formatUptime, uptimeOf } from '../estate/uptime';
+import { formatUptime, SOURCE_NAMES, uptimeOf } from '../estate/service-history';
 import { buttonRows, commandButton } from './buttons';
 import { combine, judgeContainer, probeService } from '../estate/health';
 import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from '../estate/service-state';
@@ -153,7 +153,7 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
   const [stats, http, recorded] = await Promise.all([
     info.state === 'running' ? runtime.stats(service.container, { cpu: true }).catch(() => undefined) : undefined,
     info.state === 'running' ? probeService(service, env.prober) : undefined,
-    uptimeOf(env.catalog, env.history, service, env.now()),
+    uptimeOf({ catalog: env.catalog, metrics: env.history, checks: env.checkHistory }, service, env.now()),
   ]);
   const verdict = combine(judgeContainer({ ...info, ...(info.lastHealthProbe && { healthOutput: info.lastHealthProbe.output }) }, service.container), http);
   const limit = stats?.memoryLimit ?? info.memoryLimit ?? service.mem_limit;
@@ -174,7 +174,11 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
   if (info.ports?.length) body.push(html`Ports: ${info.ports.join(', ')}`);
   if (recorded) {
     const share = (v: number | undefined) => (v === undefined ? 'no probes recorded' : formatUptime(v));
-    body.push('error' in recorded ? html`Uptime: not readable (${recorded.error})` : html`Uptime (Blackbox probes): 24h ${share(recorded.d1)} · 7d ${share(recorded.d7)}`);
+    if ('error' in recorded) body.push(html`Uptime: not readable (${recorded.error})`);
+    else {
+      const source = recorded.since !== undefined ? `${SOURCE_NAMES[recorded.source]} since ${env.catalog.time.stamp(recorded.since)}` : SOURCE_NAMES[recorded.source];
+      body.push(html`Uptime (${source}): 24h ${share(recorded.d1)}${recorded.since === undefined || recorded.d7 !== undefined ? ` · 7d ${share(recorded.d7)}` : ''}`);
+    }
   }
   body.push(html`Depends on: ${deps}${dependants.length ? ` · needed by: ${dependants.join(', ')}` : ''}`);
   return {

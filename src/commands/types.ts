@@ -4,7 +4,8 @@ import type { Envelope } from '../auth/gate';
 import type { RequiredRole } from '../auth/roles';
 import type { Catalog, KnownUser } from '../config/catalog';
 import type { Restarter } from '../estate/restart';
-import type { ContainerRuntime, DiskProbe, GpuHost, MacHost, Metrics, MetricsHistory, OpsError, Prober, StateStore, TunnelApi } from '../ops/ports';
+import type { ContainerRuntime, DiskProbe, GpuHost, MacHost, Metrics, MetricsHistory, OpsError, PictureRenderer, Prober, StateStore, TunnelApi } from '../ops/ports';
+import type { CheckHistory } from '../estate/check-history';
 import type { Service } from '../config/schema';
 import type { Html } from '../util/html';
 
@@ -21,10 +22,19 @@ export interface Document {
   caption?: string;
 }
 
+/** A picture that comes with a reply (a chart): the reply's text is its caption where it fits one. */
+export interface Photo {
+  filename: string;
+  png: Uint8Array;
+  /** What it shows, for a screen reader and the console. */
+  alt: string;
+}
+
 export interface Reply {
   html: Html;
   buttons?: Button[][];
   document?: Document;
+  photo?: Photo;
   /** Set when the action ran but did not achieve what was asked (a restart still failing): the reason, for the audit and the metrics. */
   failed?: string;
 }
@@ -59,6 +69,10 @@ export interface CommandEnv {
   gpu: GpuHost | undefined;
   /** The estate's recorded probes (VictoriaMetrics), when the estate has victoria_metrics. */
   history?: MetricsHistory | undefined;
+  /** The monitor's own results, kept in memory: history where the estate has no VictoriaMetrics. */
+  checkHistory?: CheckHistory | undefined;
+  /** Turns charts into pictures. */
+  pictures?: PictureRenderer | undefined;
   /** The Mac Mini's host side (its forced-command wrapper), when the estate has mac_host and the bot its key. */
   mac: MacHost | undefined;
   /** The one restart action (containers and GPU-box units): lock, silence, verification. */
@@ -157,7 +171,7 @@ export type OutcomeKind =
 export type Outcome =
   | { kind: 'silent'; reason: string }
   | { kind: 'confirm'; html: Html; nonce: string; expiresAt: number }
-  | { kind: Exclude<OutcomeKind, 'silent' | 'confirm'>; html: Html; buttons?: Button[][]; document?: Document; failed?: string };
+  | { kind: Exclude<OutcomeKind, 'silent' | 'confirm'>; html: Html; buttons?: Button[][]; document?: Document; photo?: Photo; failed?: string };
 
 /** What a Confirm/Cancel press leads to. */
 export type PressOutcome =

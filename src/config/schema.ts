@@ -153,6 +153,8 @@ export const estateSchema = z
         url: z.url({ message: 'invalid URL' }),
         /** The series of one service; {target} is replaced by its probe_target. */
         probe_success: z.string().includes('{target}', { message: 'must contain {target}' }).default('probe_success{instance="{target}"}'),
+        /** How long each probe took, charted by /graph; {target} as above. */
+        probe_duration: z.string().includes('{target}', { message: 'must contain {target}' }).default('probe_duration_seconds{instance="{target}"}'),
         query_timeout: durationSchema.default(5_000),
       })
       .optional(),

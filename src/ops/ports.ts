@@ -300,10 +300,26 @@ export interface TunnelApi {
   ingress(uuid: string): Promise<TunnelIngress>;
 }
 
+/** One value of a series at a time (epoch ms). */
+export interface Sample {
+  at: number;
+  value: number;
+}
+
 /** Recorded history of the estate (VictoriaMetrics): what share of a series' samples in a window were 1. */
 export interface MetricsHistory {
   /** The mean of `selector` over the `rangeMs` before `at` (0..1 for probe_success), or undefined with no samples. */
   meanOver(selector: string, rangeMs: number, at: number): Promise<number | undefined>;
+  /**
+   * `query` evaluated every `stepMs` from `from` to `to`; several series are averaged per time. Times without a
+   * value are left out.
+   */
+  rangeOf(query: string, from: number, to: number, stepMs: number): Promise<Sample[]>;
+}
+
+/** Turns an SVG document into a PNG image. */
+export interface PictureRenderer {
+  png(svg: string): Promise<Uint8Array>;
 }
 
 /** One dump in the backups folder. */

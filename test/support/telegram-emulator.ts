@@ -34,6 +34,8 @@ export interface SentMessage {
   reply_to?: number;
   edits: number;
   document?: { file_name: string; size: number };
+  /** A photo as uploaded (its caption is `text`), with its bytes and the size read from its PNG header. */
+  photo?: { file_name: string; size: number; bytes: Buffer; width: number; height: number };
 }
 export interface ApiCall {
   method: string;
@@ -289,10 +291,11 @@ export class TelegramEmulator {
           fields[name] = value;
         });
         bb.on('file', (name, stream, info) => {
-          let size = 0;
-          stream.on('data', (d: Buffer) => (size += d.length));
+          const chunks: Buffer[] = [];
+          stream.on('data', (d: Buffer) => chunks.push(d));
           stream.on('end', () => {
-            fields[name] = { file_name: info.filename, size };
+            const bytes = Buffer.concat(chunks);
+            fields[name] = { file_name: info.filename, size: bytes.length, bytes } as unknown as Json[string];
           });
         });
         // grammY names files by a random id and points the real field at them with attach://<id>.
@@ -353,10 +356,10 @@ export class TelegramEmulator {
       });
     }
     const movedTo = this.migrated.get(Number(params.chat_id));
-    if (movedTo !== undefined && ['sendMessage', 'editMessageText', 'sendDocument'].includes(method)) {
+    if (movedTo !== undefined && ['sendMessage', 'editMessageText', 'sendDocument', 'sendPhoto'].includes(method)) {
       return reply(400, { ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: movedTo } });
     }
-    if (this.chatLimit && ['sendMessage', 'editMessageText', 'sendDocument'].includes(method)) {
+    if (this.chatLimit && ['sendMessage', 'editMessageText', 'sendDocument', 'sendPhoto'].includes(method)) {
       const chat = Number(params.chat_id);
       const now = Date.now();
       const hits = (this.chatHits.get(chat) ?? []).filter((t) => now - t < (this.chatLimit as { windowMs: number }).windowMs);
@@ -458,6 +461,39 @@ export class TelegramEmulator {
         };
         this.messages.push(msg);
         return { message_id: msg.message_id, chat: msg.chat, date: Math.floor(Date.now() / 1000), document: { file_id: 'f', file_unique_id: 'u', ...doc } };
+      }
+      case 'sendPhoto': {
+        const file = params.photo as { file_name: string; size: number; bytes?: Buffer } | undefined;
+        if (!file || typeof file !== 'object' || !file.bytes) throw new TelegramError(400, 'Bad Request: there is no photo in the request');
+        // Telegram takes PNG and JPEG up to 10 MB, width and height together at most 10,000, a ratio of at most 20.
+        const png = file.bytes;
+        if (png.length < 24 || png.readUInt32BE(0) !== 0x89504e47 || png.toString('ascii', 12, 16) !== 'IHDR') throw new TelegramError(400, 'Bad Request: IMAGE_PROCESS_FAILED');
+        const width = png.readUInt32BE(16);
+        const height = png.readUInt32BE(20);
+        if (png.length > 10 * 1024 * 1024) throw new TelegramError(400, 'Bad Request: PHOTO_INVALID_DIMENSIONS');
+        if (width + height > 10_000 || Math.max(width, height) / Math.max(1, Math.min(width, height)) > 20) throw new TelegramError(400, 'Bad Request: PHOTO_INVALID_DIMENSIONS');
+        let caption = '';
+        if (params.caption !== undefined) {
+          caption = String(params.caption);
+          const plain = params.parse_mode === 'HTML' ? checkTelegramHtml(caption) : { ok: true as const, plain: caption };
+          if (!plain.ok) throw new TelegramError(400, plain.error);
+          if (plain.plain.length > 1024) throw new TelegramError(400, 'Bad Request: message caption is too long');
+        }
+        const reply_markup = this.markup(params);
+        const msg: SentMessage = {
+          message_id: this.nextMessageId++,
+          chat: this.chatOf(params.chat_id),
+          text: caption,
+          ...(typeof params.parse_mode === 'string' && { parse_mode: params.parse_mode }),
+          ...(reply_markup && { reply_markup }),
+          ...(typeof (params.reply_parameters as { message_id?: unknown } | undefined)?.message_id === 'number' && { reply_to: (params.reply_parameters as { message_id: number }).message_id }),
+          photo: { file_name: file.file_name, size: file.size, bytes: png, width, height },
+          edits: 0,
+        };
+        this.messages.push(msg);
+        this.history.push({ chatId: msg.chat.id, messageId: msg.message_id, text: caption, at: Date.now() });
+        this.events.emit('message', msg);
+        return { message_id: msg.message_id, chat: msg.chat, date: Math.floor(Date.now() / 1000), caption, photo: [{ file_id: 'p', file_unique_id: 'pu', width, height, file_size: file.size }] };
       }
       case 'editMessageText': {
         const msg = this.findMessage(params);
