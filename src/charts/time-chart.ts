@@ -15,11 +15,12 @@ export interface TimeChartModel {
 }
 
 /** The picture's size (a phone shows 16:9 whole) and where the plot lies in it. */
-export const TIME_CHART = { width: 960, height: 540, plot: { left: 78, top: 96, right: 936, bottom: 456 } } as const;
+export const TIME_CHART = { width: 960, height: 540, plot: { left: 78, top: 96, right: 936, bottom: 448 } } as const;
 
 const FONT = 'DejaVu Sans';
 
-function formatMs(ms: number): string {
+/** "120 ms", "2.1 s", "12 s". */
+export function formatMs(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s`;
   return `${Math.round(ms)} ms`;
 }
@@ -71,7 +72,7 @@ export function timeChartSvg(m: TimeChartModel, theme: ChartTheme, time: LocalTi
     out.push(`<line x1="${px(tx)}" y1="${plot.top}" x2="${px(tx)}" y2="${plot.bottom}" stroke="${theme.grid}" stroke-width="1" stroke-dasharray="2 4"/>`);
     text(tx, plot.bottom + 24, tick.label, `font-size="16" text-anchor="middle" fill="${theme.muted}"`);
   }
-  text(plot.right, plot.bottom + 48, `${m.footnote}${cut ? ` · peaks above ${formatMs(top)} cut` : ''} · times in ${time.zoneName(m.to)} (${time.zone})`, `font-size="15" text-anchor="end" fill="${theme.muted}"`);
+  text(plot.right, plot.bottom + 46, `${m.footnote}${cut ? ` · peaks above ${formatMs(top)} cut` : ''} · times in ${time.zoneName(m.to)} (${time.zone})`, `font-size="15" text-anchor="end" fill="${theme.muted}"`);
 
   // The line, broken where steps have no value.
   out.push(`<g id="line" fill="none" stroke="${theme.line}" stroke-width="3" stroke-linejoin="round" stroke-linecap="round">`);
@@ -108,7 +109,7 @@ export function timeChartSvg(m: TimeChartModel, theme: ChartTheme, time: LocalTi
   out.push(`<rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}" fill="none" stroke="${theme.grid}" stroke-width="1.5"/>`);
 
   // Legend.
-  const ly = height - 22;
+  const ly = height - 14;
   out.push(`<line x1="${plot.left}" y1="${ly - 6}" x2="${plot.left + 28}" y2="${ly - 6}" stroke="${theme.line}" stroke-width="3"/>`);
   text(plot.left + 36, ly, 'response time', `font-size="16" fill="${theme.text}"`);
   out.push(`<rect x="${plot.left + 170}" y="${ly - 15}" width="18" height="18" fill="${theme.down}" fill-opacity="0.6"/>`);

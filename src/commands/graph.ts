@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Service } from '../config/schema';
 import { THEMES } from '../charts/theme';
-import { timeChartSvg } from '../charts/time-chart';
+import { formatMs, timeChartSvg } from '../charts/time-chart';
 import { serviceCheckId } from '../estate/check-ids';
 import { IncidentLog, type IncidentMark } from '../estate/incident-log';
 import { formatUptime, seriesOf, SOURCE_NAMES, uptimeOf, type HistorySources, type ServiceSeries } from '../estate/service-history';
@@ -18,10 +18,6 @@ type RangeName = keyof typeof GRAPH_RANGES;
 const charted = (svc: Service) => (svc.probe_target || svc.checks.some((c) => c.type === 'http') ? undefined : `${svc.name} has no HTTP check and no probe_target: there is no response time to chart`);
 
 const sourcesOf = (env: CommandEnv): HistorySources => ({ catalog: env.catalog, metrics: env.history, checks: env.checkHistory });
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
 
 /** What the chart shows, in words: uptime of the range, the median and slowest step, the incidents. */
 function figuresOf(series: ServiceSeries, marks: IncidentMark[], env: CommandEnv): { uptime?: string; times?: string; incidents: string } {

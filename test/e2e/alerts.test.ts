@@ -50,6 +50,7 @@ function monitor(id = 'bot-1') {
     now: () => clock,
     instanceId: id,
     policy,
+    history: bot.app.checkHistory,
     // A refused delivery is retried at once here: the tests wait for what the chat shows, not for a backoff.
     retryMs: () => 20,
   });
@@ -116,7 +117,15 @@ describe('alerting', () => {
     const alert = alertsTo()[0] as SentMessage;
     expect(alert.text).toContain('🔴 <b>chat-web</b> failing: HTTP http://127.0.0.1:');
     expect(alert.text).toContain('HTTP 502 (expected 200)');
-    expect(labels(alert)).toEqual(['👀 Ack', '🔕 Silence 1h', '🔁 Restart', '📜 Logs']);
+    expect(labels(alert)).toEqual(['👀 Ack', '🔕 Silence 1h', '🔁 Restart', '📜 Logs', '📈 Graph 1h']);
+    // Graph: the last hour's chart as a photo, from the bot's own checks (no VictoriaMetrics in this estate).
+    const graph = (alert.reply_markup?.inline_keyboard ?? []).flat().find((b) => b.text.includes('Graph'))?.callback_data ?? '';
+    expect(graph).toBe('s:/graph chat-web 1h');
+    bot.emu.press(OPERATOR, { ...alert, chat: { id: OPERATOR.id, type: 'private' } }, graph);
+    const photo = await bot.emu.waitFor(() => bot.emu.messagesTo(OPERATOR.id).find((msg) => msg.photo), 10_000, 'the chart');
+    expect(photo.text).toContain("📈 <b>chat-web</b> over the last 1h");
+    expect(photo.text).toContain("the bot's own checks");
+    expect(photo.photo?.width).toBe(960);
     await minute(m, 3);
     expect(alertsTo()).toHaveLength(1); // no repeat
     const open = JSON.parse((await store.get('incidents:open')) ?? '[]') as { check: string; status: string }[];

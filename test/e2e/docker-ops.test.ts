@@ -14,6 +14,8 @@ import { httpdCmd, removeContainers, runContainer, testDocker } from '../support
 import { ADMIN, NO_RATE_LIMIT, OPERATOR, OPS_GROUP, TEST_USERS, VIEWER } from '../support/estate';
 import { freePort, RedisServer } from '../support/redis';
 import type { SentMessage, TgUser } from '../support/telegram-emulator';
+import { decodePng } from '../support/png';
+import { BAR_CHART } from '../../src/charts/bar-chart';
 
 /**
  * The Docker commands against a small estate of real containers on the test dockerd, named like the
@@ -487,6 +489,24 @@ describe('/mem and /disk', () => {
     expect(msg.text).toContain('Above 90% of their limit');
     expect(msg.text).toMatch(/⚠️ memhog: 2\d MiB of 24 MiB/);
     expect(msg.text).toContain('⚠️ Docker unreachable at unix:///tmp/mo-docker-gone.sock (ENOENT)');
+  });
+
+  it('/mem as a picture: its Chart button sends the categories as bars, the figures as the caption', async () => {
+    const msg = await ask(VIEWER, '/mem');
+    const n = bot.emu.messagesTo(VIEWER.id).length;
+    await press(VIEWER, msg, button(msg, 'Chart'));
+    const photo = await bot.emu.waitFor(() => bot.emu.messagesTo(VIEWER.id).slice(n).find((m) => m.photo), 15_000, 'the chart');
+    expect(photo.text).toMatch(/web \(2\): [\d.]+ \w+ of 64 MiB \(\d+%\)/);
+    expect(buttons(photo).map((b) => b.text)).toEqual(['🔄 Refresh', '📝 As text']);
+    const pic = decodePng(photo.photo?.bytes ?? new Uint8Array());
+    expect(pic.width).toBe(BAR_CHART.width);
+    // One bar per category of the text, each drawn in a colour (not the track's grey).
+    const categories = [...photo.text.matchAll(/^[🔴▫️]+ ([\w -]+) \(\d+\):/gmu)].length;
+    expect(pic.height).toBe(BAR_CHART.top + categories * BAR_CHART.row + 60);
+    for (let i = 0; i < categories; i++) {
+      const [r, g, b] = pic.at(BAR_CHART.left + 1, BAR_CHART.top + i * BAR_CHART.row + BAR_CHART.barHeight / 2);
+      expect(Math.max(r, g, b) - Math.min(r, g, b)).toBeGreaterThan(60);
+    }
   });
 
   it('/disk: volumes with thresholds and what Docker takes', async () => {

@@ -10,6 +10,9 @@ export class VictoriaMetricsServer {
   private readonly dir = mkdtempSync(join(tmpdir(), 'mo-vm-'));
   port = 0;
 
+  /** `flags`: more of VictoriaMetrics' own, such as -search.maxPointsPerTimeseries=1000. */
+  constructor(private readonly flags: string[] = []) {}
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -17,7 +20,7 @@ export class VictoriaMetricsServer {
   async start(): Promise<this> {
     this.port = await freePort();
     // latencyOffset 0: samples are searchable as soon as they are flushed, not 30 s later.
-    this.proc = spawn('victoria-metrics', [`-httpListenAddr=127.0.0.1:${this.port}`, `-storageDataPath=${this.dir}`, '-retentionPeriod=100y', '-search.latencyOffset=0s', '-loggerLevel=ERROR'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = spawn('victoria-metrics', [`-httpListenAddr=127.0.0.1:${this.port}`, `-storageDataPath=${this.dir}`, '-retentionPeriod=100y', '-search.latencyOffset=0s', '-loggerLevel=ERROR', ...this.flags], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     this.proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     for (let i = 0; i < 100; i++) {

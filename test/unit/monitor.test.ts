@@ -1,6 +1,8 @@
 import type { Html } from '../../src/util/html';
 import { describe, expect, it, vi } from 'vitest';
 import type { CheckDef } from '../../src/alerts/checks';
+import { CheckHistory } from '../../src/estate/check-history';
+import { IncidentLog } from '../../src/estate/incident-log';
 import { Monitor } from '../../src/alerts/monitor';
 import { checkTelegramHtml } from '../support/telegram-emulator';
 import { LocalTime } from '../../src/util/local-time';
@@ -13,10 +15,12 @@ import { silentLogger } from '../support/fakes';
 /** Unit tests only: a notifier that keeps what it was asked to show. */
 class RecordingNotifier implements Notifier {
   readonly shown = new Map<number, string>();
+  readonly buttons = new Map<number, { text: string; data: string }[][]>();
   sent = 0;
-  async send(_chat: number, html: Html): Promise<number> {
+  async send(_chat: number, html: Html, buttons?: { text: string; data: string }[][]): Promise<number> {
     this.sent++;
     this.shown.set(this.sent, html.value);
+    if (buttons) this.buttons.set(this.sent, buttons);
     return this.sent;
   }
   async edit(_chat: number, id: number, html: Html): Promise<void> {
@@ -73,6 +77,7 @@ function setup(
     start?: number;
     reach?: ChannelReach;
     fallback?: FallbackChannel;
+    history?: CheckHistory;
   } = {},
 ) {
   const { canary } = options;
@@ -84,9 +89,11 @@ function setup(
   }));
   let clock = options.start ?? 0;
   const notifier = new RecordingNotifier();
+  const store = new MemoryStore(() => clock);
   const monitor = new Monitor({
     checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined },
-    store: new MemoryStore(() => clock), notifier, catalog, log: silentLogger(), now: () => clock, instanceId: 'x',
+    store, notifier, catalog, log: silentLogger(), now: () => clock, instanceId: 'x',
+    ...(options.history && { history: options.history }),
     ...(canary && { canary }),
     ...(options.reach && { reach: options.reach }),
     ...(options.fallback && { fallback: { channel: options.fallback, afterMs: 5 * 60_000 } }),
@@ -97,8 +104,28 @@ function setup(
       await monitor.sweep();
     }
   };
-  return { monitor, notifier, failing, minutes, names, checks, setClock: (t: number) => (clock = t), now: () => clock };
+  return { monitor, notifier, failing, minutes, names, checks, store, setClock: (t: number) => (clock = t), now: () => clock };
 }
+
+describe('the history the charts read', () => {
+  it("every result goes into the check history; each incident's start and end into incidents:log, once; HTTP alerts offer the chart", async () => {
+    const history = new CheckHistory();
+    const { monitor, failing, minutes, names, store, notifier } = setup(2, { history });
+    await monitor.load();
+    await minutes(3);
+    failing.add(names[0] as string);
+    await minutes(4);
+    expect(notifier.buttons.get(1)?.flat().map((b) => b.data)).toContain('s:/graph svc-0 1h');
+    failing.clear();
+    await minutes(3);
+    expect(history.series('svc-0:http', 0, 11 * 60_000, 60_000, 11 * 60_000).map((p) => p.up)).toEqual([1, 1, 1, 0, 0, 0, 0, 1, 1, 1]);
+    expect(history.series('svc-1:http', 0, 11 * 60_000, 60_000, 11 * 60_000).every((p) => p.up === 1)).toBe(true);
+    const log = new IncidentLog(store);
+    await expect.poll(() => log.between(['svc-0:http'], 0, 60 * 60_000).then((m) => m.length)).toBe(2);
+    const marks = await log.between(['svc-0:http', 'svc-1:http'], 0, 60 * 60_000);
+    expect(marks.map((m) => [m.kind, m.at / 60_000])).toEqual([['fired', 4], ['resolved', 9]]);
+  });
+});
 
 describe('monitor storms', () => {
   it('six services failing together are one summary, edited as they recover, closed when all have', async () => {
