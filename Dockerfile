@@ -44,5 +44,5 @@ ENV NODE_ENV=production \
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/usr/local/bin/mana-ops-healthcheck"]
-ENTRYPOINT ["tini", "--", "node", "--enable-source-maps", "--max-semi-space-size=2"]
+ENTRYPOINT ["tini", "--", "node", "--enable-source-maps", "--max-semi-space-size=2", "--max-old-space-size=96"]
 CMD ["dist/main.js"]

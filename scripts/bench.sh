@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark: `scripts/bench.sh pipeline` (Bot API emulator), `docker` (starts dockerd), `gpu` (emulated box), `host` (real sshd, the Mac's wrapper),
-# `checks`, `storm` (real Alertmanager), `outage` (Telegram away for 20 s to 2 min) or `image` (builds the container image; starts dockerd).
+# `checks`, `storm` (real Alertmanager), `outage` (Telegram away for 20 s to 2 min), `render` (charts, real VictoriaMetrics) or `image` (builds the container image; starts dockerd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -11,6 +11,7 @@ case "${1:-pipeline}" in
   checks) exec npx tsx bench/checks.bench.ts ;;
   storm) exec npx tsx bench/storm.bench.ts ;;
   outage) exec npx tsx bench/outage.bench.ts ;;
+  render) exec npx tsx bench/render.bench.ts ;;
   docker)
     source scripts/test-env.sh
     trap stop_test_env EXIT
@@ -20,5 +21,5 @@ case "${1:-pipeline}" in
     trap stop_test_env EXIT
     build_bot_image
     npx tsx bench/image.bench.ts ;;
-  *) echo "usage: scripts/bench.sh pipeline|docker|gpu|host|checks|storm|outage|image" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh pipeline|docker|gpu|host|checks|storm|outage|render|image" >&2; exit 2 ;;
 esac
