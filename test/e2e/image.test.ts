@@ -13,6 +13,7 @@ import { ADMIN, NO_RATE_LIMIT, OPS_GROUP, TEST_USERS } from '../support/estate';
 import { freePort, RedisServer } from '../support/redis';
 import { makeKeys } from '../support/sshd';
 import { TelegramEmulator, type SentMessage, type TgUser } from '../support/telegram-emulator';
+import { decodePng } from '../support/png';
 import { WindowsBox } from '../support/windows-box';
 
 /**
@@ -160,6 +161,19 @@ describe('the image under docker-compose.bot.yml', () => {
     const msg = await ask(ADMIN, '/gpu');
     expect(msg.text).toContain('NVIDIA GeForce RTX 3090');
     expect(msg.text).toMatch(/gpu-stt<\/b> \(ManaSTT\): Running/);
+  });
+
+  it('draws pictures inside the image: /mem chart arrives as a PNG (resvg and its font in the production dependencies)', async () => {
+    const before = emu.messagesTo(ADMIN.id).length;
+    emu.sendText(ADMIN, '/mem chart');
+    const msg = await emu.waitFor(() => emu.messagesTo(ADMIN.id).slice(before).find((m) => m.photo || m.text), 20_000, 'the chart');
+    expect(msg.photo?.width).toBe(960);
+    expect(msg.text).toContain('Memory:');
+    // Text was drawn (the font was found): the title's row has dark pixels on the white background.
+    const pic = decodePng(msg.photo?.bytes ?? new Uint8Array());
+    let dark = 0;
+    for (let x = 30; x < 330; x++) for (let y = 15; y < 45; y++) if (Math.max(...pic.at(x, y)) < 100) dark++;
+    expect(dark).toBeGreaterThan(500);
   });
 
   it('/disk reads the disk mounted at /host/root', async () => {
