@@ -194,6 +194,7 @@ export class Monitor {
     }
     this.o = { ...this.o, checks };
     this.schedule.adopt(checks);
+    this.o.history?.keepOnly(ids);
     this.openWritten = undefined;
     if (leftFailing.length && this.leading) {
       this.notices.add(html`⚪ No longer checked (removed from the estate file) while failing: ${leftFailing.map(nameOf).join(', ')}. Their alerts above are not updated any more.`, this.o.catalog.estate.chats.alerts, this.o.now());

@@ -9,15 +9,25 @@ import { barChartSvg } from '../charts/bar-chart';
 import { THEMES } from '../charts/theme';
 
 /** Each category's use against its budget as bars; the text figures are the caption. */
-async function memChart(env: CommandEnv, heading: string, perCategory: { category: string; count: number; used: number; budget: number | undefined; caption: string }[], unreachable: string[], readIn: string, theme: 'light' | 'dark'): Promise<Reply> {
+interface CategoryUse {
+  category: string;
+  count: number;
+  used: number;
+  budget: number | undefined;
+  caption: string;
+}
+
+const categoryLine = (c: CategoryUse) => html`${c.budget !== undefined && c.used > c.budget ? '🔴' : '▫️'} ${c.category} (${c.count}): ${c.caption}`;
+
+async function memChart(env: CommandEnv, heading: { counted: string; ofBudget: string }, perCategory: CategoryUse[], unreachable: string[], readIn: string, theme: 'light' | 'dark'): Promise<Reply> {
   const now = env.now();
-  const caption = lines([bold(heading), ...perCategory.map((c) => html`${c.budget !== undefined && c.used > c.budget ? '🔴' : '▫️'} ${c.category} (${c.count}): ${c.caption}`), ...unreachable.map((u) => html`⚠️ ${u}`)]);
+  const caption = lines([html`${bold(heading.counted)}${heading.ofBudget}`, ...perCategory.map(categoryLine), ...unreachable.map((u) => html`⚠️ ${u}`)]);
   const buttons = buttonRows([commandButton('🔄 Refresh', `/mem chart${theme === 'dark' ? ' theme=dark' : ''}`), commandButton('📝 As text', '/mem')]);
   if (!env.pictures) return { html: caption, buttons };
   const svg = barChartSvg(
     {
       title: 'Memory per category',
-      subtitle: heading.replace(/^Memory: /, ''),
+      subtitle: `${heading.counted.replace(/^Memory: /, '')}${heading.ofBudget}`,
       rows: perCategory.map((c) => ({ label: `${c.category} (${c.count})`, used: c.used, ...(c.budget !== undefined && { of: c.budget }), caption: c.caption })),
       footnote: `bars: in use · track and mark: the budget (handbook) or the containers' mem_limit · ${readIn} · ${env.catalog.time.stamp(now)}`,
     },
@@ -25,7 +35,7 @@ async function memChart(env: CommandEnv, heading: string, perCategory: { categor
   );
   try {
     const png = await env.pictures.png(svg);
-    return { html: caption, buttons, photo: { filename: `mem-${env.catalog.time.date(now)}.png`, png, alt: `Memory per category: ${heading}` } };
+    return { html: caption, buttons, photo: { filename: `mem-${env.catalog.time.date(now)}.png`, png, alt: `Memory per category: ${heading.counted}${heading.ofBudget}` } };
   } catch (err) {
     return { html: lines([caption, html`⚠️ The chart could not be drawn (${(err as Error).message}).`]), buttons, failed: 'render' };
   }
@@ -97,7 +107,7 @@ export const mem = defineCommand({
     });
     const total = rows.reduce((n, r) => n + r.stats.memoryUsed, 0);
     const totalBudget = Object.values(budgets).reduce<number>((n, b) => n + (b ?? 0), 0);
-    const perCategory = categories.map((c) => {
+    const perCategory = categories.map((c): CategoryUse => {
       const inCat = rows.filter((r) => r.category === c);
       const used = inCat.reduce((n, r) => n + r.stats.memoryUsed, 0);
       // The handbook's budget, else the sum of the containers' limits where each has one.
@@ -105,13 +115,14 @@ export const mem = defineCommand({
       return { category: c, count: inCat.length, used, budget, caption: `${formatBytes(used)}${budget ? ` of ${formatBytes(budget)} (${pct(used, budget)})` : ''}` };
     });
     const readIn = `read in ${((env.now() - started) / 1000).toFixed(1)} s`;
-    const heading = `Memory: ${formatBytes(total)} in ${rows.length} containers${totalBudget ? ` · budget ${formatBytes(totalBudget)} (${pct(total, totalBudget)})` : ''}`;
-    if (args.view === 'chart') return memChart(env, heading, perCategory, unreachable, readIn, args.theme);
-    const categoryLines = perCategory.map((c) => html`${c.budget !== undefined && c.used > c.budget ? '🔴' : '▫️'} ${c.category} (${c.count}): ${c.caption}`);
+    const counted = `Memory: ${formatBytes(total)} in ${rows.length} containers`;
+    const ofBudget = totalBudget ? ` · budget ${formatBytes(totalBudget)} (${pct(total, totalBudget)})` : '';
+    if (args.view === 'chart') return memChart(env, { counted, ofBudget }, perCategory, unreachable, readIn, args.theme);
+    const categoryLines = perCategory.map(categoryLine);
     const top = [...rows].sort((a, b) => b.stats.memoryUsed - a.stats.memoryUsed).slice(0, 10);
     const near = rows.filter((r) => r.stats.memoryLimit && r.stats.memoryUsed >= NEAR_LIMIT * r.stats.memoryLimit);
     const body: Html[] = [
-      bold(heading),
+      html`${bold(counted)}${ofBudget}`,
       ...categoryLines,
       html``,
       bold('Top 10'),

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,42 @@ describe('/graph when VictoriaMetrics fails', () => {
 });
 
 describe('/graph in the console', () => {
+  it("without VictoriaMetrics, from the bot's own checks, which the console runs even when it tells no alerts", async () => {
+    let hits = 0;
+    let thirdHit: () => void = () => undefined;
+    const threeResults = new Promise<void>((r) => (thirdHit = r));
+    const web = createHttpServer((_req, res) => {
+      if (++hits === 3) thirdHit();
+      res.end('ok');
+    });
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    const estate = join(dir, 'own.yml');
+    writeFileSync(
+      estate,
+      `version: 1
+docker_hosts: [{ name: mac-mini, endpoint: "unix:///nonexistent/docker.sock" }]
+services:
+  - { name: chat-web, container: own-chat-web, category: web, checks: [{ type: http, url: "http://127.0.0.1:${(web.address() as { port: number }).port}/health", interval: 1s }] }
+users: [{ id: 100, name: ada, role: admin }]
+`,
+    );
+    const proc = startBotProcess({ ESTATE_FILE: estate, HOME: dir, DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    try {
+      // Three results recorded: the chart has something to show.
+      await threeResults;
+      proc.child.stdin.end('/graph chat-web 1h\n');
+      const run = await proc.done;
+      expect(run.stdout).toContain("📈 chat-web over the last 1h: uptime 100.00 %");
+      expect(run.stdout).toContain("the bot's own checks, 1m steps");
+      const path = /\(picture graph-chat-web-1h-[\d-]+\.png, \d+ KB, saved to (\S+)\)/.exec(run.stdout)?.[1] ?? '';
+      expect(decodePng(readFileSync(path)).width).toBe(TIME_CHART.width);
+      expect(run.stdout).not.toContain('[alert');
+    } finally {
+      proc.child.kill();
+      web.close();
+    }
+  }, 30_000);
+
   it('saves the PNG and prints its path', async () => {
     const estate = join(dir, 'estate.yml');
     writeFileSync(

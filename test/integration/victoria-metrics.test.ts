@@ -57,6 +57,17 @@ describe('uptime from VictoriaMetrics', () => {
     expect(plain(await say(VIEWER.id, '/status postgres'))).not.toContain('Uptime');
   });
 
+  it("without victoria_metrics: the bot's own checks since it has them, 7 d only once it has more than a day", async () => {
+    const estate = testEstate({ prefix: 'own', extend: (raw) => ({ ...raw, services: (raw.services as { name: string }[]).map((s) => (s.name === 'chat-web' ? { ...s, checks: [{ type: 'http', url: 'http://127.0.0.1:9/' }] } : s)) }) });
+    const { say, app } = commandHarness({ estate });
+    expect(plain(await say(VIEWER.id, '/status chat-web'))).not.toContain('Uptime');
+    // Twelve hours of a result a minute, 18 of them failed.
+    for (let i = 0; i < 720; i++) app.checkHistory.record('chat-web:http', NOW - 720 * MIN + i * MIN, i < 100 || i >= 118, 50);
+    expect(plain(await say(VIEWER.id, '/status chat-web'))).toContain("Uptime (the bot's own checks since 2026-11-26 22:00 UTC): 24h 97.50 %\n");
+    for (let i = 0; i < 1440; i++) app.checkHistory.record('chat-web:http', NOW - 2160 * MIN + i * MIN, true, 50);
+    expect(plain(await say(VIEWER.id, '/status chat-web'))).toMatch(/Uptime \(the bot's own checks since 2026-11-25 22:00 UTC\): 24h 9\d\.\d\d % · 7d 99\.\d\d %/);
+  });
+
   it('VictoriaMetrics down, or a query it refuses: a clear line, and the rest of /status still shown', async () => {
     const down = `http://127.0.0.1:${await freePort()}`;
     const { say } = commandHarness({ estate: estateWith(down), ports: { history: new VictoriaMetricsHistory({ url: down, timeoutMs: 2_000 }) } });

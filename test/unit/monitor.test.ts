@@ -283,7 +283,8 @@ describe('maintenance windows', () => {
 
 describe('monitor after a reload', () => {
   it('keeps open incidents of checks that stay, runs new ones, and names once the failing ones that were removed', async () => {
-    const { monitor, notifier, failing, minutes, checks } = setup(3);
+    const history = new CheckHistory();
+    const { monitor, notifier, failing, minutes, checks, now } = setup(3, { history });
     const added: CheckDef = { id: 'backup:age', label: 'newest backup', intervalMs: 60_000, timeoutMs: 1_000, run: async () => ({ ok: false, detail: 'older than 26h' }) };
     await monitor.load();
     failing.add('svc-0');
@@ -298,6 +299,10 @@ describe('monitor after a reload', () => {
     expect(all.filter((t) => t === '🔴 <b>newest backup</b> failing: newest backup')).toHaveLength(1);
     // svc-0's incident went on: not told again.
     expect(all.filter((t) => t?.startsWith('🔴 <b>svc-0</b> failing'))).toHaveLength(1);
+    // The removed check's history is gone with it; the others' goes on.
+    expect(history.since('svc-1:http', now())).toBeUndefined();
+    expect(history.since('svc-0:http', now())).toBeDefined();
+    expect(history.since('backup:age', now())).toBeDefined();
     expect(await monitor.adopt([checks[0] as CheckDef, checks[2] as CheckDef, added])).toEqual({ added: 0, removed: 0 });
   });
 });

@@ -21,7 +21,7 @@ describe('command registry', () => {
   it('finds by alias and lists by role', () => {
     const reg = new CommandRegistry(builtinCommands());
     expect(reg.find('start')?.name).toBe('help');
-    expect(reg.allowedFor('viewer').map((s) => s.name)).toEqual(['help', 'whoami', 'status', 'alerts', 'logs', 'mem', 'disk', 'gpu', 'host', 'tunnel', 'silences', 'ping', 'cancel']);
+    expect(reg.allowedFor('viewer').map((s) => s.name)).toEqual(['help', 'whoami', 'status', 'graph', 'alerts', 'logs', 'mem', 'disk', 'gpu', 'host', 'tunnel', 'silences', 'ping', 'cancel']);
     expect(reg.allowedFor(undefined).map((s) => s.name)).toEqual(['whoami']);
   });
 });
