@@ -59,6 +59,13 @@ interface Figures {
   burstMs: number;
 }
 
+/**
+ * Both bots run with the node flags of `npm run start:prod` (the image's too): what production runs, and the same
+ * collector settings for the floor. BENCH_NODE_FLAGS replaces them ("" for node's defaults).
+ */
+const PROD_FLAGS = ((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'] ?? '').split(' ').filter((w) => w.startsWith('--') && w !== '--enable-source-maps');
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : PROD_FLAGS;
+
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts CPU in ticks of 10 ms
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -73,7 +80,7 @@ async function measure(label: string, script: string[], env: Record<string, stri
     waiting.delete(msg.chat.id);
     resolve?.(msg);
   });
-  const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
+  const flags = NODE_FLAGS;
   const child: ChildProcess = spawn(process.execPath, [...flags, ...script], {
     env: { PATH: process.env.PATH ?? '', TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, MANA_OPS_POLL_TIMEOUT: '1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -143,6 +150,7 @@ const ms = (v: number) => `${v.toFixed(2).padStart(6)} ms`;
 const row = (which: 'bare' | 'mana', k: 'seq' | 'conc') =>
   `${bots[which].label.padEnd(12)} p50 ${ms(over(which, p(k, 50)))}  p95 ${ms(over(which, p(k, 95)))}  p99 ${ms(over(which, p(k, 99)))}`;
 console.log(`pipeline benchmark: /ping via the Bot API emulator (node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+console.log(`node flags for both: ${NODE_FLAGS.join(' ') || "(node's defaults)"}`);
 console.log(`${ROUNDS} rounds, order alternated; per round and bot: warm-up ${WARMUP}, ${RUNS} one at a time, ${2 * RUNS} from ${USERS} users at once, then a burst of ${BURST}; medians over the rounds`);
 console.log(`\none at a time`);
 console.log(row('bare', 'seq'));

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { Resvg } from '@resvg/resvg-js';
 import type { PictureRenderer } from '../ports';
 
 /** The charts' typeface, shipped as an npm package so that no system fonts are needed (the image has none). */
@@ -29,6 +28,8 @@ export class ResvgRenderer implements PictureRenderer {
   }
 
   async png(svg: string): Promise<Uint8Array> {
+    // Loaded on the first picture: a bot that never draws one does not carry the native library.
+    const { Resvg } = await import('@resvg/resvg-js');
     const resvg = new Resvg(svg, { font: { fontFiles: this.fontFiles, loadSystemFonts: false, defaultFontFamily: CHART_FONT_FAMILY } });
     const png = new Uint8Array(resvg.render().asPng());
     if (this.o.collect) {
