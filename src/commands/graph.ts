@@ -28,7 +28,8 @@ function figuresOf(series: ServiceSeries, marks: IncidentMark[], env: CommandEnv
   return {
     ...(ups.length && { uptime: `uptime ${formatUptime(ups.reduce((a, b) => a + b, 0) / ups.length)}` }),
     ...(ms.length && { times: `median ${formatMs(ms[Math.floor((ms.length - 1) / 2)] as number)} · slowest step ${formatMs(ms[ms.length - 1] as number)}` }),
-    incidents: fired.length === 0 ? 'no incidents' : `${fired.length} incident${fired.length > 1 ? 's' : ''} (${fired.slice(-3).map((m) => time.hmZone(m.at)).join(', ')})`,
+    // Over more than a day a time alone is ambiguous: the date comes with it.
+    incidents: fired.length === 0 ? 'no incidents' : `${fired.length} incident${fired.length > 1 ? 's' : ''} (${fired.slice(-3).map((m) => (series.to - series.from > 25 * HOUR ? time.stamp(m.at) : time.hmZone(m.at))).join(', ')})`,
   };
 }
 

@@ -89,7 +89,7 @@ describe('/graph with VictoriaMetrics', () => {
     expect(msg.photo).toBeDefined();
     expect(msg.text).toContain('📈 <b>chat-web</b> over the last 7d: uptime 98.5');
     expect(msg.text).toContain('<i>Blackbox probes, 15m steps</i>');
-    expect(msg.text).toMatch(/1 incident \(\d\d:\d\d CET\)/);
+    expect(msg.text).toMatch(/1 incident \(\d{4}-\d\d-\d\d \d\d:\d\d CET\)/);
     expect(msg.reply_markup?.inline_keyboard?.flat().map((b) => b.callback_data)).toEqual(['s:/graph chat-web 1h', 's:/graph chat-web 24h']);
     const pic = decodePng(msg.photo?.bytes ?? new Uint8Array());
     expect([pic.width, pic.height]).toEqual([TIME_CHART.width, TIME_CHART.height]);
