@@ -4,7 +4,7 @@ import { THEMES } from '../charts/theme';
 import { formatMs, timeChartSvg } from '../charts/time-chart';
 import { serviceCheckId } from '../estate/check-ids';
 import { IncidentLog, type IncidentMark } from '../estate/incident-log';
-import { formatUptime, seriesOf, SOURCE_NAMES, uptimeOf, type HistorySources, type ServiceSeries } from '../estate/service-history';
+import { formatUptime, noHistoryReason, seriesOf, SOURCE_NAMES, uptimeOf, type HistorySources, type ServiceSeries } from '../estate/service-history';
 import { formatDuration } from '../util/duration';
 import { bold, html, lines, type Html } from '../util/html';
 import { serviceArg } from './args';
@@ -14,8 +14,6 @@ import { defineCommand, type CommandEnv, type Reply } from './types';
 const HOUR = 3_600_000;
 export const GRAPH_RANGES = { '1h': HOUR, '24h': 24 * HOUR, '7d': 7 * 24 * HOUR } as const;
 type RangeName = keyof typeof GRAPH_RANGES;
-
-const charted = (svc: Service) => (svc.probe_target || svc.checks.some((c) => c.type === 'http') ? undefined : `${svc.name} has no HTTP check and no probe_target: there is no response time to chart`);
 
 const sourcesOf = (env: CommandEnv): HistorySources => ({ catalog: env.catalog, metrics: env.history, checks: env.checkHistory });
 
@@ -88,13 +86,13 @@ export const graph = defineCommand({
   confirm: 'never',
   examples: ['/graph chat-web', '/graph chat-web 7d', '/graph todo-web 1h theme=dark'],
   params: [
-    { name: 'service', required: true, prompt: 'A chart of which service?', guide: { kind: 'service', offer: (s) => !charted(s) } },
+    { name: 'service', required: true, prompt: 'A chart of which service?', guide: { kind: 'service', offer: (s) => !noHistoryReason(s) } },
     { name: 'range', guide: { kind: 'choice', options: Object.keys(GRAPH_RANGES) } },
     { name: 'theme', namedOnly: true },
   ],
   args: (env: CommandEnv) =>
     z.object({
-      service: serviceArg(env.catalog, charted),
+      service: serviceArg(env.catalog, noHistoryReason),
       range: z.enum(Object.keys(GRAPH_RANGES) as [RangeName, ...RangeName[]], { message: 'a range of 1h, 24h or 7d' }).default('24h'),
       theme: z.enum(['light', 'dark'], { message: 'theme=light or theme=dark' }).default('light'),
     }),

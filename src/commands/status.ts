@@ -6,7 +6,7 @@ import { diskLevel, usedPercent } from '../util/disk';
 import { formatDuration } from '../util/duration';
 import { bold, code, html, italic, lines, type Html } from '../util/html';
 import { OpsError } from '../ops/ports';
-import { formatUptime, SOURCE_NAMES, uptimeOf } from '../estate/service-history';
+import { formatUptime, noHistoryReason, SOURCE_NAMES, uptimeOf } from '../estate/service-history';
 import { buttonRows, commandButton } from './buttons';
 import { combine, judgeContainer, probeService } from '../estate/health';
 import { bucketOf, estateState, withRestartCounts, type Bucket, type ServiceState } from '../estate/service-state';
@@ -187,6 +187,7 @@ async function serviceDetail(ctx: RunContext<{ target: Target }>, service: Servi
       commandButton('📜 Logs', `/logs ${service.name}`),
       commandButton('🔁 Restart', `/restart ${service.name}`),
       commandButton('🔄 Refresh', `/status ${service.name}`, 'edit'),
+      noHistoryReason(service) ? undefined : commandButton('📈 Graph', `/graph ${service.name}`),
     ]),
   };
 }

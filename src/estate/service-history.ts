@@ -26,6 +26,11 @@ export function probeTargetOf(service: Service): string | undefined {
   return service.probe_target ?? service.checks.find((c) => c.type === 'http')?.url;
 }
 
+/** Why a service has no response time to chart (no HTTP check and no probe_target), or undefined when it has one. */
+export function noHistoryReason(service: Service): string | undefined {
+  return probeTargetOf(service) === undefined ? `${service.name} has no HTTP check and no probe_target: there is no response time to chart` : undefined;
+}
+
 /** A series template of the estate file with the service's probe target in it, quoted for PromQL. */
 function selectorOf(template: string, service: Service): string | undefined {
   const target = probeTargetOf(service);

@@ -208,6 +208,9 @@ describe('/status views', () => {
     expect(web.text).not.toContain(' of ');
     expect(web.text).toContain('Ports: host network');
     expect(web.text).toContain('Depends on: chat-backend');
+    // A chart only where there is a response time to chart: chat-web has no HTTP check here, todo-web has one.
+    expect(buttons(web).map((b) => b.text)).toEqual(['📜 Logs', '🔁 Restart', '🔄 Refresh']);
+    expect(buttons(await ask(VIEWER, '/status todo-web')).map((b) => b.callback_data)).toEqual(['s:/logs todo-web', 's:/restart todo-web', 'e:/status todo-web', 's:/graph todo-web']);
     const backend = await ask(VIEWER, '/status chat-backend');
     expect(backend.text).toContain('Last health check (exit 1): <code>db connection refused</code>');
     expect(backend.text).toContain('needed by: chat-web');
