@@ -4,7 +4,8 @@ import type { App } from '../app';
 import type { KnownUser } from '../config/catalog';
 import type { ArgGuide, ParamSpec } from '../commands/types';
 import { completedLine, offeredServices } from '../commands/guided';
-import { parseDuration } from '../util/duration';
+import { formatDuration, parseDuration } from '../util/duration';
+import { Expiries, EXPIRY_GRACE_MS } from './expiries';
 import { escapeHtml } from '../util/html';
 
 /**
@@ -27,8 +28,16 @@ export interface GuideDeps {
   app: App;
   /** Runs a finished command line as if the user had typed it, and shows the outcome in the chat. */
   runLine: (chatId: number, userId: number, chatType: 'private' | 'group' | 'supergroup' | 'channel', line: string) => Promise<void>;
-  /** How long one question waits for an answer before the conversation ends quietly. */
+  /** How long one question waits for an answer before the conversation ends. */
   waitMs: number;
+  /** Replaces a question that waited in vain (its buttons no longer work) with a line saying so. */
+  expire: (chatId: number, messageId: number, html: string) => Promise<void>;
+}
+
+/** A question's expiry: armed when it starts waiting, disarmed by an answer. Run in `external`, so once, never on replay. */
+interface Watch {
+  arm: () => void;
+  disarm: () => void;
 }
 
 function rows(buttons: [string, string][], perRow: number): InlineKeyboard {
@@ -41,23 +50,25 @@ function rows(buttons: [string, string][], perRow: number): InlineKeyboard {
 }
 
 /** Waits for a press on `messageId` or a text; other updates go to the rest of the bot. */
-async function answer(conversation: Convo, messageId: number, waitMs: number): Promise<Answer> {
+async function answer(conversation: Convo, messageId: number, waitMs: number, watch: Watch): Promise<Answer> {
+  await conversation.external(() => watch.arm());
   const ctx = await conversation.wait({ maxMilliseconds: waitMs });
   const data = ctx.callbackQuery?.data;
   if (data !== undefined) {
     if (!data.startsWith(GUIDE_PREFIX) || ctx.callbackQuery?.message?.message_id !== messageId) {
       return conversation.skip({ next: true });
     }
+    await conversation.external(() => watch.disarm());
     await ctx.answerCallbackQuery();
     const pick = data.slice(GUIDE_PREFIX.length);
     return pick === CANCEL ? { cancelled: true } : { pick };
   }
   const text = ctx.message?.text?.trim();
   if (text === undefined) return conversation.skip({ next: true });
-  if (/^\/cancel(@\w+)?$/i.test(text)) return { cancelled: true };
-  // Another command: leave the question and let the bot handle that command as usual.
-  if (text.startsWith('/')) return conversation.halt({ next: true });
-  return { text };
+  // Another command: leave the question (marked expired when its wait ends) and let the bot handle the command.
+  if (text.startsWith('/') && !/^\/cancel(@\w+)?$/i.test(text)) return conversation.halt({ next: true });
+  await conversation.external(() => watch.disarm());
+  return /^\/cancel(@\w+)?$/i.test(text) ? { cancelled: true } : { text };
 }
 
 /**
@@ -75,8 +86,17 @@ async function askTyped(ctx: Context, text: string): Promise<void> {
 
 export function createGuide(deps: GuideDeps) {
   const { app } = deps;
+  const expiries = new Expiries();
+  const watchOf = (chatId: number, messageId: number, command: string): Watch => {
+    const key = `${chatId}:${messageId}`;
+    const said = `⌛ This question waited ${formatDuration(deps.waitMs)} for an answer and has expired: send /${escapeHtml(command)} again.`;
+    return {
+      arm: () => expiries.arm(key, deps.waitMs + EXPIRY_GRACE_MS, () => void deps.expire(chatId, messageId, said).catch(() => undefined)),
+      disarm: () => expiries.disarm(key),
+    };
+  };
 
-  async function askService(conversation: Convo, ctx: Context, messageId: number, param: ParamSpec, guide: Extract<ArgGuide, { kind: 'service' }>, user: KnownUser) {
+  async function askService(conversation: Convo, ctx: Context, messageId: number, param: ParamSpec, guide: Extract<ArgGuide, { kind: 'service' }>, user: KnownUser, watch: Watch) {
     const { categories, inCategory: servicesIn } = offeredServices(app.catalog, guide, user);
     const chatId = ctx.chat?.id as number;
     for (;;) {
@@ -85,7 +105,7 @@ export function createGuide(deps: GuideDeps) {
         parse_mode: 'HTML',
         reply_markup: rows([...catButtons, ['✖️ Cancel', CANCEL]], 3),
       });
-      const cat = await answer(conversation, messageId, deps.waitMs);
+      const cat = await answer(conversation, messageId, deps.waitMs, watch);
       if ('cancelled' in cat) return undefined;
       if (!('pick' in cat)) continue;
       const category = categories[Number(cat.pick)];
@@ -95,7 +115,7 @@ export function createGuide(deps: GuideDeps) {
         parse_mode: 'HTML',
         reply_markup: rows([...inCategory.map((s, i): [string, string] => [s.name, String(i)]), ['⬅️ Back', BACK], ['✖️ Cancel', CANCEL]], 2),
       });
-      const svc = await answer(conversation, messageId, deps.waitMs);
+      const svc = await answer(conversation, messageId, deps.waitMs, watch);
       if ('cancelled' in svc) return undefined;
       if ('pick' in svc && svc.pick !== BACK) {
         const picked = inCategory[Number(svc.pick)];
@@ -104,7 +124,7 @@ export function createGuide(deps: GuideDeps) {
     }
   }
 
-  async function askChoice(conversation: Convo, ctx: Context, messageId: number, param: ParamSpec, options: string[], custom: boolean) {
+  async function askChoice(conversation: Convo, ctx: Context, messageId: number, param: ParamSpec, options: string[], custom: boolean, watch: Watch) {
     const chatId = ctx.chat?.id as number;
     const buttons: [string, string][] = options.map((o, i) => [o, String(i)]);
     if (custom) buttons.push(['custom…', CUSTOM]);
@@ -113,7 +133,7 @@ export function createGuide(deps: GuideDeps) {
       reply_markup: rows([...buttons, ['✖️ Cancel', CANCEL]], 4),
     });
     for (;;) {
-      const got = await answer(conversation, messageId, deps.waitMs);
+      const got = await answer(conversation, messageId, deps.waitMs, watch);
       if ('cancelled' in got) return undefined;
       if ('pick' in got && got.pick !== CUSTOM) {
         const value = options[Number(got.pick)];
@@ -131,7 +151,7 @@ export function createGuide(deps: GuideDeps) {
   }
 
   /** The conversation itself: one question per missing parameter, then the completed command. */
-  return async function guide(conversation: Convo, ctx: Context, command: string, rest: string, missing: string[]) {
+  const guide = async function guide(conversation: Convo, ctx: Context, command: string, rest: string, missing: string[]) {
     const spec = app.registry.find(command);
     const user = app.catalog.user(ctx.from?.id ?? 0);
     const chat = ctx.chat;
@@ -143,9 +163,10 @@ export function createGuide(deps: GuideDeps) {
       const guide = param?.guide;
       if (!param || !guide) return;
       let value: string | undefined;
-      if (guide.kind === 'service') value = await askService(conversation, ctx, question.message_id, param, guide, user);
-      else if (guide.kind === 'duration') value = await askChoice(conversation, ctx, question.message_id, param, guide.presets, true);
-      else value = await askChoice(conversation, ctx, question.message_id, param, guide.options, false);
+      const watch = watchOf(chat.id, question.message_id, command);
+      if (guide.kind === 'service') value = await askService(conversation, ctx, question.message_id, param, guide, user, watch);
+      else if (guide.kind === 'duration') value = await askChoice(conversation, ctx, question.message_id, param, guide.presets, true, watch);
+      else value = await askChoice(conversation, ctx, question.message_id, param, guide.options, false, watch);
       if (value === undefined) {
         await ctx.api.editMessageText(chat.id, question.message_id, `Cancelled: /${escapeHtml(command)}. Nothing was run.`, { parse_mode: 'HTML' });
         return;
@@ -156,4 +177,5 @@ export function createGuide(deps: GuideDeps) {
     await ctx.api.editMessageText(chat.id, question.message_id, `→ <code>${escapeHtml(line)}</code>`, { parse_mode: 'HTML' });
     await conversation.external(() => deps.runLine(chat.id, user.id, chat.type, line));
   };
+  return { guide, close: () => expiries.clear() };
 }

@@ -8,6 +8,7 @@ import { createTelegramLink, type TelegramLink } from './telegram-link';
 import type { App } from '../app';
 import { EDIT_PREFIX, SEND_PREFIX } from '../commands/buttons';
 import type { Button, CommandSpec, Document, Outcome, Photo, PressOutcome } from '../commands/types';
+import { EXPIRED_CONFIRMATION } from '../commands/dispatcher';
 import { pacedProgress, progressGapMs } from './paced-progress';
 import { html, htmlToPlain, type Html } from '../util/html';
 import { CAPTION_LIMIT, fitHtml, MESSAGE_LIMIT } from '../util/telegram-text';
@@ -15,6 +16,7 @@ import type { Logger } from '../util/logger';
 import { conversationStorage } from './conversation-storage';
 import { envelopeOf, envelopeOfPress } from './envelope';
 import type { Envelope } from '../auth/gate';
+import { Expiries, EXPIRY_GRACE_MS } from './expiries';
 import { createGuide, GUIDE_ID, GUIDE_PREFIX } from './guide';
 
 type BotContext = ConversationFlavor<Context>;
@@ -117,6 +119,8 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
   });
   bot.use(sequentialize((ctx: BotContext) => ctx.chat?.id.toString()));
 
+  // A confirmation nobody pressed says so when its time is up, instead of showing buttons that no longer work.
+  const unpressed = new Expiries();
   const send = async (api: Api, chatId: number, outcome: Outcome, replyTo?: number) => {
     if (outcome.kind === 'silent') return;
     const markup =
@@ -138,12 +142,13 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       }
     }
     const text = fitted(outcome.html);
-    await api.sendMessage(chatId, text.html.value, {
+    const sent = await api.sendMessage(chatId, text.html.value, {
       parse_mode: 'HTML',
       link_preview_options: { is_disabled: true },
       ...(markup && { reply_markup: markup }),
       ...(replyTo !== undefined && { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
     });
+    if (outcome.kind === 'confirm') unpressed.arm(outcome.nonce, outcome.expiresAt - Date.now() + EXPIRY_GRACE_MS, () => void api.editMessageText(chatId, sent.message_id, EXPIRED_CONFIRMATION.value, { parse_mode: 'HTML' }).catch(() => undefined));
     if (photo) await sendPhoto(api, chatId, photo);
     const doc = 'document' in outcome && outcome.document ? outcome.document : text.cut ? overflowDocument(outcome.html) : undefined;
     if (doc) {
@@ -174,9 +179,10 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     return text.cut;
   };
 
-  const guide = createGuide({
+  const { guide, close: closeGuide } = createGuide({
     app,
     waitMs: options.guideWaitMs ?? 5 * 60_000,
+    expire: (chatId, messageId, text) => bot.api.editMessageText(chatId, messageId, text, { parse_mode: 'HTML' }).then(() => undefined),
     runLine: async (chatId, userId, chatType, line) => {
       const envelope = { userId, chatId, chatType, sentAt: Date.now(), forwarded: false, edited: false };
       await send(bot.api, chatId, await dispatcher.handleText(envelope, line));
@@ -264,8 +270,11 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     }
     await ctx.answerCallbackQuery({ text: press.popup, show_alert: press.kind === 'popup' });
     if (press.kind === 'popup') return;
+    unpressed.disarm(data.slice(3));
     if (press.kind === 'final') {
-      await ctx.editMessageText(fitted(press.html).html.value, { parse_mode: 'HTML' });
+      // "Not modified" (the message already says it expired) is no error.
+      const pressedOn = ctx.callbackQuery.message?.message_id;
+      if (pressedOn !== undefined) await edit(ctx.api, envelope.chatId, pressedOn, { kind: 'reply', html: press.html });
       return;
     }
     await ctx.editMessageText(fitted(press.progress).html.value, { parse_mode: 'HTML' });
@@ -378,6 +387,8 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     async stop() {
       // Replies still trying to reach an absent Telegram give up now: stopping waits for nothing that cannot come.
       link.close();
+      closeGuide();
+      unpressed.clear();
       if (handle?.isRunning()) await handle.stop();
       await Promise.allSettled([...inFlight]);
     },

@@ -29,6 +29,8 @@ export interface DispatcherOptions {
 }
 
 const STRANGER_REPLY = html`This is a private bot.`;
+/** What an expired confirmation's message says: after a late press, and when its time runs out unpressed. */
+export const EXPIRED_CONFIRMATION = html`This confirmation expired or is unknown. Nothing was run; send the command again.`;
 const HOUR_MS = 3_600_000;
 type Progress = (html: Html) => void;
 const NO_PROGRESS: Progress = () => {};
@@ -445,7 +447,7 @@ export class Dispatcher {
         return { kind: 'popup', popup: 'Not yours: only the person who asked can confirm this.' };
       case 'expired':
         audit(undefined, 'expired');
-        return { kind: 'final', popup: 'Expired: nothing was run.', html: html`This confirmation expired or is unknown. Nothing was run; send the command again.` };
+        return { kind: 'final', popup: 'Expired: nothing was run.', html: EXPIRED_CONFIRMATION };
       case 'used': {
         // The message already shows what happened; only the presser is told.
         audit(undefined, 'replayed', claim.decision);

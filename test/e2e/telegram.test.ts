@@ -16,7 +16,6 @@ let docker: Docker;
 let verify: RedisStore;
 
 const startedAt = async (name: string) => (await docker.getContainer(name).inspect()).State.StartedAt;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends text and returns the bot's next message in that chat. */
 async function ask(user: TgUser, text: string, chat?: { id: number; type: 'supergroup'; title: string }): Promise<SentMessage> {
@@ -199,11 +198,14 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
   it('an expired confirmation runs nothing and the message says so', async () => {
     const before = await startedAt(`${PREFIX}-todo-web`);
     const prompt = await ask(OPERATOR, '/restart todo-web');
-    await sleep(3_300);
-    const popup = await pressAndSettle(OPERATOR, prompt, buttons(prompt)[0]!);
-    expect(popup.text).toBe('Expired: nothing was run.');
-    await bot.emu.waitFor(() => prompt.text.startsWith('This confirmation expired'), 5_000, 'the expiry edit');
+    const confirm = buttons(prompt)[0]!;
+    // Left unpressed, it says so when its time is up and loses the buttons that no longer work.
+    await bot.emu.waitFor(() => prompt.text.startsWith('This confirmation expired'), 10_000, 'the expiry edit');
+    expect(prompt.text).toBe('This confirmation expired or is unknown. Nothing was run; send the command again.');
     expect(prompt.reply_markup).toBeUndefined();
+    // A press from an old copy of the message still runs nothing.
+    const popup = await pressAndSettle(OPERATOR, { ...prompt, reply_markup: { inline_keyboard: [[{ text: '✅ Confirm', callback_data: confirm }]] } }, confirm);
+    expect(popup.text).toBe('Expired: nothing was run.');
     expect(await startedAt(`${PREFIX}-todo-web`)).toBe(before);
   });
 
@@ -357,8 +359,12 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
       const question = await ask(ADMIN, '/restart');
       await bot.emu.waitFor(() => labels(question).length > 0, 5_000, 'category buttons');
       expect(labels(question)).toContain('infra (1)');
-      await sleep(4_300);
-      const late = await pressAndSettle(ADMIN, question, data(question, 'infra'));
+      const infra = data(question, 'infra');
+      // Its wait over, the question says so in the chat, and loses the buttons that no longer work.
+      await bot.emu.waitFor(() => question.text.startsWith('⌛'), 15_000, 'the question marked expired');
+      expect(question.text).toBe('⌛ This question waited 4.0 s for an answer and has expired: send /restart again.');
+      expect(question.reply_markup).toBeUndefined();
+      const late = await pressAndSettle(ADMIN, question, infra);
       expect(late.text).toBe('This question has expired or is not yours.');
       expect(bot.emu.messagesTo(ADMIN.id).at(-1)).toBe(question);
     });
