@@ -45,6 +45,11 @@ export class CloudflareEmulator {
   readonly ingress = new Map<string, { source: 'cloudflare' | 'local'; hostnames: string[] }>();
   readonly calls: { method: string; path: string; body?: unknown }[] = [];
   private readonly throttled: { retryAfter?: number }[] = [];
+  /** After a 429 with retry-after, Cloudflare refuses again whatever comes before that time. */
+  private refuseUntil = 0;
+  private lastRetryAfter = 0;
+  private rateLimit: { requests: number; windowMs: number } | undefined;
+  private arrivals: number[] = [];
   private readonly held = new Set<ServerResponse>();
   private server: Server | undefined;
   private nextId = 1;
@@ -63,7 +68,19 @@ export class CloudflareEmulator {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  /** The next `count` requests get 429 (code 971), with a retry-after header when given. */
+  /** Cloudflare's own limit from now on: a request beyond `requests` within `windowMs` gets 429 (no retry-after). */
+  limit(rate: { requests: number; windowMs: number } | undefined): void {
+    this.rateLimit = rate;
+    this.arrivals = [];
+  }
+
+  /** Cloudflare takes requests again at once: no throttled requests left, no retry-after in force. */
+  unthrottle(): void {
+    this.throttled.length = 0;
+    this.refuseUntil = 0;
+  }
+
+  /** The next `count` requests get 429 (code 971), with a retry-after header when given; until it is over, so does any other. */
   throttle(count: number, retryAfter?: number): void {
     for (let i = 0; i < count; i++) this.throttled.push(retryAfter === undefined ? {} : { retryAfter });
   }
@@ -90,8 +107,22 @@ export class CloudflareEmulator {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
     };
     const ok = (result: unknown, extra: object = {}) => send(200, { success: true, errors: [], messages: [], result, ...extra });
+    const now = Date.now();
+    if (now < this.refuseUntil) return send(429, fixture('error-rate-limited-971.json'), { 'retry-after': String(this.lastRetryAfter) });
     const throttle = this.throttled.shift();
-    if (throttle) return send(429, fixture('error-rate-limited-971.json'), throttle.retryAfter !== undefined ? { 'retry-after': String(throttle.retryAfter) } : {});
+    if (throttle) {
+      if (throttle.retryAfter !== undefined) {
+        this.refuseUntil = now + throttle.retryAfter * 1000;
+        this.lastRetryAfter = throttle.retryAfter;
+      }
+      return send(429, fixture('error-rate-limited-971.json'), throttle.retryAfter !== undefined ? { 'retry-after': String(throttle.retryAfter) } : {});
+    }
+    if (this.rateLimit) {
+      const { requests, windowMs } = this.rateLimit;
+      while (this.arrivals.length && now - (this.arrivals[0] as number) >= windowMs) this.arrivals.shift();
+      if (this.arrivals.length >= requests) return send(429, fixture('error-rate-limited-971.json'));
+      this.arrivals.push(now);
+    }
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith('Bearer ') || auth.split(' ').length !== 2) return send(400, fixture('error-malformed-token-6003.json'));
     if (auth !== `Bearer ${this.token}`) return send(403, fixture('error-invalid-token-9109.json'));
