@@ -1,4 +1,4 @@
-import { px, svgText, type ChartTheme } from './theme';
+import { px, textAt, type ChartTheme } from './theme';
 
 export interface BarRow {
   label: string;
@@ -16,7 +16,6 @@ export interface BarChartModel {
   footnote: string;
 }
 
-const FONT = 'DejaVu Sans';
 const WIDTH = 960;
 const ROW = 46;
 export const BAR_CHART = { width: WIDTH, top: 100, left: 250, right: 930, barHeight: 26, row: ROW } as const;
@@ -27,7 +26,7 @@ export function barChartSvg(m: BarChartModel, theme: ChartTheme): string {
   const height = top + m.rows.length * ROW + 60;
   const scaleMax = Math.max(1, ...m.rows.map((r) => Math.max(r.used, r.of ?? 0)));
   const out: string[] = [];
-  const text = (tx: number, ty: number, value: string, attrs: string) => out.push(`<text x="${px(tx)}" y="${px(ty)}" font-family="${FONT}" ${attrs}>${svgText(value)}</text>`);
+  const text = (tx: number, ty: number, value: string, attrs: string) => out.push(textAt(tx, ty, value, attrs));
   out.push(`<rect width="${WIDTH}" height="${height}" fill="${theme.background}"/>`);
   text(30, 42, m.title, `font-size="28" font-weight="bold" fill="${theme.text}"`);
   text(30, 74, m.subtitle, `font-size="19" fill="${theme.muted}"`);

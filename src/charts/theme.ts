@@ -28,6 +28,14 @@ export function svgText(value: string): string {
 /** A coordinate with one decimal: smaller documents, the same pixels. */
 export const px = (n: number) => (Math.round(n * 10) / 10).toString();
 
+/** The charts' typeface: the one the renderer loads (DejaVu Sans, from the npm package). */
+const FONT = 'DejaVu Sans';
+
+/** A text element at (x, y) in the charts' typeface; `attrs` gives its size, anchor and colour. */
+export function textAt(x: number, y: number, value: string, attrs: string): string {
+  return `<text x="${px(x)}" y="${px(y)}" font-family="${FONT}" ${attrs}>${svgText(value)}</text>`;
+}
+
 /** The round number at or above `value` whose quarters are round too (1, 2, 4, 6, 8 × 10^n), for an axis's top. */
 export function niceCeil(value: number): number {
   if (!(value > 0)) return 1;

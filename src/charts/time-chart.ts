@@ -1,5 +1,5 @@
 import type { LocalTime } from '../util/local-time';
-import { niceCeil, px, svgText, type ChartTheme } from './theme';
+import { niceCeil, px, textAt, type ChartTheme } from './theme';
 import { timeTicks } from './time-axis';
 
 export interface TimeChartModel {
@@ -16,8 +16,6 @@ export interface TimeChartModel {
 
 /** The picture's size (a phone shows 16:9 whole) and where the plot lies in it. */
 export const TIME_CHART = { width: 960, height: 540, plot: { left: 78, top: 96, right: 936, bottom: 448 } } as const;
-
-const FONT = 'DejaVu Sans';
 
 /** "120 ms", "2.1 s", "12 s". */
 export function formatMs(ms: number): string {
@@ -44,7 +42,7 @@ export function timeChartSvg(m: TimeChartModel, theme: ChartTheme, time: LocalTi
   const { top, cut } = yTop(msValues);
   const y = (ms: number) => plot.bottom - (Math.min(ms, top) / top) * (plot.bottom - plot.top);
   const out: string[] = [];
-  const text = (tx: number, ty: number, value: string, attrs = '') => out.push(`<text x="${px(tx)}" y="${px(ty)}" font-family="${FONT}" ${attrs}>${svgText(value)}</text>`);
+  const text = (tx: number, ty: number, value: string, attrs: string) => out.push(textAt(tx, ty, value, attrs));
 
   out.push(`<rect width="${width}" height="${height}" fill="${theme.background}"/>`);
   text(plot.left, 40, m.title, `font-size="28" font-weight="bold" fill="${theme.text}"`);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { PictureRenderer } from '../ports';
 
 /** The charts' typeface, shipped as an npm package so that no system fonts are needed (the image has none). */
-export const CHART_FONT_FAMILY = 'DejaVu Sans';
+const CHART_FONT_FAMILY = 'DejaVu Sans';
 
 export function chartFontFiles(): string[] {
   const require = createRequire(import.meta.url);
