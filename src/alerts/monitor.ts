@@ -17,6 +17,7 @@ import { NoticeQueue } from './notice-queue';
 import { STORM_SIZE, StormBook, type StormMember } from './storms';
 import { Acks, type Ack } from '../estate/acks';
 import type { CheckHistory } from '../estate/check-history';
+import { isHttpCheckId } from '../estate/check-ids';
 import { IncidentLog } from '../estate/incident-log';
 import { OpenIncidents, type OpenIncident } from '../estate/open-incidents';
 import { Silences, type Silence, type SilencesInForce } from '../estate/silences';
@@ -519,7 +520,7 @@ export class Monitor {
     else if (svc?.windows) row.push({ text: '🔁 Restart', data: `s:/gpu restart ${svc.name}` });
     const rows = [row];
     // An HTTP incident: the last hour's response time and down band, one tap away.
-    if (svc && def.id.split(':')[1] === 'http') rows.push([{ text: '📈 Graph 1h', data: `s:/graph ${svc.name} 1h` }]);
+    if (svc && isHttpCheckId(def.id)) rows.push([{ text: '📈 Graph 1h', data: `s:/graph ${svc.name} 1h` }]);
     return rows.map((r) => r.filter((b) => Buffer.byteLength(b.data) <= 64)).filter((r) => r.length > 0);
   }
 

@@ -13,3 +13,8 @@ export function httpCheckIdOf(service: Service): string | undefined {
   const index = service.checks.findIndex((c) => c.type === 'http');
   return index < 0 ? undefined : serviceCheckId(service, index);
 }
+
+/** Whether an incident book id is a service's HTTP check (`chat-web:http`, `chat-web:http:1`), read by the format above. */
+export function isHttpCheckId(checkId: string): boolean {
+  return checkId.split(':')[1] === 'http';
+}
