@@ -37,8 +37,8 @@ async function chart(service: Service, range: RangeName, theme: keyof typeof THE
   const switcher = buttonRows(Object.keys(GRAPH_RANGES).filter((r) => r !== range).map((r) => commandButton(`📈 ${r}`, `/graph ${service.name} ${r}${theme === 'dark' ? ' theme=dark' : ''}`)));
   const series = await seriesOf(sourcesOf(env), service, rangeMs, now);
   if ('error' in series) {
-    // No chart: what can still be said in words, and where to look next.
-    const uptime = await uptimeOf(sourcesOf(env), service, now);
+    // No chart: what can still be said in words, and where to look next. VictoriaMetrics just found away is not asked again.
+    const uptime = series.metricsAway ? undefined : await uptimeOf(sourcesOf(env), service, now);
     const figures = uptime && !('error' in uptime) ? html`Uptime (${SOURCE_NAMES[uptime.source]}): 24h ${uptime.d1 === undefined ? 'no results' : formatUptime(uptime.d1)}` : undefined;
     return {
       html: lines([html`📈 No chart of ${bold(service.name)} over ${range}: ${series.error}.`, ...(figures ? [figures] : []), html`/status ${service.name} shows its state now.`]),

@@ -1,6 +1,6 @@
 import type { Catalog } from '../config/catalog';
 import type { Service } from '../config/schema';
-import type { MetricsHistory } from '../ops/ports';
+import { OpsError, type MetricsHistory } from '../ops/ports';
 import type { CheckHistory } from './check-history';
 import { httpCheckIdOf } from './check-ids';
 
@@ -86,7 +86,13 @@ export interface ServiceSeries {
   stepMs: number;
   points: SeriesPoint[];
   /** The source asked first and why it gave nothing (the chart then comes from the bot's own checks). */
-  fallbackFrom?: { source: HistorySource; error: string };
+  fallbackFrom?: { source: HistorySource; error: string; away: boolean };
+}
+
+/** No series: why, and whether VictoriaMetrics was away (down or slow), so asking it again now is no use. */
+export interface NoSeries {
+  error: string;
+  metricsAway?: boolean;
 }
 
 /** A chart has about one point per two pixels of its plot: never more than this many steps. */
@@ -103,7 +109,7 @@ export function stepFor(rangeMs: number, finestMs = 15_000): number {
 }
 
 /** A service's response time and downtime over the `rangeMs` before `now`, in chart steps. */
-export async function seriesOf(src: HistorySources, service: Service, rangeMs: number, now: number): Promise<ServiceSeries | { error: string }> {
+export async function seriesOf(src: HistorySources, service: Service, rangeMs: number, now: number): Promise<ServiceSeries | NoSeries> {
   const vm = src.catalog.estate.victoria_metrics;
   const success = vm && selectorOf(vm.probe_success, service);
   const duration = vm && selectorOf(vm.probe_duration, service);
@@ -126,12 +132,13 @@ export async function seriesOf(src: HistorySources, service: Service, rangeMs: n
       for (const s of secs) at(s.at).seconds = s.value;
       return { source: 'probes', from: from - stepMs, to, stepMs, points: [...points.values()].sort((a, b) => a.from - b.from) };
     } catch (err) {
-      fallbackFrom = { source: 'probes', error: (err as Error).message };
+      const away = err instanceof OpsError && (err.code === 'unreachable' || err.code === 'timeout');
+      fallbackFrom = { source: 'probes', error: (err as Error).message, away };
     }
   }
   const checkId = httpCheckIdOf(service);
   if (!src.checks || !checkId || src.checks.since(checkId, now) === undefined) {
-    return { error: fallbackFrom?.error ?? (vm ? `nothing is recorded for ${service.name}: it has no probe target and no HTTP check` : `the bot has no results of ${service.name}'s HTTP check yet`) };
+    return { ...(fallbackFrom?.away && { metricsAway: true }), error: fallbackFrom?.error ?? (vm ? `nothing is recorded for ${service.name}: it has no probe target and no HTTP check` : `the bot has no results of ${service.name}'s HTTP check yet`) };
   }
   const stepMs = stepFor(rangeMs, src.checks.resolutionAt(now - rangeMs, now));
   const to = Math.ceil(now / stepMs) * stepMs;
