@@ -138,7 +138,8 @@ export async function seriesOf(src: HistorySources, service: Service, rangeMs: n
   }
   const checkId = httpCheckIdOf(service);
   if (!src.checks || !checkId || src.checks.since(checkId, now) === undefined) {
-    return { ...(fallbackFrom?.away && { metricsAway: true }), error: fallbackFrom?.error ?? (vm ? `nothing is recorded for ${service.name}: it has no probe target and no HTTP check` : `the bot has no results of ${service.name}'s HTTP check yet`) };
+    const why = checkId ? `the bot has no results of ${service.name}'s HTTP check yet` : `${service.name} is only probed by the Blackbox Exporter, and this bot reads no VictoriaMetrics`;
+    return { ...(fallbackFrom?.away && { metricsAway: true }), error: fallbackFrom?.error ?? why };
   }
   const stepMs = stepFor(rangeMs, src.checks.resolutionAt(now - rangeMs, now));
   const to = Math.ceil(now / stepMs) * stepMs;
