@@ -65,10 +65,11 @@ async function answer(conversation: Convo, messageId: number, waitMs: number, wa
   }
   const text = ctx.message?.text?.trim();
   if (text === undefined) return conversation.skip({ next: true });
+  const cancel = /^\/cancel(@\w+)?$/i.test(text);
   // Another command: leave the question (marked expired when its wait ends) and let the bot handle the command.
-  if (text.startsWith('/') && !/^\/cancel(@\w+)?$/i.test(text)) return conversation.halt({ next: true });
+  if (text.startsWith('/') && !cancel) return conversation.halt({ next: true });
   await conversation.external(() => watch.disarm());
-  return /^\/cancel(@\w+)?$/i.test(text) ? { cancelled: true } : { text };
+  return cancel ? { cancelled: true } : { text };
 }
 
 /**
