@@ -132,7 +132,7 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
       // One message on the phone: the picture with the reply as its caption, where the caption limit takes it.
       const caption = fitHtml(outcome.html, CAPTION_LIMIT);
       if (!caption.cut) {
-        await api.sendPhoto(chatId, new InputFile(photo.png, photo.filename), {
+        await sendPhoto(api, chatId, photo, {
           caption: caption.html.value,
           parse_mode: 'HTML',
           ...(markup && { reply_markup: markup }),
@@ -158,8 +158,9 @@ export function createTelegramFrontEnd(options: TelegramOptions): TelegramFrontE
     }
   };
 
-  /** A picture on its own, captioned with what it shows. */
-  const sendPhoto = (api: Api, chatId: number, photo: Photo) => api.sendPhoto(chatId, new InputFile(photo.png, photo.filename), { caption: photo.alt.slice(0, CAPTION_LIMIT) });
+  /** A picture; on its own (no options), captioned with what it shows. */
+  const sendPhoto = (api: Api, chatId: number, photo: Photo, options: Parameters<Api['sendPhoto']>[2] = { caption: photo.alt.slice(0, CAPTION_LIMIT) }) =>
+    api.sendPhoto(chatId, new InputFile(photo.png, photo.filename), options);
 
   /** A document after a message that was edited in place: a line naming it, then the file. */
   const sendDocument = (api: Api, chatId: number, doc: Document) => send(api, chatId, { kind: 'reply', html: html`${doc.caption ?? doc.filename}`, document: doc });
