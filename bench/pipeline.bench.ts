@@ -51,6 +51,8 @@ interface Figures {
   concWallMs: number;
   /** CPU time (user + system) of the bot's process per measured command. */
   cpuPerCommandMs: number;
+  /** Of which in the kernel (system time): the syscalls of sockets and timers. */
+  sysPerCommandMs: number;
   rssStart: number;
   /** After 6,000 commands (warm-up included). */
   rssAfterRun: number;
@@ -67,9 +69,9 @@ const PROD_FLAGS = ((JSON.parse(readFileSync('package.json', 'utf8')) as { scrip
 const NODE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : PROD_FLAGS;
 
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts CPU in ticks of 10 ms
-function cpuMs(pid: number): number {
+function cpuMs(pid: number): { all: number; sys: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  return { all: (Number(fields[11]) + Number(fields[12])) * TICK_MS, sys: Number(fields[12]) * TICK_MS };
 }
 
 async function measure(label: string, script: string[], env: Record<string, string>): Promise<Figures> {
@@ -112,7 +114,9 @@ async function measure(label: string, script: string[], env: Record<string, stri
     }),
   );
   const concWallMs = Date.now() - started;
-  const cpuPerCommandMs = (cpuMs(pid) - cpuBefore) / (3 * RUNS);
+  const cpuAfter = cpuMs(pid);
+  const cpuPerCommandMs = (cpuAfter.all - cpuBefore.all) / (3 * RUNS);
+  const sysPerCommandMs = (cpuAfter.sys - cpuBefore.sys) / (3 * RUNS);
   const rssAfterRun = rssMiB(pid);
   // A burst: 1,000 updates at once (50 from each user), all answered.
   emu.clearRecords();
@@ -124,7 +128,7 @@ async function measure(label: string, script: string[], env: Record<string, stri
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   await emu.stop();
-  return { seq: seq.sort((a, b) => a - b), conc: conc.sort((a, b) => a - b), concWallMs, cpuPerCommandMs, rssStart, rssAfterRun, rssAfterBurst, burstMs };
+  return { seq: seq.sort((a, b) => a - b), conc: conc.sort((a, b) => a - b), concWallMs, cpuPerCommandMs, sysPerCommandMs, rssStart, rssAfterRun, rssAfterBurst, burstMs };
 }
 
 const redis = await new RedisServer().start();
@@ -163,6 +167,7 @@ console.log(`\nmana-ops minus floor: one at a time p99 +${d('seq', 99)} ms (goal
 const cpuBare = over('bare', (x) => x.cpuPerCommandMs);
 const cpuMana = over('mana', (x) => x.cpuPerCommandMs);
 console.log(`CPU per command: bare ${cpuBare.toFixed(3)} ms, mana-ops ${cpuMana.toFixed(3)} ms (x${(cpuMana / cpuBare).toFixed(2)}, goal ≤ x1.3); per round x${results.mana.map((m, i) => (m.cpuPerCommandMs / (results.bare[i]?.cpuPerCommandMs ?? NaN)).toFixed(2)).join(' / x')}`);
+console.log(`  of which in the kernel: bare ${over('bare', (x) => x.sysPerCommandMs).toFixed(3)} ms, mana-ops ${over('mana', (x) => x.sysPerCommandMs).toFixed(3)} ms`);
 const mib = (which: 'bare' | 'mana', f: (x: Figures) => number) => over(which, f).toFixed(1);
 for (const [name, f] of [
   ['after start', (x: Figures) => x.rssStart],

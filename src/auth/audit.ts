@@ -37,31 +37,43 @@ export function clip(text: string, max: number): string {
   return `${text.slice(0, cut)}…`;
 }
 
-/** Every command, denial, confirmation and outcome: to a capped stream and to the log. */
+/** How long an entry may wait to be written with the ones after it: one round trip for a run of commands. */
+const WRITE_BEHIND_MS = 20;
+/** A batch is written at once when it reaches this many entries. */
+const BATCH_MAX = 200;
+
+/** Every command, denial, confirmation and outcome: to a capped stream, and to the log at debug level. */
 export class AuditLog {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly queued: Record<AuditBook, Record<string, string>[]> = { users: [], outsiders: [] };
+  private timer: NodeJS.Timeout | undefined;
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: StateStore,
     private readonly log: Logger,
+    private readonly writeBehindMs = WRITE_BEHIND_MS,
   ) {}
 
   /**
-   * Records without waiting for the store: the reply need not wait for its audit entry. The write is issued at
-   * once (so a later read on the same connection sees it) and tracked until flush().
+   * Records without waiting for the store: the reply need not wait for its audit entry. Entries noted within
+   * `writeBehindMs` of each other go to the store together, in order, in one round trip; flush() and recent() write
+   * what is waiting first.
    */
   note(entry: AuditEntry, book: AuditBook = 'users'): void {
-    const write = this.record(entry, book);
-    this.pending.add(write);
-    void write.finally(() => this.pending.delete(write));
+    const fields = this.fieldsOf(entry, book);
+    const queue = this.queued[book];
+    queue.push(fields);
+    if (queue.length >= BATCH_MAX) this.writeQueued();
+    else this.timer ??= setTimeout(() => this.writeQueued(), this.writeBehindMs);
   }
 
-  /** Waits for the entries still being written (at shutdown). */
+  /** Writes what is waiting, and waits for every write under way (at shutdown, before a read). */
   async flush(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+    this.writeQueued();
+    await Promise.allSettled([...this.writing]);
   }
 
-  async record(entry: AuditEntry, book: AuditBook = 'users'): Promise<void> {
+  private fieldsOf(entry: AuditEntry, book: AuditBook): Record<string, string> {
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(entry)) {
       if (v === undefined) continue;
@@ -70,15 +82,27 @@ export class AuditLog {
     }
     // The stream is the record; the log repeats it only at debug level, or in full when the stream cannot take it.
     this.log.debug({ audit: fields, book }, `audit ${fields.action} ${fields.result}`);
-    const { stream, max } = KEPT[book];
-    try {
-      await this.store.append(stream, fields, max);
-    } catch (err) {
-      this.log.warn({ audit: fields, book, err: (err as Error).message }, 'audit entry kept in the log only: state store unavailable');
+    return fields;
+  }
+
+  private writeQueued(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const book of ['users', 'outsiders'] as const) {
+      const batch = this.queued[book];
+      if (batch.length === 0) continue;
+      this.queued[book] = [];
+      const { stream, max } = KEPT[book];
+      const write = this.store.appendMany(stream, batch, max).catch((err: unknown) => {
+        for (const fields of batch) this.log.warn({ audit: fields, book, err: (err as Error).message }, 'audit entry kept in the log only: state store unavailable');
+      });
+      this.writing.add(write);
+      void write.finally(() => this.writing.delete(write));
     }
   }
 
   async recent(count: number, book: AuditBook = 'users'): Promise<AuditEntry[]> {
+    await this.flush();
     const rows = await this.store.tail(KEPT[book].stream, count);
     return rows.map(({ fields: f }) => ({
       at: Number(f.at),

@@ -81,7 +81,7 @@ export class Dispatcher {
     if (this.limits?.policy !== policy) {
       this.limits = {
         policy,
-        limiter: new RateLimiter(this.env.store, policy.rate_limit.commands, policy.rate_limit.window),
+        limiter: new RateLimiter(this.env.store, policy.rate_limit.commands, policy.rate_limit.window, this.env.now),
         confirmations: new Confirmations(this.env.store, policy.confirm_ttl, this.env.now),
       };
     }
@@ -181,7 +181,6 @@ export class Dispatcher {
     }
     if (rate.degraded) this.log.warn({ userId: user.id }, 'rate limit not enforced: state store unavailable');
     if (!admission.ok) return this.refuseAdmission(admission, envelope, line, audit);
-    const reach = { ok: !rate.degraded, ms: rate.ms };
 
     if (!spec) {
       const guess = this.registry.suggest(line.name, user.role);
@@ -193,7 +192,7 @@ export class Dispatcher {
           : html`Unknown command /${line.name}. /help lists what you can run.`,
       };
     }
-    return this.finish(spec, line, envelope, user, false, audit, parseProblem, reach);
+    return this.finish(spec, line, envelope, user, false, audit, parseProblem);
   }
 
   /** How one message's outcomes are audited and counted: who, where, since when, in which book. */
@@ -239,7 +238,6 @@ export class Dispatcher {
     stranger: boolean,
     audit: (result: string, detail?: string, ref?: string) => void,
     parseProblem: string | undefined,
-    reach?: { ok: boolean; ms: number },
   ): Promise<Outcome> {
     if (!stranger && !roleAllows(user.role, spec.role)) {
       audit('denied', `needs ${spec.role}`);
@@ -304,7 +302,7 @@ export class Dispatcher {
         return this.storeDown(err, audit);
       }
     }
-    return this.execute(spec, bound.args, user, envelope, audit, NO_PROGRESS, reach);
+    return this.execute(spec, bound.args, user, envelope, audit, NO_PROGRESS);
   }
 
   /** Something the bot lacks (a key, an endpoint): said before any confirmation, with what to do. */
@@ -364,13 +362,12 @@ export class Dispatcher {
     envelope: Envelope,
     audit: (result: string, detail?: string, ref?: string) => void,
     progress: Progress,
-    storeReach?: { ok: boolean; ms: number },
   ): Promise<Outcome> {
     const deadline = spec.deadline?.(args, this.env) ?? this.policy.command_deadline;
     const controller = new AbortController();
     try {
       const reply = await withTimeout<Reply>(
-        spec.run({ args, user, envelope, env: this.env, signal: controller.signal, progress, ...(storeReach && { storeReach }) }),
+        spec.run({ args, user, envelope, env: this.env, signal: controller.signal, progress }),
         deadline,
         () => new OpsError('timeout', `/${spec.name} did not finish within ${formatDuration(deadline)}`),
         controller,

@@ -4,8 +4,16 @@ import { html } from '../util/html';
 import type { StateStore } from '../ops/ports';
 import { defineCommand } from './types';
 
-/** One PING of the store, timed (when no rate-limit round trip was made for this command). */
-async function pingStore(store: StateStore): Promise<{ ok: boolean; ms: number }> {
+/**
+ * A round trip the store made within this long is the reading: under load, /ping costs the store nothing more. A
+ * dropped connection voids it at once; a Redis that hangs shows within this time, or at the next write that waits.
+ */
+export const STORE_READING_MAX_AGE_MS = 1_000;
+
+/** How the store answers: its latest round trip if it is fresh, else one PING, timed. */
+async function storeReach(store: StateStore): Promise<{ ok: boolean; ms: number }> {
+  const recent = store.recentRoundTrip(STORE_READING_MAX_AGE_MS);
+  if (recent) return recent;
   const started = performance.now();
   return store.ping().then(
     () => ({ ok: true, ms: performance.now() - started }),
@@ -20,9 +28,8 @@ export const ping = defineCommand({
   role: 'viewer',
   confirm: 'never',
   args: z.object({}),
-  async run({ env, storeReach }) {
-    // The rate limit has just made a round trip to the store: its answer is the reading, with no second trip.
-    const reach = storeReach ?? (await pingStore(env.store));
+  async run({ env }) {
+    const reach = await storeReach(env.store);
     const store = reach.ok ? `${env.store.kind} ok (${formatDuration(Math.max(1, Math.round(reach.ms)))})` : `${env.store.kind} UNREACHABLE`;
     return { html: html`pong · up ${formatDuration(env.now() - env.startedAt)} · state store: ${store}` };
   },

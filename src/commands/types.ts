@@ -102,8 +102,6 @@ export interface RunContext<A> {
   signal: AbortSignal;
   /** Shows how a long action is getting on (the front-end paces these within Telegram's limits). */
   progress: (html: Html) => void;
-  /** How the state store answered this command's rate-limit check, a round trip already made (none for strangers). */
-  storeReach?: { ok: boolean; ms: number };
 }
 
 /** A verb of a command (`/gpu restart`, `/tunnel repoint`): its own usage, help and the role it needs. */

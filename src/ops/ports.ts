@@ -50,13 +50,23 @@ export interface StateStore {
   writeMany(set: readonly { key: string; value: string }[], del?: readonly string[]): Promise<void>;
   /** The keys that start with `prefix` (SCAN, never KEYS): for cleaning up what the estate no longer has. */
   keysWithPrefix(prefix: string): Promise<string[]>;
-  /** Counts a hit in a fixed window that starts with the first hit; the expiry is set in the same step. */
-  hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /**
+   * Takes up to `want` of a fixed window's `limit` in one atomic step; the window starts with the first take and
+   * its expiry is set in the same step. `granted` is 0 once the window is used up; `resetInMs` is when it ends.
+   */
+  reserve(key: string, want: number, limit: number, windowMs: number): Promise<{ granted: number; resetInMs: number }>;
   /** Appends to a stream capped at about maxLen entries. */
   append(stream: string, fields: Record<string, string>, maxLen: number): Promise<string>;
+  /** Appends many entries to a stream, in order, in one round trip. */
+  appendMany(stream: string, entries: readonly Record<string, string>[], maxLen: number): Promise<void>;
   /** The newest `count` entries, newest first. */
   tail(stream: string, count: number): Promise<StreamEntry[]>;
   ping(): Promise<void>;
+  /**
+   * The latest round trip this store made, when it is younger than `maxAgeMs` and the connection has not dropped
+   * since: a reading of its health that costs nothing. Undefined when there is none (then ask with ping()).
+   */
+  recentRoundTrip(maxAgeMs: number): { ok: boolean; ms: number } | undefined;
   close(): Promise<void>;
 }
 

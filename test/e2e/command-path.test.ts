@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_READING_MAX_AGE_MS } from '../../src/commands/ping';
 import type { StateStore } from '../../src/ops/ports';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBot, type RunningBot } from '../support/bot-harness';
-import { ADMIN, testEstate } from '../support/estate';
+import { ADMIN, NO_RATE_LIMIT, testEstate } from '../support/estate';
 import { RedisServer } from '../support/redis';
 
 const redis = new RedisServer();
@@ -20,10 +21,13 @@ function observed(inner: StateStore): StateStore {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        calls.push(String(prop));
-        const result = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        if (prop !== 'append' || !holdAppends) return result;
-        return new Promise((resolve, reject) => held.push(() => void result.then(resolve, reject)));
+        // The reading of the last round trip is not one.
+        if (prop !== 'recentRoundTrip') calls.push(String(prop));
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (prop !== 'appendMany' || !holdAppends) return result;
+        const write = result as Promise<unknown>;
+        write.catch(() => undefined);
+        return new Promise((resolve, reject) => held.push(() => void write.then(resolve, reject)));
       };
     },
   });
@@ -33,7 +37,8 @@ beforeAll(async () => {
   await redis.start();
   redisStore = new RedisStore({ url: redis.url });
   await redisStore.ready();
-  bot = await startBot(testEstate({ prefix: 'mo-path' }), observed(redisStore));
+  // A share of the rate limit (a tenth of 1,000) outlasts every /ping here: the counter is asked once.
+  bot = await startBot(testEstate({ prefix: 'mo-path', overrides: { policy: NO_RATE_LIMIT } }), observed(redisStore));
 });
 
 afterAll(async () => {
@@ -43,20 +48,32 @@ afterAll(async () => {
 });
 
 describe('the command path', () => {
-  it("/ping is answered after one round trip to Redis (the rate limit's, which also tells the store's health); its audit entry is written after the reply, and lands", async () => {
+  it('/ping in the steady state waits for no round trip to Redis: the rate limit admits from its share, the store reading is fresh; its audit entry is written after the reply, and lands', async () => {
     bot.emu.sendText(ADMIN, '/ping');
-    await bot.emu.nextMessage(ADMIN.id, 0); // a first /ping: what follows is the steady state
+    await bot.emu.nextMessage(ADMIN.id, 0); // a first /ping takes the share: what follows is the steady state
+    await expect.poll(async () => (await redisStore.tail('audit', 5)).length, { timeout: 5_000, interval: 20 }).toBe(1);
     calls.length = 0;
     holdAppends = true;
     const before = bot.emu.messagesTo(ADMIN.id).length;
     bot.emu.sendText(ADMIN, '/ping');
     const reply = await bot.emu.nextMessage(ADMIN.id, before);
     expect(reply.text).toMatch(/^pong · up .* · state store: redis ok \(\d+ ms\)$/);
-    // No conversation state read (none can be waiting), no PING of its own, the audit entry still held.
-    expect(calls).toEqual(['hit', 'append']);
-    expect(held).toHaveLength(1);
+    // No conversation state read (none can be waiting), no rate counter, no PING of its own; the audit entry held.
+    await expect.poll(() => held.length, { timeout: 5_000, interval: 5 }).toBe(1);
+    expect(calls).toEqual(['appendMany']);
     holdAppends = false;
     held.splice(0).forEach((release) => release());
-    await expect.poll(async () => (await redisStore.tail('audit', 1))[0]?.fields.result, { timeout: 5_000, interval: 50 }).toBe('ok');
+    await expect.poll(async () => (await redisStore.tail('audit', 5)).map((e) => e.fields.action), { timeout: 5_000, interval: 20 }).toEqual(['ping', 'ping']);
+  });
+
+  it('/ping after a quiet second asks Redis itself, with one PING', async () => {
+    await expect.poll(() => redisStore.recentRoundTrip(STORE_READING_MAX_AGE_MS), { timeout: 5_000, interval: 50 }).toBeUndefined();
+    calls.length = 0;
+    const before = bot.emu.messagesTo(ADMIN.id).length;
+    bot.emu.sendText(ADMIN, '/ping');
+    const reply = await bot.emu.nextMessage(ADMIN.id, before);
+    expect(reply.text).toMatch(/state store: redis ok \(\d+ ms\)$/);
+    expect(calls[0]).toBe('ping');
+    expect(calls.filter((c) => c !== 'appendMany')).toEqual(['ping']);
   });
 });

@@ -287,7 +287,9 @@ describe('/restart with verification', () => {
     expect(pong.text).toMatch(/^pong/);
     // Answered while the restart was still running: its message still shows the progress.
     expect(prompt.text).toContain('⏳ Restarting');
-    expect(bot.emu.calls.some((c) => c.method === 'sendChatAction' && (c.params as { chat_id?: number }).chat_id === OPS_GROUP.id)).toBe(true);
+    // And the group sees "typing…" while it runs (the chat action may land after a reply this quick).
+    await bot.emu.waitFor(() => bot.emu.calls.some((c) => c.method === 'sendChatAction' && (c.params as { chat_id?: number }).chat_id === OPS_GROUP.id), 5_000, 'typing in the group');
+    expect(prompt.text).toContain('⏳ Restarting');
     await bot.emu.waitFor(() => !prompt.text.startsWith('⏳') && prompt, 30_000, 'the mule restart');
     expect(prompt.text).toMatch(/✅ <b>mule<\/b> healthy after [\d.]+ s \(running\)\. It ignored SIGTERM and was killed after the 10 s stop timeout\./);
   });

@@ -42,6 +42,8 @@ describe('strangers cannot wear the bot down', () => {
     emu.sendText(ADMIN, '/ping');
     const pong = await emu.nextMessage(ADMIN.id, 0);
     expect(pong.text).toContain('pong');
+    // The audit is written behind the reply: the admin's /ping is in the book once it has landed.
+    await expect.poll(async () => (await raw.xrevrange('mana-ops:audit', '+', '-', 'COUNT', 1))[0]?.[1].join(' '), { timeout: 5_000, interval: 20 }).toMatch(/action ping .*result ok/);
     const adminBefore = (await raw.xrevrange('mana-ops:audit', '+', '-')).map(([id]) => id);
     const memoryBefore = await usedMemory();
     const keysBefore = await raw.dbsize();

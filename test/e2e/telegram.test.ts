@@ -149,9 +149,9 @@ describe('the bot against the Bot API emulator, real Redis and real dockerd', ()
     expect(await startedAt(`${PREFIX}-chat-web`)).not.toBe(before);
     expect(await verify.get(`confirm:${confirm!.slice(3)}`)).toBeNull();
 
-    const audit = await verify.tail('audit', 10);
-    const results = audit.filter((e) => e.fields.userId === String(OPERATOR.id)).map((e) => `${e.fields.action}:${e.fields.result}`);
-    expect(results).toEqual(expect.arrayContaining(['restart:confirm_asked', 'confirm:restart:confirmed', 'confirm:restart:ok']));
+    // Written behind the reply: the outcome's entry lands shortly after the edit.
+    const results = async () => (await verify.tail('audit', 10)).filter((e) => e.fields.userId === String(OPERATOR.id)).map((e) => `${e.fields.action}:${e.fields.result}`);
+    await expect.poll(results, { timeout: 5_000, interval: 20 }).toEqual(expect.arrayContaining(['restart:confirm_asked', 'confirm:restart:confirmed', 'confirm:restart:ok']));
   });
 
   it('a double press or a replayed nonce runs nothing more', async () => {

@@ -52,11 +52,29 @@ export class DownStore implements StateStore {
   getMany = async () => this.fail();
   writeMany = async () => this.fail();
   keysWithPrefix = async () => this.fail();
-  hit = async () => this.fail();
+  reserve = async () => this.fail();
   append = async () => this.fail();
+  appendMany = async () => this.fail();
   tail = async () => this.fail();
   ping = async () => this.fail();
+  recentRoundTrip = () => undefined;
   close = async () => {};
+}
+
+/** A store whose calls are listed by name, in order: each but the reading of the last one is a round trip to Redis. */
+export function countingStore(inner: StateStore): { store: StateStore; calls: string[] } {
+  const calls: string[] = [];
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (prop !== 'recentRoundTrip') calls.push(String(prop));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store, calls };
 }
 
 export const silentLogger = () => pino({ level: 'silent' });

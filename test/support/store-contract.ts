@@ -68,17 +68,20 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(await s.get(k)).toBeNull();
     });
 
-    it('hit counts within a window that starts with the first hit and always expires', async () => {
+    it('reserve hands out a window at most once in all, to concurrent callers, and expires with it', async () => {
       const s = await make();
       const k = key();
-      const first = await s.hit(k, 200);
-      expect(first.count).toBe(1);
+      const first = await s.reserve(k, 3, 10, 200);
+      expect(first.granted).toBe(3);
       expect(first.resetInMs).toBeGreaterThan(0);
       expect(first.resetInMs).toBeLessThanOrEqual(200);
-      const counts = await Promise.all(Array.from({ length: 9 }, () => s.hit(k, 200)));
-      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      await sleep(260);
-      expect((await s.hit(k, 200)).count).toBe(1);
+      const shares = await Promise.all(Array.from({ length: 9 }, () => s.reserve(k, 3, 10, 200)));
+      // 7 were left: two shares of 3, one of 1, and nothing for the rest.
+      expect(shares.map((r) => r.granted).sort((a, b) => b - a)).toEqual([3, 3, 1, 0, 0, 0, 0, 0, 0]);
+      expect((await s.reserve(k, 1, 10, 200)).granted).toBe(0);
+      // A new window once this one has expired, whole again.
+      await expect.poll(async () => (await s.reserve(k, 1, 10, 200)).granted, { timeout: 2_000, interval: 20 }).toBe(1);
+      expect((await s.reserve(k, 20, 10, 200)).granted).toBe(9);
     });
 
     it('append and tail: newest first, capped', async () => {
@@ -89,6 +92,14 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(last.map((e) => e.fields.n)).toEqual(['4', '3', '2']);
       expect(last[0]?.fields.who).toBe('ada');
       expect(await s.tail(key(), 3)).toEqual([]);
+    });
+
+    it('appendMany writes the entries in order, capped', async () => {
+      const s = await make();
+      const stream = key();
+      await s.appendMany(stream, Array.from({ length: 5 }, (_, i) => ({ n: String(i) })), 1_000);
+      await s.appendMany(stream, [], 1_000);
+      expect((await s.tail(stream, 10)).map((e) => e.fields.n)).toEqual(['4', '3', '2', '1', '0']);
     });
 
     it('answers ping', async () => {

@@ -10,7 +10,7 @@ import { Catalog } from '../../src/config/catalog';
 import { estateSchema } from '../../src/config/schema';
 import type { ChannelReach, FallbackChannel, Notifier, StateStore } from '../../src/ops/ports';
 import { MemoryStore } from '../../src/ops/state/memory-store';
-import { silentLogger } from '../support/fakes';
+import { countingStore, silentLogger } from '../support/fakes';
 
 /** Unit tests only: a notifier that keeps what it was asked to show. */
 class RecordingNotifier implements Notifier {
@@ -309,21 +309,7 @@ describe('monitor after a reload', () => {
 
 describe('monitor at scale', () => {
   /** A memory store that counts the calls made to it: each would be one round trip to Redis. */
-  function countingStore(clock: () => number) {
-    const inner = new MemoryStore(clock);
-    const calls: string[] = [];
-    const store = new Proxy(inner, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          calls.push(String(prop));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
-    return { store, calls };
-  }
+  const countingMemory = (clock: () => number) => countingStore(new MemoryStore(clock));
 
   function scaled(n: number, run: (i: number) => Promise<{ ok: boolean; detail?: string }>, store: StateStore, clock: () => number) {
     const { catalog } = estateOf(n);
@@ -338,7 +324,7 @@ describe('monitor at scale', () => {
   it('300 checks with 50 hanging: every result is in one timeout after the sweep began, whatever hangs', async () => {
     vi.useFakeTimers();
     try {
-      const { store } = countingStore(() => Date.now());
+      const { store } = countingMemory(() => Date.now());
       const answered = new Set<number>();
       const { monitor } = scaled(300, (i) => (i % 6 === 0 ? new Promise(() => {}) : (answered.add(i), Promise.resolve({ ok: true }))), store, () => Date.now());
       await monitor.load();
@@ -359,7 +345,7 @@ describe('monitor at scale', () => {
 
   it('1,000 failing checks: one judgement reads silences and acks in a few batched calls and writes only what changed', async () => {
     let clock = 0;
-    const { store, calls } = countingStore(() => clock);
+    const { store, calls } = countingMemory(() => clock);
     const { monitor } = scaled(1_000, async () => ({ ok: false, detail: 'HTTP 502' }), store, () => clock);
     await monitor.load();
     for (let i = 0; i < 3; i++) {
@@ -380,7 +366,7 @@ describe('monitor at scale', () => {
 
   it('loading the book deletes the incident records of checks the estate file no longer has', async () => {
     const clock = () => 0;
-    const { store } = countingStore(clock);
+    const { store } = countingMemory(clock);
     await store.set('incident:removed-long-ago:http', JSON.stringify({ state: { status: 'firing' }, messages: [] }));
     await store.set('incident:svc-0:http', JSON.stringify({ state: { status: 'ok', since: 0, flips: [], flapping: false, reminders: 0, consecutiveFailures: 0, consecutiveOks: 1 }, messages: [] }));
     await store.set('silence:all', JSON.stringify({ by: 'a', reason: 'kept', until: 10 }));

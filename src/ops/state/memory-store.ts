@@ -68,12 +68,13 @@ export class MemoryStore implements StateStore {
     return [...this.slots.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
   }
 
-  async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+  async reserve(key: string, want: number, limit: number, windowMs: number): Promise<{ granted: number; resetInMs: number }> {
     const slot = this.live(key);
-    const count = slot ? Number(slot.value) + 1 : 1;
+    const used = slot ? Number(slot.value) : 0;
+    const granted = Math.max(0, Math.min(want, limit - used));
     const expiresAt = slot ? slot.expiresAt : this.now() + windowMs;
-    this.slots.set(key, { value: String(count), expiresAt });
-    return { count, resetInMs: expiresAt - this.now() };
+    if (granted > 0) this.slots.set(key, { value: String(used + granted), expiresAt });
+    return { granted, resetInMs: expiresAt - this.now() };
   }
 
   async append(stream: string, fields: Record<string, string>, maxLen: number): Promise<string> {
@@ -88,11 +89,20 @@ export class MemoryStore implements StateStore {
     return id;
   }
 
+  async appendMany(stream: string, entries: readonly Record<string, string>[], maxLen: number): Promise<void> {
+    for (const fields of entries) await this.append(stream, fields, maxLen);
+  }
+
   async tail(stream: string, count: number): Promise<StreamEntry[]> {
     return (this.streams.get(stream) ?? []).slice(-count).reverse();
   }
 
   async ping(): Promise<void> {}
+
+  /** Memory has no round trips: ping() costs nothing. */
+  recentRoundTrip(): undefined {
+    return undefined;
+  }
 
   async close(): Promise<void> {}
 }

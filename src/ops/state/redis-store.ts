@@ -1,13 +1,16 @@
 import { Redis } from 'ioredis';
 import { OpsError, type StateStore, type StreamEntry } from '../ports';
 
-// INCR and PEXPIRE in one script, so a counter can never be left without an expiry.
-const HIT_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+// Takes up to ARGV[1] of the window's ARGV[2] and sets the expiry in the same step, so a counter can never be left
+// without one; the window starts with the first take.
+const RESERVE_SCRIPT = `
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local grant = math.max(0, math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - used))
+if grant > 0 then redis.call('INCRBY', KEYS[1], grant) end
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}`;
+if ttl == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[3]); ttl = tonumber(ARGV[3]) end
+if ttl < 0 then ttl = tonumber(ARGV[3]) end
+return {grant, ttl}`;
 
 const EXTEND_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -27,6 +30,8 @@ export interface RedisStoreOptions {
 export class RedisStore implements StateStore {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
+  /** The latest round trip: whether it was answered, how long it took, when it started (performance.now()). */
+  private latest: { ok: boolean; ms: number; at: number } | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.redis = new Redis(options.url, {
@@ -40,7 +45,11 @@ export class RedisStore implements StateStore {
     });
     // Connection errors surface on each command as OpsError; the event itself only needs a listener.
     this.redis.on('error', () => {});
-    this.redis.defineCommand('manaHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    // A dropped connection makes the last reading worthless: the next one must be a real round trip.
+    this.redis.on('close', () => {
+      this.latest = undefined;
+    });
+    this.redis.defineCommand('manaReserve', { numberOfKeys: 1, lua: RESERVE_SCRIPT });
     this.redis.defineCommand('manaExtendIf', { numberOfKeys: 1, lua: EXTEND_SCRIPT });
   }
 
@@ -68,9 +77,13 @@ export class RedisStore implements StateStore {
   }
 
   private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const at = performance.now();
     try {
-      return await op();
+      const result = await op();
+      this.latest = { ok: true, ms: performance.now() - at, at };
+      return result;
     } catch (err) {
+      this.latest = { ok: false, ms: performance.now() - at, at };
       throw new OpsError('unreachable', `Redis ${what} failed: ${(err as Error).message}`, 'check that Redis is running (REDIS_URL)', {
         cause: err,
       });
@@ -134,18 +147,27 @@ export class RedisStore implements StateStore {
     return [...new Set(found)];
   }
 
-  async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
-    const [count, ttl] = await this.run('rate counter', async () => {
-      const call = (this.redis as unknown as { manaHit(key: string, windowMs: number): Promise<[number, number]> }).manaHit;
-      return call.call(this.redis, key, windowMs);
+  async reserve(key: string, want: number, limit: number, windowMs: number): Promise<{ granted: number; resetInMs: number }> {
+    const [granted, ttl] = await this.run('rate counter', async () => {
+      const call = (this.redis as unknown as { manaReserve(key: string, want: number, limit: number, windowMs: number): Promise<[number, number]> }).manaReserve;
+      return call.call(this.redis, key, want, limit, windowMs);
     });
-    return { count, resetInMs: ttl };
+    return { granted, resetInMs: ttl };
   }
 
   async append(stream: string, fields: Record<string, string>, maxLen: number): Promise<string> {
     const flat = Object.entries(fields).flat();
     const id = await this.run('XADD', () => this.redis.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...flat));
     return id ?? '';
+  }
+
+  async appendMany(stream: string, entries: readonly Record<string, string>[], maxLen: number): Promise<void> {
+    if (entries.length === 0) return;
+    const batch = this.redis.pipeline();
+    for (const fields of entries) batch.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...Object.entries(fields).flat());
+    const results = await this.run('XADD', () => batch.exec());
+    const failed = results?.find(([err]) => err);
+    if (failed?.[0]) throw new OpsError('unreachable', `Redis XADD failed: ${failed[0].message}`, 'check that Redis is running (REDIS_URL)');
   }
 
   async tail(stream: string, count: number): Promise<StreamEntry[]> {
@@ -159,6 +181,12 @@ export class RedisStore implements StateStore {
 
   async ping(): Promise<void> {
     await this.run('PING', () => this.redis.ping());
+  }
+
+  recentRoundTrip(maxAgeMs: number): { ok: boolean; ms: number } | undefined {
+    const latest = this.latest;
+    if (!latest || this.redis.status !== 'ready' || performance.now() - latest.at > maxAgeMs) return undefined;
+    return { ok: latest.ok, ms: latest.ms };
   }
 
   async close(): Promise<void> {
