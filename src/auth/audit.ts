@@ -38,7 +38,7 @@ export function clip(text: string, max: number): string {
 }
 
 /** How long an entry may wait to be written with the ones after it: one round trip for a run of commands. */
-const WRITE_BEHIND_MS = 20;
+const WRITE_BEHIND_MS = 50;
 /** A batch is written at once when it reaches this many entries. */
 const BATCH_MAX = 200;
 
@@ -81,7 +81,7 @@ export class AuditLog {
       fields[k] = max === undefined ? String(v) : clip(String(v), max);
     }
     // The stream is the record; the log repeats it only at debug level, or in full when the stream cannot take it.
-    this.log.debug({ audit: fields, book }, `audit ${fields.action} ${fields.result}`);
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ audit: fields, book }, `audit ${fields.action} ${fields.result}`);
     return fields;
   }
 

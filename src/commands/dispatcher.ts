@@ -364,13 +364,34 @@ export class Dispatcher {
     progress: Progress,
   ): Promise<Outcome> {
     const deadline = spec.deadline?.(args, this.env) ?? this.policy.command_deadline;
-    const controller = new AbortController();
+    // Made when the command first reads its signal: most never do, and a controller per command is not free.
+    let controller: AbortController | undefined;
+    let timedOut = false;
+    const abortable = {
+      abort: () => {
+        timedOut = true;
+        controller?.abort();
+      },
+    };
     try {
       const reply = await withTimeout<Reply>(
-        spec.run({ args, user, envelope, env: this.env, signal: controller.signal, progress }),
+        spec.run({
+          args,
+          user,
+          envelope,
+          env: this.env,
+          get signal() {
+            if (!controller) {
+              controller = new AbortController();
+              if (timedOut) controller.abort();
+            }
+            return controller.signal;
+          },
+          progress,
+        }),
         deadline,
         () => new OpsError('timeout', `/${spec.name} did not finish within ${formatDuration(deadline)}`),
-        controller,
+        abortable,
       );
       // An action that ran but did not do what was asked is a failure in the audit and the metrics too.
       if (reply.failed === undefined) audit('ok');

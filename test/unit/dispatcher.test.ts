@@ -7,6 +7,11 @@ import type { AppPorts } from '../../src/app';
 import { ADMIN, OPERATOR, OPS_GROUP, OTHER_GROUP, STRANGER, VIEWER, testEstate } from '../support/estate';
 import { DownStore, RecordingRuntime, silentLogger } from '../support/fakes';
 import { PrometheusMetrics } from '../../src/ops/prometheus-metrics';
+import { z } from 'zod';
+import { Dispatcher } from '../../src/commands/dispatcher';
+import { CommandRegistry } from '../../src/commands/registry';
+import { defineCommand } from '../../src/commands/types';
+import { html } from '../../src/util/html';
 
 const setup = (options: { store?: StateStore; overrides?: Record<string, unknown>; ports?: Partial<AppPorts> } = {}) => commandHarness(options);
 
@@ -355,5 +360,32 @@ describe('did-you-mean for services', () => {
     expect(plain(await say(OPERATOR.id, '/restart chat-wbe'))).toContain('Did you mean chat-web?');
     // A viewer may read everything: /status still suggests postgres.
     expect(plain(await say(VIEWER.id, '/status postgrs'))).toContain('postgres');
+  });
+});
+
+describe('a command past its deadline', () => {
+  it('is told through its signal, whether it read the signal before the deadline or only after', async () => {
+    const { app, env } = setup();
+    const seen: Record<string, boolean> = {};
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    const spec = (name: string, run: (signal: () => AbortSignal) => Promise<void>) =>
+      defineCommand({ name, summary: name, usage: `/${name}`, role: 'viewer', confirm: 'never', args: z.object({}), deadline: () => 30, run: async (ctx) => (await run(() => ctx.signal), { html: html`done` }) });
+    const dispatcher = new Dispatcher({
+      registry: new CommandRegistry([
+        spec('early', (signal) => new Promise<void>((resolve) => signal().addEventListener('abort', () => ((seen.early = true), resolve()), { once: true }))),
+        spec('late', async (signal) => {
+          await released;
+          seen.late = signal().aborted;
+        }),
+      ]),
+      env: app.env,
+      log: silentLogger(),
+    });
+    expect(plain(await dispatcher.handleText(env(VIEWER.id), '/early'))).toContain('/early did not finish within');
+    expect(seen.early).toBe(true);
+    expect(plain(await dispatcher.handleText(env(VIEWER.id), '/late'))).toContain('/late did not finish within');
+    release();
+    await expect.poll(() => seen.late).toBe(true);
   });
 });
