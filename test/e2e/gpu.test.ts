@@ -183,10 +183,8 @@ describe('/gpu', () => {
     await ask(VIEWER, '/ping');
     const quick = typing() - before;
     box.hang = /foreach/;
-    const started = Date.now();
     const msg = await ask(VIEWER, '/gpu');
     box.hang = undefined;
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(msg.text).toContain('<b>NVIDIA GeForce RTX 3090</b>');
     expect(msg.text).toContain('state unknown (timed out after 1.5 s)');
     // A reply within a second shows nothing; one that takes 1.5 s shows typing… before it.

@@ -39,12 +39,11 @@ describe('SSH transport against a real sshd', () => {
     expect((err as OpsError).message).toContain('Not connecting.');
   });
 
-  it('cuts a hung command at its deadline and the connection stays usable', async () => {
+  // A command left to run would take 30 s, three times this test's own limit.
+  it('cuts a hung command at its deadline and the connection stays usable', { timeout: 10_000 }, async () => {
     const s = shell();
-    const started = Date.now();
     const err = await s.exec('sleep 30', { timeoutMs: 700 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'timeout', message: 'the GPU box did not finish within 0.7 s' });
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect((await s.exec('echo still here', { timeoutMs: 5_000 })).stdout).toBe('still here');
   });
 

@@ -129,6 +129,8 @@ export class TelegramEmulator {
   private readonly waiters = new Set<() => void>();
   private readonly callWatchers = new Set<() => void>();
   private readonly failures = new Map<string, Failure[]>();
+  /** After a 429 with retry_after, Telegram refuses that chat's sends until the wait is over: so does the emulator. */
+  private readonly floodWaitUntil = new Map<number, number>();
   private server: Server | undefined;
   private sockets = new Set<import('node:net').Socket>();
   apiRoot = '';
@@ -346,8 +348,16 @@ export class TelegramEmulator {
       res.once('close', () => this.held.delete(res));
       return;
     }
+    const sends = ['sendMessage', 'editMessageText', 'sendDocument', 'sendPhoto'].includes(method);
+    const waitUntil = sends ? this.floodWaitUntil.get(Number(params.chat_id)) : undefined;
+    if (waitUntil !== undefined && Date.now() < waitUntil) {
+      this.limited++;
+      const retry = Math.ceil((waitUntil - Date.now()) / 1000);
+      return reply(429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retry}`, parameters: { retry_after: retry } });
+    }
     const failure = this.failures.get(method)?.shift();
     if (failure) {
+      if (failure.error_code === 429 && failure.retry_after !== undefined && sends) this.floodWaitUntil.set(Number(params.chat_id), Date.now() + failure.retry_after * 1000);
       return reply(failure.error_code, {
         ok: false,
         error_code: failure.error_code,

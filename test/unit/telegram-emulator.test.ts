@@ -24,16 +24,19 @@ describe('Bot API emulator', () => {
     await expect(bot.api.editMessageText(42, sent.message_id, 'same')).rejects.toMatchObject({ description: expect.stringContaining('message is not modified') });
     await expect(new Bot('1:wrong', { client: { apiRoot: emu.apiRoot } }).api.getMe()).rejects.toMatchObject({ error_code: 401 });
     emu.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', retry_after: 7 });
-    await expect(bot.api.sendMessage(42, 'x')).rejects.toMatchObject({ error_code: 429, parameters: { retry_after: 7 } });
+    await expect(bot.api.sendMessage(4242, 'x')).rejects.toMatchObject({ error_code: 429, parameters: { retry_after: 7 } });
+    // Like Telegram: that chat is refused until the wait is over, other chats are not.
+    await expect(bot.api.sendMessage(4242, 'x')).rejects.toMatchObject({ error_code: 429, parameters: { retry_after: expect.any(Number) } });
+    await expect(bot.api.sendMessage(4243, 'x')).resolves.toMatchObject({ text: 'x' });
   });
 
   it('long-polls: getUpdates waits for an update instead of spinning, and the offset confirms', async () => {
-    const started = Date.now();
     const waiting = bot.api.getUpdates({ offset: 0, timeout: 5 });
-    setTimeout(() => emu.sendText({ id: 7, is_bot: false, first_name: 'a' }, '/ping'), 300);
+    // The update exists only once the poll has arrived: a poll answered at once would come back empty.
+    await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 5_000, 'the poll');
+    emu.sendText({ id: 7, is_bot: false, first_name: 'a' }, '/ping');
     const updates = await waiting;
     expect(updates).toHaveLength(1);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(await bot.api.getUpdates({ offset: updates[0]!.update_id + 1, timeout: 0 })).toEqual([]);
     expect(emu.pendingUpdates).toBe(0);
   });
