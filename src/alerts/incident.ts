@@ -22,6 +22,15 @@ export interface IncidentState {
   nextReminderAt?: number;
 }
 
+/** Every field of a state: the compiler refuses this list when a field is added and not named here. */
+const STATE_FIELDS: Record<keyof IncidentState, true> = { status: true, failures: true, successes: true, since: true, failingSince: true, detail: true, flips: true, flapping: true, reminders: true, nextReminderAt: true };
+const SCALAR_FIELDS = (Object.keys(STATE_FIELDS) as (keyof IncidentState)[]).filter((k) => k !== 'flips');
+
+/** Whether two states are the same record: what decides that an incident must be written again. */
+export function sameState(a: IncidentState, b: IncidentState): boolean {
+  return SCALAR_FIELDS.every((k) => a[k] === b[k]) && a.flips.length === b.flips.length && a.flips.every((t, i) => t === b.flips[i]);
+}
+
 export interface IncidentPolicy {
   failuresToFire: number;
   successesToResolve: number;

@@ -9,7 +9,7 @@ import { AwayLog } from './catch-up';
 import { ChatLanes } from './chat-lanes';
 import { CheckSchedule } from './check-schedule';
 import { SweepContext, type CheckDef, type CheckDeps, type CheckResult } from './checks';
-import { DEFAULT_POLICY, initialState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
+import { DEFAULT_POLICY, initialState, sameState, step, type IncidentPolicy, type IncidentState, type Transition } from './incident';
 import { Leadership } from './leadership';
 import { owedIn, showIn, showsEverywhere, type LivingView, type Told } from './living-message';
 import { maintenanceFor } from './maintenance';
@@ -18,7 +18,7 @@ import { STORM_SIZE, StormBook, type StormMember } from './storms';
 import { Acks, type Ack } from '../estate/acks';
 import type { CheckHistory } from '../estate/check-history';
 import { isHttpCheckId } from '../estate/check-ids';
-import { IncidentLog } from '../estate/incident-log';
+import { IncidentLog, type IncidentMark } from '../estate/incident-log';
 import { OpenIncidents, type OpenIncident } from '../estate/open-incidents';
 import { Silences, type Silence, type SilencesInForce } from '../estate/silences';
 
@@ -100,6 +100,9 @@ export class Monitor {
   private readonly acks: Acks;
   private readonly openIncidents: OpenIncidents;
   private readonly incidentLog: IncidentLog;
+  private index: { of: CheckDef[]; byId: Map<string, CheckDef>; byService: Map<string, CheckDef[]>; order: Map<CheckDef, number> } | undefined;
+  /** Fired and resolved transitions since the last judgement, for the incident log. */
+  private readonly marks: IncidentMark[] = [];
   /** One container list per Docker host shared by the checks that ask within a second of each other. */
   private readonly context: SweepContext;
   private quiet: Quiet = { acks: new Map() };
@@ -325,16 +328,16 @@ export class Monitor {
     this.o.history?.record(def.id, this.o.now(), result.ok, tookMs);
     const t = this.tracked.get(def.id) ?? { state: initialState(this.o.now()), messages: [] };
     this.tracked.set(def.id, t);
-    const before = JSON.stringify(t.state);
+    const before = t.state;
     const next = step(t.state, result, this.o.now(), this.policy);
     t.state = next.state;
     if (next.transition) this.transitions.set(def.id, next.transition);
     if (next.transition === 'fired' || next.transition === 'resolved') {
       // A chart's marker, not an alert: one the store does not take is only logged.
       const at = next.transition === 'fired' ? (t.state.failingSince ?? t.state.since) : t.state.since;
-      this.incidentLog.note({ checkId: def.id, kind: next.transition, at }).catch((err: unknown) => this.o.log.debug({ err: (err as Error).message, check: def.id }, 'incident marker not written'));
+      this.marks.push({ checkId: def.id, kind: next.transition, at });
     }
-    if (JSON.stringify(t.state) !== before) this.dirty.add(def.id);
+    if (!sameState(t.state, before)) this.dirty.add(def.id);
     this.judgeSoon();
   }
 
@@ -364,7 +367,15 @@ export class Monitor {
     this.freeClosedStorms(this.storms.refresh((id) => this.stormMember(id), this.o.checks.length, this.o.now()));
     this.fallBack();
     await this.save();
+    this.writeMarks();
     this.lanes.kick();
+  }
+
+  /** The chart markers of this judgement's transitions, in one write; one the store does not take is only logged. */
+  private writeMarks(): void {
+    if (this.marks.length === 0) return;
+    const marks = this.marks.splice(0);
+    this.incidentLog.note(marks).catch((err: unknown) => this.o.log.debug({ err: (err as Error).message, marks: marks.length }, 'incident markers not written'));
   }
 
   /**
@@ -430,8 +441,18 @@ export class Monitor {
     }
   }
 
+  /** The checks by id, by service and in order: rebuilt when a reload brings another list. */
+  private checksIndex(): { byId: Map<string, CheckDef>; byService: Map<string, CheckDef[]>; order: Map<CheckDef, number> } {
+    if (this.index?.of !== this.o.checks) {
+      const byService = new Map<string, CheckDef[]>();
+      for (const def of this.o.checks) if (def.service) byService.set(def.service.name, [...(byService.get(def.service.name) ?? []), def]);
+      this.index = { of: this.o.checks, byId: new Map(this.o.checks.map((d) => [d.id, d])), byService, order: new Map(this.o.checks.map((d, i) => [d, i])) };
+    }
+    return this.index;
+  }
+
   private stormMember(id: string): StormMember {
-    const def = this.o.checks.find((c) => c.id === id);
+    const def = this.checksIndex().byId.get(id);
     const t = this.tracked.get(id);
     // A check removed by a reload no longer counts as failing: the storm can close.
     return { name: def?.service?.name ?? def?.label ?? '?', failing: t !== undefined && t.state.status !== 'ok', detail: t?.state.detail ?? def?.label ?? '' };
@@ -448,7 +469,16 @@ export class Monitor {
       ancestors.add(name);
       queue.push(...(this.o.catalog.findService(name)?.depends_on ?? []));
     }
-    return this.o.checks.find((c) => c.service && ancestors.has(c.service.name) && this.tracked.get(c.id)?.state.status === 'firing');
+    // The first firing one in the estate's order, as it is told.
+    const { byService, order } = this.checksIndex();
+    let first: CheckDef | undefined;
+    for (const name of ancestors) {
+      for (const c of byService.get(name) ?? []) {
+        if (this.tracked.get(c.id)?.state.status !== 'firing') continue;
+        if (!first || (order.get(c) as number) < (order.get(first) as number)) first = c;
+      }
+    }
+    return first;
   }
 
   private folded(parent: CheckDef): string[] {

@@ -17,8 +17,9 @@ const MAX_LEN = 5_000;
 export class IncidentLog {
   constructor(private readonly store: StateStore) {}
 
-  async note(mark: IncidentMark): Promise<void> {
-    await this.store.append(STREAM, { check: mark.checkId, kind: mark.kind, at: String(mark.at) }, MAX_LEN);
+  /** The transitions of one judgement, in one round trip. */
+  async note(marks: readonly IncidentMark[]): Promise<void> {
+    await this.store.appendMany(STREAM, marks.map((m) => ({ check: m.checkId, kind: m.kind, at: String(m.at) })), MAX_LEN);
   }
 
   /** The marks of these checks from `from` to `to`, oldest first. */

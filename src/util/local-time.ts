@@ -46,7 +46,18 @@ export class LocalTime {
     this.names = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'short' });
   }
 
+  /** The last second read: a judgement asks the same second for every check, and Intl is not cheap. */
+  private last: { second: number; wall: WallClock } | undefined;
+
   wall(at: number): WallClock {
+    const second = Math.floor(at / 1000);
+    if (this.last?.second === second) return { ...this.last.wall };
+    const wall = this.read(at);
+    this.last = { second, wall };
+    return { ...wall };
+  }
+
+  private read(at: number): WallClock {
     const p: Record<string, string> = {};
     for (const part of this.parts.formatToParts(at)) p[part.type] = part.value;
     return {

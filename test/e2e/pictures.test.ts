@@ -61,8 +61,10 @@ beforeAll(async () => {
   silent.listen(silentPort, '127.0.0.1');
   bot = await startBot(estateWith(vm.url), new MemoryStore(), { history: new VictoriaMetricsHistory({ url: vm.url, timeoutMs: 5_000 }) });
   // The monitor's record of the incident three days ago, as it writes it.
-  await new IncidentLog(bot.app.store).note({ checkId: 'chat-web:http', kind: 'fired', at: OUTAGE_3D.from });
-  await new IncidentLog(bot.app.store).note({ checkId: 'chat-web:http', kind: 'resolved', at: OUTAGE_3D.to });
+  await new IncidentLog(bot.app.store).note([
+    { checkId: 'chat-web:http', kind: 'fired', at: OUTAGE_3D.from },
+    { checkId: 'chat-web:http', kind: 'resolved', at: OUTAGE_3D.to },
+  ]);
 }, 60_000);
 
 afterAll(async () => {

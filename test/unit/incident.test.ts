@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, initialState, step, type IncidentState, type Transition } from '../../src/alerts/incident';
+import { DEFAULT_POLICY, initialState, sameState, step, type IncidentState, type Transition } from '../../src/alerts/incident';
 
 const policy = { ...DEFAULT_POLICY, failuresToFire: 2, successesToResolve: 2, firstReminderMs: 60_000, reminderFactor: 2, maxReminderMs: 300_000, flapWindowMs: 600_000, flapFlips: 4 };
 
@@ -47,5 +47,14 @@ describe('incident state machine', () => {
     const calm = run([...flappy, ...Array(12).fill(true)]);
     expect(calm.transitions.filter((t) => t === 'stable')).toHaveLength(1);
     expect(calm.state.flapping).toBe(false);
+  });
+});
+
+describe('sameState', () => {
+  it('sees a change in any field, and none between equal records', () => {
+    const base: IncidentState = { status: 'firing', failures: 3, successes: 0, since: 10, failingSince: 5, detail: 'HTTP 502', flips: [1, 2], flapping: false, reminders: 1, nextReminderAt: 99 };
+    expect(sameState(base, { ...base, flips: [1, 2] })).toBe(true);
+    const changes: Partial<IncidentState>[] = [{ status: 'ok' }, { failures: 4 }, { successes: 1 }, { since: 11 }, { failingSince: undefined }, { detail: 'HTTP 503' }, { flips: [1] }, { flips: [1, 3] }, { flapping: true }, { reminders: 2 }, { nextReminderAt: undefined }];
+    for (const change of changes) expect(sameState(base, { ...base, ...change })).toBe(false);
   });
 });

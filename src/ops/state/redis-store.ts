@@ -12,6 +12,18 @@ if ttl == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[3]); ttl = tonumber(ARGV[3
 if ttl < 0 then ttl = tonumber(ARGV[3]) end
 return {grant, ttl}`;
 
+// Many XADDs in one command: ARGV is the cap, then per entry its number of fields and the fields' names and values.
+const APPEND_MANY_SCRIPT = `
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  local args = {KEYS[1], 'MAXLEN', '~', ARGV[1], '*'}
+  for j = 1, 2 * n do args[#args + 1] = ARGV[i + j] end
+  redis.call('XADD', unpack(args))
+  i = i + 1 + 2 * n
+end
+return 0`;
+
 const EXTEND_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
@@ -51,6 +63,7 @@ export class RedisStore implements StateStore {
     });
     this.redis.defineCommand('manaReserve', { numberOfKeys: 1, lua: RESERVE_SCRIPT });
     this.redis.defineCommand('manaExtendIf', { numberOfKeys: 1, lua: EXTEND_SCRIPT });
+    this.redis.defineCommand('manaAppendMany', { numberOfKeys: 1, lua: APPEND_MANY_SCRIPT });
   }
 
   /**
@@ -125,8 +138,9 @@ export class RedisStore implements StateStore {
 
   async writeMany(set: readonly { key: string; value: string }[], del: readonly string[] = []): Promise<void> {
     if (set.length === 0 && del.length === 0) return;
+    // One MSET and one DEL, not a command per key: ioredis's cost is per command, and a sweep may change thousands.
     const batch = this.redis.pipeline();
-    for (const { key, value } of set) batch.set(key, value);
+    if (set.length) batch.mset(...set.flatMap(({ key, value }) => [key, value]));
     if (del.length) batch.del(...del);
     const results = await this.run('pipeline', () => batch.exec());
     const failed = results?.find(([err]) => err);
@@ -163,11 +177,12 @@ export class RedisStore implements StateStore {
 
   async appendMany(stream: string, entries: readonly Record<string, string>[], maxLen: number): Promise<void> {
     if (entries.length === 0) return;
-    const batch = this.redis.pipeline();
-    for (const fields of entries) batch.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...Object.entries(fields).flat());
-    const results = await this.run('XADD', () => batch.exec());
-    const failed = results?.find(([err]) => err);
-    if (failed?.[0]) throw new OpsError('unreachable', `Redis XADD failed: ${failed[0].message}`, 'check that Redis is running (REDIS_URL)');
+    const args: (string | number)[] = [maxLen];
+    for (const fields of entries) {
+      const flat = Object.entries(fields).flat();
+      args.push(flat.length / 2, ...flat);
+    }
+    await this.run('XADD', () => (this.redis as unknown as { manaAppendMany(key: string, ...args: (string | number)[]): Promise<number> }).manaAppendMany(stream, ...args));
   }
 
   async tail(stream: string, count: number): Promise<StreamEntry[]> {
