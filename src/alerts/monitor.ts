@@ -689,24 +689,21 @@ export class Monitor {
 
   private openList(): OpenIncident[] {
     const open: OpenIncident[] = [];
+    let firing = 0;
+    // Built field by field: this runs for every open incident at every judgement (a thousand in a storm).
     for (const def of this.o.checks) {
-      const t = this.tracked.get(def.id);
-      if (!t || t.state.status === 'ok') continue;
-      const silence = this.quieted(def);
+      const state = this.tracked.get(def.id)?.state;
+      const status = state?.status;
+      if (!state || status === undefined || status === 'ok') continue;
+      const entry: OpenIncident = { check: def.id, label: def.label, status, since: state.failingSince ?? state.since, silenced: !!this.quieted(def), flapping: state.flapping };
+      if (def.service) entry.service = def.service.name;
+      if (state.detail !== undefined) entry.detail = state.detail;
       const ack = this.quiet.acks.get(def.id);
-      open.push({
-        check: def.id,
-        ...(def.service && { service: def.service.name }),
-        label: def.label,
-        status: t.state.status,
-        since: t.state.failingSince ?? t.state.since,
-        ...(t.state.detail !== undefined && { detail: t.state.detail }),
-        silenced: !!silence,
-        ...(ack && { acked: ack.by }),
-        flapping: t.state.flapping,
-      });
+      if (ack) entry.acked = ack.by;
+      if (status === 'firing') firing++;
+      open.push(entry);
     }
-    (this.o.metrics ?? NO_METRICS).incidents(open.filter((o) => o.status === 'firing').length, open.filter((o) => o.status === 'pending').length);
+    (this.o.metrics ?? NO_METRICS).incidents(firing, open.length - firing);
     return open;
   }
 }
