@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { RedisServer } from '../test/support/redis';
 import { TelegramEmulator, type SentMessage } from '../test/support/telegram-emulator';
-import { rssMiB } from './support/proc';
+import { benchNodeFlags, rssMiB } from './support/proc';
 
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1_000);
@@ -61,12 +61,8 @@ interface Figures {
   burstMs: number;
 }
 
-/**
- * Both bots run with the node flags of `npm run start:prod` (the image's too): what production runs, and the same
- * collector settings for the floor. BENCH_NODE_FLAGS replaces them ("" for node's defaults).
- */
-const PROD_FLAGS = ((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'] ?? '').split(' ').filter((w) => w.startsWith('--') && w !== '--enable-source-maps');
-const NODE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : PROD_FLAGS;
+/** Both bots run with the node flags of `npm run start:prod`: what production runs, and the same collector settings for the floor. */
+const NODE_FLAGS = benchNodeFlags();
 
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts CPU in ticks of 10 ms
 function cpuMs(pid: number): { all: number; sys: number } {

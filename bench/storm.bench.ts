@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { Alertmanager } from '../test/support/alertmanager';
 import { freePort, RedisServer } from '../test/support/redis';
 import { TelegramEmulator } from '../test/support/telegram-emulator';
-import { rssMiB } from './support/proc';
+import { benchNodeFlags, rssMiB } from './support/proc';
 import { alertsNamedBy, namedIn, playStorm, STORM_ROUTE } from './support/storm';
 
 const N = Number(process.env.STORM_ALERTS ?? 500);
@@ -37,7 +37,8 @@ chats: { alerts: [${BOT_CHAT}], commands: [] }
 const outfile = join(process.cwd(), 'dist', 'bench', 'mana-ops-storm.js');
 await build({ entryPoints: ['src/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'error' });
 const httpPort = await freePort();
-const bot = spawn(process.execPath, [outfile], {
+// As production runs it (start:prod's node flags, the image's too): the peak below is what the 128 MiB limit meets.
+const bot = spawn(process.execPath, [...benchNodeFlags(), outfile], {
   env: { PATH: process.env.PATH ?? '', TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, REDIS_URL: redis.url, HTTP_PORT: String(httpPort), ALERTMANAGER_TOKEN: TOKEN, ESTATE_FILE: estateFile, MANA_OPS_MONITOR: 'off', LOG_LEVEL: 'warn', MANA_OPS_POLL_TIMEOUT: '1' },
   stdio: ['ignore', 'ignore', 'pipe'],
 });
@@ -103,7 +104,7 @@ console.log(`alert storm: ${N} realistic alerts (~200-character summaries with <
 report('mana-ops (webhook, storm digest)', BOT_CHAT);
 report('Alertmanager telegram_configs', PEER_CHAT);
 console.log(`mana-ops: every alert named ${allNamedAt ? `${((allNamedAt - t0) / 1000).toFixed(0)} s after the first post` : 'never within the wait'}; chat current ${(currentAfter / 1000).toFixed(0)} s after the resolve`);
-console.log(`mana-ops RSS: ${rssStart.toFixed(1)} MiB at start, ${rssPeak.toFixed(1)} MiB at peak`);
+console.log(`mana-ops RSS: ${rssStart.toFixed(1)} MiB at start, ${rssPeak.toFixed(1)} MiB at peak (node flags: ${benchNodeFlags().join(" ") || "node's defaults"})`);
 {
   // What Alertmanager itself counts: notifications sent to the bot's webhook, and those it failed (rejected or lost).
   const metrics = await (await fetch(`${ours.url}/metrics`)).text();

@@ -4,3 +4,13 @@ import { readFileSync } from 'node:fs';
 export function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 }
+
+/**
+ * The node flags of `npm run start:prod` (the image's too), for benchmarks to run the bot as production does.
+ * BENCH_NODE_FLAGS replaces them ("" for node's defaults).
+ */
+export function benchNodeFlags(): string[] {
+  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  return (scripts['start:prod'] ?? '').split(' ').filter((w) => w.startsWith('--') && w !== '--enable-source-maps');
+}
