@@ -445,7 +445,12 @@ export class Monitor {
   private checksIndex(): { byId: Map<string, CheckDef>; byService: Map<string, CheckDef[]>; order: Map<CheckDef, number> } {
     if (this.index?.of !== this.o.checks) {
       const byService = new Map<string, CheckDef[]>();
-      for (const def of this.o.checks) if (def.service) byService.set(def.service.name, [...(byService.get(def.service.name) ?? []), def]);
+      for (const def of this.o.checks) {
+        if (!def.service) continue;
+        const same = byService.get(def.service.name);
+        if (same) same.push(def);
+        else byService.set(def.service.name, [def]);
+      }
       this.index = { of: this.o.checks, byId: new Map(this.o.checks.map((d) => [d.id, d])), byService, order: new Map(this.o.checks.map((d, i) => [d, i])) };
     }
     return this.index;

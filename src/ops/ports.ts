@@ -55,9 +55,7 @@ export interface StateStore {
    * its expiry is set in the same step. `granted` is 0 once the window is used up; `resetInMs` is when it ends.
    */
   reserve(key: string, want: number, limit: number, windowMs: number): Promise<{ granted: number; resetInMs: number }>;
-  /** Appends to a stream capped at about maxLen entries. */
-  append(stream: string, fields: Record<string, string>, maxLen: number): Promise<string>;
-  /** Appends many entries to a stream, in order, in one round trip. */
+  /** Appends entries to a stream capped at about maxLen entries, in order, in one round trip. */
   appendMany(stream: string, entries: readonly Record<string, string>[], maxLen: number): Promise<void>;
   /** The newest `count` entries, newest first. */
   tail(stream: string, count: number): Promise<StreamEntry[]>;

@@ -4,33 +4,29 @@ import type { StateStore } from '../../src/ops/ports';
 import { RedisStore } from '../../src/ops/state/redis-store';
 import { startBot, type RunningBot } from '../support/bot-harness';
 import { ADMIN, NO_RATE_LIMIT, testEstate } from '../support/estate';
+import { countingStore } from '../support/fakes';
 import { RedisServer } from '../support/redis';
 
 const redis = new RedisServer();
 let bot: RunningBot;
 let redisStore: RedisStore;
-const calls: string[] = [];
+/** The store's round trips, by name (countingStore). */
+let calls: string[] = [];
 /** Audit writes held back until released: a reply that waited for one would never come. */
 const held: (() => void)[] = [];
 let holdAppends = false;
 
-/** The real Redis store, with every call counted and audit appends held while `holdAppends` is set. */
+/** The real Redis store, with every round trip listed and audit appends held while `holdAppends` is set. */
 function observed(inner: StateStore): StateStore {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        // The reading of the last round trip is not one.
-        if (prop !== 'recentRoundTrip') calls.push(String(prop));
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (prop !== 'appendMany' || !holdAppends) return result;
-        const write = result as Promise<unknown>;
-        write.catch(() => undefined);
-        return new Promise((resolve, reject) => held.push(() => void write.then(resolve, reject)));
-      };
-    },
-  });
+  const counted = countingStore(inner);
+  calls = counted.calls;
+  const appendMany: StateStore['appendMany'] = (...args) => {
+    const write = counted.store.appendMany(...args);
+    if (!holdAppends) return write;
+    write.catch(() => undefined);
+    return new Promise((resolve, reject) => held.push(() => void write.then(resolve, reject)));
+  };
+  return new Proxy(counted.store, { get: (target, prop, receiver) => (prop === 'appendMany' ? appendMany : Reflect.get(target, prop, receiver)) });
 }
 
 beforeAll(async () => {

@@ -25,7 +25,7 @@ stateStoreContract('redis', make);
 describe('RedisStore against a real redis-server', () => {
   it('caps the audit stream approximately (XADD MAXLEN ~)', async () => {
     const s = await make();
-    for (let i = 0; i < 400; i++) await s.append('capped', { i: String(i) }, 100);
+    for (let i = 0; i < 400; i++) await s.appendMany('capped', [{ i: String(i) }], 100);
     const all = await s.tail('capped', 1_000);
     expect(all.length).toBeLessThan(400);
     expect(all.length).toBeGreaterThanOrEqual(100);

@@ -53,7 +53,6 @@ export class DownStore implements StateStore {
   writeMany = async () => this.fail();
   keysWithPrefix = async () => this.fail();
   reserve = async () => this.fail();
-  append = async () => this.fail();
   appendMany = async () => this.fail();
   tail = async () => this.fail();
   ping = async () => this.fail();

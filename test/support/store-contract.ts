@@ -87,7 +87,7 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
     it('append and tail: newest first, capped', async () => {
       const s = await make();
       const stream = key();
-      for (let i = 0; i < 5; i++) await s.append(stream, { n: String(i), who: 'ada' }, 1_000);
+      for (let i = 0; i < 5; i++) await s.appendMany(stream, [{ n: String(i), who: 'ada' }], 1_000);
       const last = await s.tail(stream, 3);
       expect(last.map((e) => e.fields.n)).toEqual(['4', '3', '2']);
       expect(last[0]?.fields.who).toBe('ada');

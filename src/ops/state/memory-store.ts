@@ -77,20 +77,18 @@ export class MemoryStore implements StateStore {
     return { granted, resetInMs: expiresAt - this.now() };
   }
 
-  async append(stream: string, fields: Record<string, string>, maxLen: number): Promise<string> {
+  private appendOne(stream: string, fields: Record<string, string>, maxLen: number): void {
     const now = this.now();
     this.streamSeq = now > this.lastStreamMs ? 0 : this.streamSeq + 1;
     this.lastStreamMs = Math.max(now, this.lastStreamMs);
-    const id = `${this.lastStreamMs}-${this.streamSeq}`;
     const entries = this.streams.get(stream) ?? [];
-    entries.push({ id, fields: { ...fields } });
+    entries.push({ id: `${this.lastStreamMs}-${this.streamSeq}`, fields: { ...fields } });
     if (entries.length > maxLen) entries.splice(0, entries.length - maxLen);
     this.streams.set(stream, entries);
-    return id;
   }
 
   async appendMany(stream: string, entries: readonly Record<string, string>[], maxLen: number): Promise<void> {
-    for (const fields of entries) await this.append(stream, fields, maxLen);
+    for (const fields of entries) this.appendOne(stream, fields, maxLen);
   }
 
   async tail(stream: string, count: number): Promise<StreamEntry[]> {

@@ -169,12 +169,6 @@ export class RedisStore implements StateStore {
     return { granted, resetInMs: ttl };
   }
 
-  async append(stream: string, fields: Record<string, string>, maxLen: number): Promise<string> {
-    const flat = Object.entries(fields).flat();
-    const id = await this.run('XADD', () => this.redis.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...flat));
-    return id ?? '';
-  }
-
   async appendMany(stream: string, entries: readonly Record<string, string>[], maxLen: number): Promise<void> {
     if (entries.length === 0) return;
     const args: (string | number)[] = [maxLen];
