@@ -158,6 +158,7 @@ export class Monitor {
     const legacy: { text: string; chats: number[] }[] = [];
     const raws = await this.o.store.getMany(this.o.checks.map((def) => incidentKey(def.id))).catch(() => this.o.checks.map(() => null));
     await this.forgetRemovedChecks();
+    await this.acks.upgrade().catch((err: unknown) => this.o.log.warn({ err: (err as Error).message }, 'acks of an older version not moved: state store unavailable'));
     for (const [i, def] of this.o.checks.entries()) {
       const raw = raws[i];
       const t = this.trackedFrom(raw);
@@ -391,12 +392,22 @@ export class Monitor {
       this.quiet = { acks: new Map() };
       return;
     }
-    const firing = open.filter((def) => this.tracked.get(def.id)?.state.status === 'firing').map((def) => def.id);
-    const [silences, acks] = await Promise.all([
-      this.silences.inForce().catch(() => undefined),
-      firing.length ? this.acks.many(firing).catch(() => new Map<string, Ack>()) : new Map<string, Ack>(),
-    ]);
+    const [silences, acks] = await Promise.all([this.silences.inForce().catch(() => undefined), this.acks.all().catch(() => new Map<string, Ack>())]);
+    const stale = [...acks].filter(([id, ack]) => this.ackIsStale(id, ack)).map(([id]) => id);
+    for (const id of stale) acks.delete(id);
+    if (stale.length) void this.acks.clear(stale).catch(() => undefined);
     this.quiet = { ...(silences && { silences }), acks };
+  }
+
+  /**
+   * An ack that acknowledges nothing now: its check is gone from the estate, or fine and untold (acked while pending),
+   * or failing again, untold, since after the ack (an ack left over from an earlier failure).
+   */
+  private ackIsStale(id: string, ack: Ack): boolean {
+    const t = this.tracked.get(id);
+    if (!t) return true;
+    if (t.messages.length > 0) return false;
+    return t.state.status === 'ok' || ack.at < (t.state.failingSince ?? t.state.since);
   }
 
   /** A silence, or a maintenance window of the estate file, covering this check now. */
@@ -593,7 +604,7 @@ export class Monitor {
       t.failedAt = undefined;
       t.fallbackSent = undefined;
       this.views.delete(id);
-      void this.acks.clear(id).catch(() => undefined);
+      void this.acks.clear([id]).catch(() => undefined);
     }
     void this.save();
   }
@@ -670,13 +681,16 @@ export class Monitor {
     const ids = [...this.dirty];
     this.dirty.clear();
     try {
-      await this.o.store.writeMany(ids.flatMap((id) => (this.tracked.has(id) ? [{ key: incidentKey(id), value: JSON.stringify(this.tracked.get(id)) }] : [])));
-      const open = this.openList();
-      const json = JSON.stringify(open);
-      if (json !== this.openWritten || this.storeLost) {
-        await this.openIncidents.write(open);
-        this.openWritten = json;
+      const writes: { key: string; value: string }[] = [];
+      for (const id of ids) {
+        const t = this.tracked.get(id);
+        if (t) writes.push({ key: incidentKey(id), value: JSON.stringify(t) });
       }
+      // The records and the list /alerts reads, in one write: they never disagree, and a storm costs one round trip.
+      const open = this.openIncidents.entry(this.openList(), this.storeLost ? undefined : this.openWritten);
+      if (open) writes.push(open);
+      await this.o.store.writeMany(writes);
+      if (open) this.openWritten = open.value;
       if (this.storeLost) {
         this.storeLost = false;
         for (const id of this.tracked.keys()) this.dirty.add(id);

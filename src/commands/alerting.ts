@@ -108,8 +108,7 @@ export const ack = defineCommand({
       args.target.kind === 'all' ? true : args.target.kind === 'service' ? i.service === args.target.name : i.check === args.target.name,
     );
     if (!open.length) return { html: html`Nothing is failing for ${describe(args.target)}.` };
-    const acks = new Acks(env.store);
-    for (const i of open) await acks.set(i.check, { by: user.name, at: env.now() });
+    await new Acks(env.store).set(open.map((i) => i.check), { by: user.name, at: env.now() });
     return { html: html`👀 Acknowledged by ${user.name}: ${open.map((i) => i.check).join(', ')}. No more reminders until it recovers.` };
   },
 });

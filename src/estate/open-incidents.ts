@@ -15,12 +15,17 @@ export interface OpenIncident {
 
 const KEY = 'incidents:open';
 
-/** The list of open incidents, written by the monitor after each sweep, read by the commands. */
+/** The list of open incidents, written by the monitor with its records after each judgement, read by the commands. */
 export class OpenIncidents {
   constructor(private readonly store: StateStore) {}
 
-  async write(open: OpenIncident[]): Promise<void> {
-    await this.store.set(KEY, JSON.stringify([...open].sort((a, b) => a.since - b.since)));
+  /**
+   * The list as the store keeps it, oldest first, for a batch of writes; none when it reads as `unchanged` (what this
+   * returned last). The caller writes it with its own records, so both land in one round trip.
+   */
+  entry(open: OpenIncident[], unchanged?: string): { key: string; value: string } | undefined {
+    const value = JSON.stringify([...open].sort((a, b) => a.since - b.since));
+    return value === unchanged ? undefined : { key: KEY, value };
   }
 
   async read(): Promise<OpenIncident[]> {

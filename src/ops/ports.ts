@@ -48,6 +48,12 @@ export interface StateStore {
   getMany(keys: readonly string[]): Promise<(string | null)[]>;
   /** Many keys written (without TTL) and deleted in one round trip. */
   writeMany(set: readonly { key: string; value: string }[], del?: readonly string[]): Promise<void>;
+  /** HSET: fields of one hash written in one round trip (a record many writers share, field by field). */
+  hashSet(key: string, fields: Readonly<Record<string, string>>): Promise<void>;
+  /** HGETALL: every field of a hash; empty when there is none. */
+  hashAll(key: string): Promise<Record<string, string>>;
+  /** HDEL: fields removed from a hash in one round trip. */
+  hashDel(key: string, fields: readonly string[]): Promise<void>;
   /** The keys that start with `prefix` (SCAN, never KEYS): for cleaning up what the estate no longer has. */
   keysWithPrefix(prefix: string): Promise<string[]>;
   /**

@@ -32,6 +32,12 @@ describe('RedisStore against a real redis-server', () => {
     expect(all[0]?.fields.i).toBe('399');
   });
 
+  it('a lone half of a surrogate pair is written as U+FFFD, and its batch still lands', async () => {
+    const s = await make();
+    await s.appendMany('surrogates', [{ text: 'cut \ud83d' }, { text: '\ude00 tail' }, { text: 'whole 😀' }], 100);
+    expect((await s.tail('surrogates', 10)).reverse().map((e) => e.fields.text)).toEqual(['cut \ufffd', '\ufffd tail', 'whole 😀']);
+  });
+
   it('its latest round trip is a reading of its health while it is fresh', async () => {
     const s = await make();
     await s.ping();

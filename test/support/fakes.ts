@@ -51,6 +51,9 @@ export class DownStore implements StateStore {
   del = async () => this.fail();
   getMany = async () => this.fail();
   writeMany = async () => this.fail();
+  hashSet = async () => this.fail();
+  hashAll = async () => this.fail();
+  hashDel = async () => this.fail();
   keysWithPrefix = async () => this.fail();
   reserve = async () => this.fail();
   appendMany = async () => this.fail();

@@ -102,6 +102,33 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect((await s.tail(stream, 10)).map((e) => e.fields.n)).toEqual(['4', '3', '2', '1', '0']);
     });
 
+    it('appendMany keeps any text as it was: quotes, newlines, backslashes, emoji, the empty string', async () => {
+      const s = await make();
+      const stream = key();
+      const texts = ['/restart "chat-web"\nnow', 'C:\\Users\\ada \\ud800 literally', '🔴 ärger · 中文', '', '[1,{"a":2}]'];
+      await s.appendMany(stream, texts.map((text, i) => ({ i: String(i), text })), 1_000);
+      expect((await s.tail(stream, 10)).reverse().map((e) => e.fields)).toEqual(texts.map((text, i) => ({ i: String(i), text })));
+    });
+
+    it('a hash: fields written, read whole, removed one by one; the key is gone with its last field', async () => {
+      const s = await make();
+      const hash = key();
+      expect(await s.hashAll(hash)).toEqual({});
+      await s.hashSet(hash, { 'chat-web:http': '{"by":"ada"}', 'db:tcp': 'b' });
+      await s.hashSet(hash, { 'db:tcp': 'c' });
+      await s.hashSet(hash, {});
+      expect(await s.hashAll(hash)).toEqual({ 'chat-web:http': '{"by":"ada"}', 'db:tcp': 'c' });
+      expect(await s.keysWithPrefix(hash)).toEqual([hash]);
+      await s.hashDel(hash, ['db:tcp', 'never-there']);
+      await s.hashDel(hash, []);
+      expect(await s.hashAll(hash)).toEqual({ 'chat-web:http': '{"by":"ada"}' });
+      await s.hashDel(hash, ['chat-web:http']);
+      expect(await s.keysWithPrefix(hash)).toEqual([]);
+      await s.hashSet(hash, { a: '1' });
+      await s.writeMany([], [hash]);
+      expect(await s.hashAll(hash)).toEqual({});
+    });
+
     it('answers ping', async () => {
       await expect((await make()).ping()).resolves.toBeUndefined();
     });

@@ -10,6 +10,7 @@ export class MemoryStore implements StateStore {
   readonly kind = 'memory' as const;
   private readonly slots = new Map<string, Slot>();
   private readonly streams = new Map<string, StreamEntry[]>();
+  private readonly hashes = new Map<string, Map<string, string>>();
   private lastStreamMs = 0;
   private streamSeq = 0;
 
@@ -53,6 +54,7 @@ export class MemoryStore implements StateStore {
 
   async del(key: string): Promise<void> {
     this.slots.delete(key);
+    this.hashes.delete(key);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | null)[]> {
@@ -61,11 +63,28 @@ export class MemoryStore implements StateStore {
 
   async writeMany(set: readonly { key: string; value: string }[], del: readonly string[] = []): Promise<void> {
     for (const { key, value } of set) this.slots.set(key, { value, expiresAt: Infinity });
-    for (const key of del) this.slots.delete(key);
+    for (const key of del) await this.del(key);
+  }
+
+  async hashSet(key: string, fields: Readonly<Record<string, string>>): Promise<void> {
+    const hash = this.hashes.get(key) ?? new Map<string, string>();
+    for (const [field, value] of Object.entries(fields)) hash.set(field, value);
+    if (hash.size) this.hashes.set(key, hash);
+  }
+
+  async hashAll(key: string): Promise<Record<string, string>> {
+    return Object.fromEntries(this.hashes.get(key) ?? []);
+  }
+
+  async hashDel(key: string, fields: readonly string[]): Promise<void> {
+    const hash = this.hashes.get(key);
+    if (!hash) return;
+    for (const field of fields) hash.delete(field);
+    if (hash.size === 0) this.hashes.delete(key);
   }
 
   async keysWithPrefix(prefix: string): Promise<string[]> {
-    return [...this.slots.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
+    return [...this.slots.keys(), ...this.hashes.keys()].filter((k) => k.startsWith(prefix) && (this.hashes.has(k) || this.live(k)));
   }
 
   async reserve(key: string, want: number, limit: number, windowMs: number): Promise<{ granted: number; resetInMs: number }> {
