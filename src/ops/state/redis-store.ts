@@ -23,12 +23,20 @@ return 0`;
 /** A half of a surrogate pair on its own: Redis's JSON decoder refuses its escape, so it becomes U+FFFD. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+const asItIs = (s: string) => s;
+const wellFormed = (s: string) => s.replace(LONE_SURROGATE, '\ufffd');
+
 /** The entries as the append script reads them. */
-function entriesJson(entries: readonly Record<string, string>[]): string {
-  const json = JSON.stringify(entries.map((fields) => Object.entries(fields).flat()));
+function entriesJson(entries: readonly Record<string, string>[], clean = asItIs): string {
+  const lists: string[][] = [];
+  for (const fields of entries) {
+    const flat: string[] = [];
+    for (const name in fields) flat.push(clean(name), clean(fields[name] as string));
+    lists.push(flat);
+  }
+  const json = JSON.stringify(lists);
   // JSON.stringify escapes only lone surrogates as \udXXX (pairs stay as they are); rare, so looked for afterwards.
-  if (!json.includes('\\ud')) return json;
-  return JSON.stringify(entries.map((fields) => Object.entries(fields).flat().map((s) => s.replace(LONE_SURROGATE, '\ufffd'))));
+  return clean === asItIs && json.includes('\\ud') ? entriesJson(entries, wellFormed) : json;
 }
 
 const EXTEND_SCRIPT = `
