@@ -1,11 +1,34 @@
-/** Whether `zone` is an IANA time zone this Node knows (Europe/Berlin, UTC). */
+import { systemZone, type ZoneRules } from './zoneinfo';
+
+/** Whether `zone` is an IANA time zone this machine knows (Europe/Berlin, UTC). */
 export function isTimeZone(zone: string): boolean {
+  return zoneRules(zone) !== undefined;
+}
+
+/** The system's time-zone database first (a few kilobytes); Intl where it lacks the zone (its first use costs ~10 MB). */
+function zoneRules(zone: string): ZoneRules | undefined {
+  return systemZone(zone) ?? intlZone(zone);
+}
+
+/** The zone's rules as Intl (ICU's own database) has them; undefined when Intl does not know the name. */
+function intlZone(zone: string): ZoneRules | undefined {
+  let parts: Intl.DateTimeFormat;
+  let names: Intl.DateTimeFormat;
   try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return true;
+    parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    names = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'short' });
   } catch {
-    return false;
+    return undefined;
   }
+  return {
+    offsetSeconds(at) {
+      const p: Record<string, string> = {};
+      for (const part of parts.formatToParts(at)) p[part.type] = part.value;
+      const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+      return Math.round((asUtc - Math.floor(at / 1000) * 1000) / 1000);
+    },
+    abbreviation: (at) => names.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? zone,
+  };
 }
 
 export interface WallClock {
@@ -19,61 +42,42 @@ export interface WallClock {
   second: number;
 }
 
-const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 const pad = (n: number) => String(n).padStart(2, '0');
 const MINUTE = 60_000;
 
 /**
  * Every time the bot shows or evaluates, on the estate's wall clock (its `timezone`), with daylight saving done by
- * the platform's time-zone database (Intl), so a window written as 03:00 stays at 03:00 in summer and in winter.
+ * the time-zone database (the system's, else Intl's), so a window written as 03:00 stays at 03:00 in summer and in
+ * winter.
  */
 export class LocalTime {
-  private readonly parts: Intl.DateTimeFormat;
-  private readonly names: Intl.DateTimeFormat;
+  private readonly rules: ZoneRules;
 
   constructor(readonly zone: string) {
-    this.parts = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    this.names = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'short' });
+    const rules = zoneRules(zone);
+    if (!rules) throw new Error(`unknown time zone ${zone}: use an IANA time zone like Europe/Berlin or UTC`);
+    this.rules = rules;
   }
 
-  /** The last second read: a judgement asks the same second for every check, and Intl is not cheap. */
+  /** The last second read: a judgement asks the same second for every check. */
   private last: { second: number; wall: WallClock } | undefined;
 
   wall(at: number): WallClock {
     const second = Math.floor(at / 1000);
     if (this.last?.second === second) return { ...this.last.wall };
-    const wall = this.read(at);
+    const wall = this.read(second * 1000);
     this.last = { second, wall };
     return { ...wall };
   }
 
   private read(at: number): WallClock {
-    const p: Record<string, string> = {};
-    for (const part of this.parts.formatToParts(at)) p[part.type] = part.value;
-    return {
-      year: Number(p.year),
-      month: Number(p.month),
-      day: Number(p.day),
-      weekday: WEEKDAYS[p.weekday ?? ''] ?? 0,
-      hour: Number(p.hour),
-      minute: Number(p.minute),
-      second: Number(p.second),
-    };
+    const d = new Date(at + this.rules.offsetSeconds(at) * 1000);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), weekday: d.getUTCDay(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
   }
 
   /** "CET", "CEST", "UTC", or "GMT+5:30" where the zone has no common abbreviation. */
   zoneName(at: number): string {
-    return this.names.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? this.zone;
+    return this.rules.abbreviation(at);
   }
 
   /** "17:05" */
@@ -106,9 +110,7 @@ export class LocalTime {
 
   /** Minutes the wall clock is ahead of UTC at `at` (60 for CET, 120 for CEST). */
   offsetMinutes(at: number): number {
-    const w = this.wall(at);
-    const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-    return Math.round((asUtc - Math.floor(at / 1000) * 1000) / MINUTE);
+    return Math.round(this.rules.offsetSeconds(at) / 60);
   }
 
   /**

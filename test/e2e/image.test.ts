@@ -145,6 +145,11 @@ describe('the image under docker-compose.bot.yml', () => {
     expect(semver.minVersion(pkg.devDependencies['@types/node'] ?? '')?.major).toBe(oldest?.major);
   });
 
+  it("reads the estate's clock from the system's time-zone files (tzdata), not from Intl's ICU data", () => {
+    const probe = "const b = require('fs').readFileSync('/usr/share/zoneinfo/Europe/Berlin'); process.stdout.write(b.toString('latin1', 0, 4) + ' ' + b.toString('latin1').trim().split('\\n').pop())";
+    expect(dockerCli('exec', BOT, 'node', '-e', probe)).toBe('TZif CET-1CEST,M3.5.0,M10.5.0/3');
+  });
+
   it('/status and /restart reach Docker only through the proxy container', async () => {
     const status = await ask(ADMIN, '/status chat-web');
     expect(status.text).toContain('chat-web');
