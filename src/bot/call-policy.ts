@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { GrammyError, HttpError, type Api, type Transformer } from 'grammy';
@@ -26,11 +27,7 @@ export interface CallPolicy {
  * retries it), but still tells `reach`: a poll that fails is often the first sign Telegram is away.
  */
 export function applyCallPolicy(api: Api, p: CallPolicy): void {
-  // The attempts under way, aborted together at shutdown by one listener (not one listener each on a shared signal).
-  const live = new Set<AbortController>();
-  p.closing?.addEventListener('abort', () => {
-    for (const c of live) c.abort(p.closing?.reason);
-  }, { once: true });
+  const deadlines = new AttemptDeadlines(p.attemptMs, p.closing);
   const observe = (ok: boolean, error: string, since?: number) => p.reach.observe(ok ? { ok: true } : { ok: false, error, ...(since !== undefined && { since }) });
   const bounded: Transformer = async (prev, method, payload, callerSignal) => {
     // grammY types its signal with a polyfill's AbortSignal; at run time it is Node's own.
@@ -50,7 +47,7 @@ export function applyCallPolicy(api: Api, p: CallPolicy): void {
     let gap = 500;
     for (;;) {
       const began = Date.now();
-      const attempt = attemptSignal(p.attemptMs, signal, live, p.closing);
+      const attempt = deadlines.start(signal);
       let failure: { res?: Awaited<ReturnType<typeof prev>>; err?: unknown; why: string };
       try {
         const res = await prev(method, payload, attempt.signal as unknown as typeof callerSignal);
@@ -86,26 +83,84 @@ export function applyCallPolicy(api: Api, p: CallPolicy): void {
   api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: p.maxRetryAfterSeconds ?? 30, rethrowInternalServerErrors: true, rethrowHttpErrors: true }));
 }
 
+/** Attempts that start within this long of each other share one deadline (and give up at most this much later). */
+const SHARED_MS = 100;
+
 /**
- * One attempt's signal: aborted after `ms`, with the caller's signal, or at shutdown (through `live`). One controller
- * and one timer, let go when the attempt is done (AbortSignal.any with a timeout signal costs several times more).
+ * The attempts' deadlines: each attempt is aborted after `ms` (up to SHARED_MS more), with its caller's signal, or at
+ * shutdown. Attempts that start within SHARED_MS of each other share one controller and one timer: a controller and a
+ * timer per attempt cost more than the rest of the bot's own work on a command (measured in bench/pipeline).
  */
-function attemptSignal(ms: number, caller: AbortSignal | undefined, live: Set<AbortController>, closing: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
-  const forward = () => controller.abort(caller?.reason);
-  if (caller?.aborted) forward();
-  caller?.addEventListener('abort', forward, { once: true });
-  if (closing?.aborted) controller.abort(closing.reason);
-  live.add(controller);
-  return {
-    signal: controller.signal,
-    done: () => {
-      clearTimeout(timer);
-      caller?.removeEventListener('abort', forward);
-      live.delete(controller);
-    },
-  };
+class AttemptDeadlines {
+  private current: Deadline | undefined;
+  /** Deadlines with attempts under way, aborted together at shutdown by one listener. */
+  private readonly live = new Set<Deadline>();
+
+  constructor(
+    private readonly ms: number,
+    private readonly closing: AbortSignal | undefined,
+  ) {
+    closing?.addEventListener('abort', () => {
+      for (const d of this.live) d.controller.abort(closing.reason);
+    }, { once: true });
+  }
+
+  start(caller: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
+    if (caller) return this.own(caller);
+    const now = performance.now();
+    let d = this.current;
+    if (!d || now - d.opened >= SHARED_MS || d.controller.signal.aborted) {
+      if (d && d.running === 0) this.close(d);
+      d = this.open(now);
+      this.current = d;
+    }
+    d.running++;
+    return { signal: d.controller.signal, done: () => this.finished(d) };
+  }
+
+  private open(now: number): Deadline {
+    const controller = new AbortController();
+    // Every attempt under way adds grammY's listener to the shared signal: many at once are expected, not a leak.
+    setMaxListeners(0, controller.signal);
+    if (this.closing?.aborted) controller.abort(this.closing.reason);
+    const d: Deadline = { controller, opened: now, running: 0, timer: setTimeout(() => controller.abort(new DOMException(`no answer within ${this.ms} ms`, 'TimeoutError')), this.ms + SHARED_MS) };
+    this.live.add(d);
+    return d;
+  }
+
+  private finished(d: Deadline): void {
+    d.running--;
+    if (d.running === 0 && d !== this.current) this.close(d);
+  }
+
+  private close(d: Deadline): void {
+    clearTimeout(d.timer);
+    this.live.delete(d);
+  }
+
+  /** An attempt with a signal of its own (rare: a probe): a controller of its own. */
+  private own(caller: AbortSignal): { signal: AbortSignal; done: () => void } {
+    const d = this.open(performance.now());
+    const forward = () => d.controller.abort(caller.reason);
+    if (caller.aborted) forward();
+    caller.addEventListener('abort', forward, { once: true });
+    return {
+      signal: d.controller.signal,
+      done: () => {
+        caller.removeEventListener('abort', forward);
+        this.close(d);
+      },
+    };
+  }
+
+}
+
+interface Deadline {
+  controller: AbortController;
+  opened: number;
+  /** Attempts under way on it. */
+  running: number;
+  timer: NodeJS.Timeout;
 }
 
 /** A failed Bot API call that means Telegram itself is away (network, timeout, 5xx), not a refusal. */
