@@ -70,7 +70,17 @@ function cpuMs(pid: number): { all: number; sys: number } {
   return { all: (Number(fields[11]) + Number(fields[12])) * TICK_MS, sys: Number(fields[12]) * TICK_MS };
 }
 
-async function measure(label: string, script: string[], env: Record<string, string>): Promise<Figures> {
+/** A bot process polling its own emulator, as production runs it. */
+interface RunningBot {
+  label: string;
+  pid: number;
+  emu: TelegramEmulator;
+  /** One /ping from this user, and the time until its reply. */
+  one(userId: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startBot(label: string, script: string[], env: Record<string, string>): Promise<RunningBot> {
   const emu = await new TelegramEmulator().start();
   const waiting = new Map<number, (msg: SentMessage) => void>();
   emu.events.on('message', (msg: SentMessage) => {
@@ -78,53 +88,93 @@ async function measure(label: string, script: string[], env: Record<string, stri
     waiting.delete(msg.chat.id);
     resolve?.(msg);
   });
-  const flags = NODE_FLAGS;
-  const child: ChildProcess = spawn(process.execPath, [...flags, ...script], {
+  const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, ...script], {
     env: { PATH: process.env.PATH ?? '', TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot, MANA_OPS_POLL_TIMEOUT: '1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr?.resume();
   await emu.waitFor(() => emu.calls.some((c) => c.method === 'getUpdates'), 30_000, `${label} to poll`);
-  await new Promise((r) => setTimeout(r, 500));
-  const pid = child.pid as number;
-  const rssStart = rssMiB(pid);
-
-  const one = async (userId: number): Promise<number> => {
-    const reply = new Promise<SentMessage>((resolve) => waiting.set(userId, resolve));
-    const t0 = process.hrtime.bigint();
-    emu.sendText({ id: userId, is_bot: false, first_name: 'bench' }, '/ping');
-    await reply;
-    return Number(process.hrtime.bigint() - t0) / 1e6;
+  return {
+    label,
+    pid: child.pid as number,
+    emu,
+    async one(userId) {
+      const reply = new Promise<SentMessage>((resolve) => waiting.set(userId, resolve));
+      const t0 = process.hrtime.bigint();
+      emu.sendText({ id: userId, is_bot: false, first_name: 'bench' }, '/ping');
+      await reply;
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await emu.stop();
+    },
   };
-  for (let i = 0; i < WARMUP; i++) await one(FIRST_USER + (i % USERS));
-  emu.clearRecords();
-  const cpuBefore = cpuMs(pid);
-  const seq: number[] = [];
-  for (let i = 0; i < RUNS; i++) seq.push(await one(FIRST_USER));
-  emu.clearRecords();
-  const conc: number[] = [];
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: USERS }, async (_, u) => {
-      for (let i = 0; i < (2 * RUNS) / USERS; i++) conc.push(await one(FIRST_USER + u));
-    }),
-  );
-  const concWallMs = Date.now() - started;
-  const cpuAfter = cpuMs(pid);
-  const cpuPerCommandMs = (cpuAfter.all - cpuBefore.all) / (3 * RUNS);
-  const sysPerCommandMs = (cpuAfter.sys - cpuBefore.sys) / (3 * RUNS);
-  const rssAfterRun = rssMiB(pid);
-  // A burst: 1,000 updates at once (50 from each user), all answered.
-  emu.clearRecords();
-  const burstStarted = Date.now();
-  for (let i = 0; i < BURST; i++) emu.sendText({ id: FIRST_USER + (i % USERS), is_bot: false, first_name: 'bench' }, '/ping');
-  await emu.waitFor(() => emu.messages.length >= BURST, 120_000, `${label} to answer the burst`);
-  const burstMs = Date.now() - burstStarted;
-  const rssAfterBurst = rssMiB(pid);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  await emu.stop();
-  return { seq: seq.sort((a, b) => a - b), conc: conc.sort((a, b) => a - b), concWallMs, cpuPerCommandMs, sysPerCommandMs, rssStart, rssAfterRun, rssAfterBurst, burstMs };
+}
+
+/** Commands per turn: the two bots take turns this often, so both meet the same moments of a noisy machine. */
+const TURN = 200;
+
+/**
+ * One round: both bots running, taking turns of TURN commands (the warm-up, one at a time, then 20 users at once),
+ * each bot's CPU counted over its own turns only; then a burst to each.
+ */
+async function round(pair: readonly RunningBot[]): Promise<Figures[]> {
+  const f = pair.map((b) => ({ seq: [] as number[], conc: [] as number[], concWallMs: 0, cpu: 0, sys: 0, rssStart: rssMiB(b.pid) }));
+  const turns = async (count: number, work: (b: RunningBot, n: number) => Promise<void>, counted: boolean) => {
+    for (let done = 0; done < count; done += TURN) {
+      for (const [i, b] of pair.entries()) {
+        const before = cpuMs(b.pid);
+        await work(b, Math.min(TURN, count - done));
+        const after = cpuMs(b.pid);
+        const fig = f[i] as (typeof f)[number];
+        if (counted) {
+          fig.cpu += after.all - before.all;
+          fig.sys += after.sys - before.sys;
+        }
+      }
+    }
+  };
+  await turns(WARMUP, async (b, n) => {
+    for (let i = 0; i < n; i++) await b.one(FIRST_USER + (i % USERS));
+  }, false);
+  for (const b of pair) b.emu.clearRecords();
+  await turns(RUNS, async (b, n) => {
+    const seq = f[pair.indexOf(b)]?.seq as number[];
+    for (let i = 0; i < n; i++) seq.push(await b.one(FIRST_USER));
+  }, true);
+  await turns(2 * RUNS, async (b, n) => {
+    const fig = f[pair.indexOf(b)] as (typeof f)[number];
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: USERS }, async (_, u) => {
+        for (let i = 0; i < n / USERS; i++) fig.conc.push(await b.one(FIRST_USER + u));
+      }),
+    );
+    fig.concWallMs += Date.now() - started;
+  }, true);
+  const rssAfterRun = pair.map((b) => rssMiB(b.pid));
+  const bursts: { ms: number; rss: number }[] = [];
+  for (const b of pair) {
+    // A burst: 1,000 updates at once (50 from each user), all answered.
+    b.emu.clearRecords();
+    const started = Date.now();
+    for (let i = 0; i < BURST; i++) b.emu.sendText({ id: FIRST_USER + (i % USERS), is_bot: false, first_name: 'bench' }, '/ping');
+    await b.emu.waitFor(() => b.emu.messages.length >= BURST, 120_000, `${b.label} to answer the burst`);
+    bursts.push({ ms: Date.now() - started, rss: rssMiB(b.pid) });
+  }
+  return f.map((x, i) => ({
+    seq: x.seq.sort((a, b) => a - b),
+    conc: x.conc.sort((a, b) => a - b),
+    concWallMs: x.concWallMs,
+    cpuPerCommandMs: x.cpu / (3 * RUNS),
+    sysPerCommandMs: x.sys / (3 * RUNS),
+    rssStart: x.rssStart,
+    rssAfterRun: rssAfterRun[i] as number,
+    rssAfterBurst: bursts[i]?.rss as number,
+    burstMs: bursts[i]?.ms as number,
+  }));
 }
 
 const redis = await new RedisServer().start();
@@ -133,12 +183,15 @@ const bots = {
   mana: { label: 'mana-ops', script: [await bundle('src/main.ts', 'mana-ops')], env: { ESTATE_FILE: estateFile, REDIS_URL: redis.url, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' } },
 };
 const results: { bare: Figures[]; mana: Figures[] } = { bare: [], mana: [] };
-for (let round = 0; round < ROUNDS; round++) {
-  // The order alternates, so neither bot always runs on a machine warmed (or loaded) by the other.
-  for (const which of round % 2 === 0 ? (['bare', 'mana'] as const) : (['mana', 'bare'] as const)) {
-    const b = bots[which];
-    results[which].push(await measure(b.label, b.script, b.env));
-  }
+for (let r = 0; r < ROUNDS; r++) {
+  // Both start afresh each round; who takes the first turn alternates.
+  const order = r % 2 === 0 ? (['bare', 'mana'] as const) : (['mana', 'bare'] as const);
+  const running: RunningBot[] = [];
+  for (const which of order) running.push(await startBot(bots[which].label, bots[which].script, bots[which].env));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const figures = await round(running);
+  order.forEach((which, i) => results[which].push(figures[i] as Figures));
+  for (const b of running) await b.stop();
 }
 await redis.dispose();
 
@@ -151,7 +204,7 @@ const row = (which: 'bare' | 'mana', k: 'seq' | 'conc') =>
   `${bots[which].label.padEnd(12)} p50 ${ms(over(which, p(k, 50)))}  p95 ${ms(over(which, p(k, 95)))}  p99 ${ms(over(which, p(k, 99)))}`;
 console.log(`pipeline benchmark: /ping via the Bot API emulator (node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
 console.log(`node flags for both: ${NODE_FLAGS.join(' ') || "(node's defaults)"}`);
-console.log(`${ROUNDS} rounds, order alternated; per round and bot: warm-up ${WARMUP}, ${RUNS} one at a time, ${2 * RUNS} from ${USERS} users at once, then a burst of ${BURST}; medians over the rounds`);
+console.log(`${ROUNDS} rounds, both bots running, taking turns of ${TURN} commands (who goes first alternates); per round and bot: warm-up ${WARMUP}, ${RUNS} one at a time, ${2 * RUNS} from ${USERS} users at once (CPU counted over each bot's own turns), then a burst of ${BURST}; medians over the rounds`);
 console.log(`\none at a time`);
 console.log(row('bare', 'seq'));
 console.log(row('mana', 'seq'));

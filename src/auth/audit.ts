@@ -25,8 +25,22 @@ const KEPT: Record<AuditBook, { stream: string; max: number }> = {
   // Outsiders cannot push out a user's entry: they write only here, and this book is small.
   outsiders: { stream: OUTSIDER_STREAM, max: 1_000 },
 };
-/** Longest text kept per field: enough to read what was tried, never a payload. */
-const FIELD_MAX: Partial<Record<keyof AuditEntry, number>> = { action: 40, args: 200, detail: 300, ref: 16 };
+/**
+ * Each field as the stream keeps it: text clipped to what is enough to read what was tried, never a payload. The
+ * compiler refuses this table when a field is added to AuditEntry and not named here.
+ */
+const FIELD_TEXT: { [K in keyof AuditEntry]-?: (v: NonNullable<AuditEntry[K]>) => string } = {
+  at: String,
+  userId: String,
+  chatId: String,
+  action: (v) => clip(v, 40),
+  args: (v) => clip(v, 200),
+  result: (v) => v,
+  detail: (v) => clip(v, 300),
+  ms: String,
+  ref: (v) => clip(v, 16),
+};
+const FIELDS = Object.keys(FIELD_TEXT) as (keyof AuditEntry)[];
 
 /** The first `max` characters (whole code points), marked when cut. */
 export function clip(text: string, max: number): string {
@@ -75,10 +89,9 @@ export class AuditLog {
 
   private fieldsOf(entry: AuditEntry, book: AuditBook): Record<string, string> {
     const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(entry)) {
-      if (v === undefined) continue;
-      const max = FIELD_MAX[k as keyof AuditEntry];
-      fields[k] = max === undefined ? String(v) : clip(String(v), max);
+    for (const k of FIELDS) {
+      const v = entry[k];
+      if (v !== undefined) fields[k] = (FIELD_TEXT[k] as (v: string | number) => string)(v);
     }
     // The stream is the record; the log repeats it only at debug level, or in full when the stream cannot take it.
     if (this.log.isLevelEnabled('debug')) this.log.debug({ audit: fields, book }, `audit ${fields.action} ${fields.result}`);

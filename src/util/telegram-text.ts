@@ -82,7 +82,8 @@ export interface Fitted {
  * inside, between characters.
  */
 export function fitHtml(value: Html, limit = MESSAGE_LIMIT, more = '… (cut)'): Fitted {
-  if (visibleLength(value) <= limit) return { html: value, cut: false };
+  // Tags and entities only ever shrink what Telegram counts: a source within the limit fits without being read.
+  if (value.value.length <= limit || visibleLength(value) <= limit) return { html: value, cut: false };
   const budget = limit - more.length - 1;
   const lines = value.value.split('\n');
   let out = '';
