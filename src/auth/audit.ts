@@ -1,6 +1,7 @@
 import type { StateStore } from '../ops/ports';
 import type { Logger } from '../util/logger';
 
+/** An audit entry; fieldsOf (below) names each field as the stream keeps it. */
 export interface AuditEntry {
   at: number;
   userId: number | undefined;
@@ -25,22 +26,11 @@ const KEPT: Record<AuditBook, { stream: string; max: number }> = {
   // Outsiders cannot push out a user's entry: they write only here, and this book is small.
   outsiders: { stream: OUTSIDER_STREAM, max: 1_000 },
 };
-/**
- * Each field as the stream keeps it: text clipped to what is enough to read what was tried, never a payload. The
- * compiler refuses this table when a field is added to AuditEntry and not named here.
- */
-const FIELD_TEXT: { [K in keyof AuditEntry]-?: (v: NonNullable<AuditEntry[K]>) => string } = {
-  at: String,
-  userId: String,
-  chatId: String,
-  action: (v) => clip(v, 40),
-  args: (v) => clip(v, 200),
-  result: (v) => v,
-  detail: (v) => clip(v, 300),
-  ms: String,
-  ref: (v) => clip(v, 16),
-};
-const FIELDS = Object.keys(FIELD_TEXT) as (keyof AuditEntry)[];
+/** Longest text kept per field: enough to read what was tried, never a payload. */
+const ACTION_MAX = 40;
+const ARGS_MAX = 200;
+const DETAIL_MAX = 300;
+const REF_MAX = 16;
 
 /** The first `max` characters (whole code points), marked when cut. */
 export function clip(text: string, max: number): string {
@@ -88,11 +78,18 @@ export class AuditLog {
   }
 
   private fieldsOf(entry: AuditEntry, book: AuditBook): Record<string, string> {
-    const fields: Record<string, string> = {};
-    for (const k of FIELDS) {
-      const v = entry[k];
-      if (v !== undefined) fields[k] = (FIELD_TEXT[k] as (v: string | number) => string)(v);
-    }
+    // One literal, every field named (a loop over the entry's keys cost several times more, per command).
+    const fields: { [K in keyof AuditEntry]?: string } = {
+      at: String(entry.at),
+      chatId: String(entry.chatId),
+      action: clip(entry.action, ACTION_MAX),
+      args: clip(entry.args, ARGS_MAX),
+      result: entry.result,
+      ms: String(entry.ms),
+    };
+    if (entry.userId !== undefined) fields.userId = String(entry.userId);
+    if (entry.detail !== undefined) fields.detail = clip(entry.detail, DETAIL_MAX);
+    if (entry.ref !== undefined) fields.ref = clip(entry.ref, REF_MAX);
     // The stream is the record; the log repeats it only at debug level, or in full when the stream cannot take it.
     if (this.log.isLevelEnabled('debug')) this.log.debug({ audit: fields, book }, `audit ${fields.action} ${fields.result}`);
     return fields;
