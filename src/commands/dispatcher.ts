@@ -127,11 +127,14 @@ export class Dispatcher {
 
   guidance(envelope: Envelope, text: string): { command: string; rest: string; missing: string[] } | undefined {
     const line = this.parse(text);
-    const admission = this.admit(envelope);
-    if (!line || !admission.ok) return undefined;
-    if (line.mention && this.botUsername && line.mention.toLowerCase() !== this.botUsername.toLowerCase()) return undefined;
+    if (!line) return undefined;
     const spec = this.registry.find(line.name);
-    if (!spec || !roleAllows(admission.user.role, spec.role)) return undefined;
+    // Most commands have nothing to ask (this runs for every command): who sent it matters only for those that do.
+    if (!spec?.params?.some((p) => p.guide)) return undefined;
+    const admission = this.admit(envelope);
+    if (!admission.ok) return undefined;
+    if (line.mention && this.botUsername && line.mention.toLowerCase() !== this.botUsername.toLowerCase()) return undefined;
+    if (!roleAllows(admission.user.role, spec.role)) return undefined;
     if (spec.scope === 'private' && envelope.chatType !== 'private') return undefined;
     const missing = missingParams(spec, line);
     const guided = missing.every((name) => spec.params?.find((p) => p.name === name)?.guide);
