@@ -15,12 +15,15 @@ export function parseDuration(text: string): number | undefined {
   return consumed === s.length ? total : undefined;
 }
 
+/** The units a duration is shown in, largest first, in seconds. */
+const SHOWN_UNITS = [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const;
+
 export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)} s`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1_000);
-  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of SHOWN_UNITS) {
     const n = Math.floor(rest / size);
     if (n > 0) parts.push(`${n}${unit}`);
     rest -= n * size;
