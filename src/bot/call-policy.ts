@@ -101,7 +101,10 @@ class AttemptDeadlines {
     private readonly closing: AbortSignal | undefined,
   ) {
     closing?.addEventListener('abort', () => {
-      for (const d of this.live) d.controller.abort(closing.reason);
+      for (const d of this.live) {
+        d.controller.abort(closing.reason);
+        clearTimeout(d.timer);
+      }
     }, { once: true });
   }
 
@@ -123,7 +126,10 @@ class AttemptDeadlines {
     // Every attempt under way adds grammY's listener to the shared signal: many at once are expected, not a leak.
     setMaxListeners(0, controller.signal);
     if (this.closing?.aborted) controller.abort(this.closing.reason);
-    const d: Deadline = { controller, opened: now, running: 0, timer: setTimeout(() => controller.abort(new DOMException(`no answer within ${this.ms} ms`, 'TimeoutError')), this.ms + SHARED_MS) };
+    const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${this.ms} ms`, 'TimeoutError')), this.ms + SHARED_MS);
+    // A deadline outlives its last attempt until the next one opens: it must not keep a stopping process alive.
+    timer.unref();
+    const d: Deadline = { controller, opened: now, running: 0, timer };
     this.live.add(d);
     return d;
   }
@@ -152,7 +158,6 @@ class AttemptDeadlines {
       },
     };
   }
-
 }
 
 interface Deadline {
