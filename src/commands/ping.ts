@@ -10,10 +10,8 @@ import { defineCommand } from './types';
  */
 export const STORE_READING_MAX_AGE_MS = 1_000;
 
-/** How the store answers: its latest round trip if it is fresh, else one PING, timed. */
-async function storeReach(store: StateStore): Promise<{ ok: boolean; ms: number }> {
-  const recent = store.recentRoundTrip(STORE_READING_MAX_AGE_MS);
-  if (recent) return recent;
+/** How the store answers to one PING, timed. */
+function pingTimed(store: StateStore): Promise<{ ok: boolean; ms: number }> {
   const started = performance.now();
   return store.ping().then(
     () => ({ ok: true, ms: performance.now() - started }),
@@ -29,7 +27,8 @@ export const ping = defineCommand({
   confirm: 'never',
   args: z.object({}),
   async run({ env }) {
-    const reach = await storeReach(env.store);
+    // Its latest round trip if it is fresh, else one PING.
+    const reach = env.store.recentRoundTrip(STORE_READING_MAX_AGE_MS) ?? (await pingTimed(env.store));
     const store = reach.ok ? `${env.store.kind} ok (${formatDuration(Math.max(1, Math.round(reach.ms)))})` : `${env.store.kind} UNREACHABLE`;
     return { html: html`pong · up ${formatDuration(env.now() - env.startedAt)} · state store: ${store}` };
   },
