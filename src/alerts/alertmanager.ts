@@ -5,7 +5,7 @@ import type { ChannelReach, Notifier, StateStore } from '../ops/ports';
 import { bold, html, type Html } from '../util/html';
 import { paginate } from '../util/telegram-text';
 import { showEverywhere, type Told } from './living-message';
-import { AlertmanagerBook, type AlertRow, type Group, type State, type Storm } from '../estate/alertmanager-book';
+import { AlertmanagerBook, byStart, type AlertRow, type Group, type State, type Storm } from '../estate/alertmanager-book';
 import type { Logger } from '../util/logger';
 
 /** Alertmanager's webhook body, version 4 (with or without notification_reason, which newer versions add). */
@@ -237,8 +237,7 @@ export class AlertmanagerIntake {
   }
 
   private groupTexts(g: Group): Html[] {
-    // Compared as strings, not localeCompare: RFC 3339 times sort as text, and a collator would load ICU's data (~10 MB).
-    const all = Object.values(g.alerts).sort((a, b) => (a.startsAt < b.startsAt ? -1 : a.startsAt > b.startsAt ? 1 : 0));
+    const all = Object.values(g.alerts).sort(byStart);
     const firing = all.filter((a) => a.status === 'firing');
     const texts = firing.length
       ? paginate(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Acks } from '../estate/acks';
-import { AlertmanagerBook } from '../estate/alertmanager-book';
+import { AlertmanagerBook, byStart } from '../estate/alertmanager-book';
 import { OpenIncidents } from '../estate/open-incidents';
 import { Silences, type SilenceTarget } from '../estate/silences';
 import { suggest } from '../config/catalog';
@@ -118,7 +118,7 @@ async function alertmanagerDetails(env: CommandEnv, now: number): Promise<Reply>
   const { groups } = await new AlertmanagerBook(env.store).load();
   const rows = Object.values(groups).flatMap((g) => Object.values(g.alerts));
   if (rows.length === 0) return { html: html`No alerts from Alertmanager are open.` };
-  rows.sort((a, b) => (a.status !== b.status ? (a.status === 'firing' ? -1 : 1) : a.startsAt < b.startsAt ? -1 : a.startsAt > b.startsAt ? 1 : 0));
+  rows.sort((a, b) => (a.status !== b.status ? (a.status === 'firing' ? -1 : 1) : byStart(a, b)));
   const firing = rows.filter((r) => r.status === 'firing').length;
   const time = env.catalog.time;
   const since = (iso: string) => (Number.isNaN(Date.parse(iso)) ? iso : time.stamp(Date.parse(iso)));

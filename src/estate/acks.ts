@@ -35,9 +35,9 @@ export class Acks {
   }
 
   /** Acks written by older versions (a key each) moved into the hash, so none is lost to an upgrade. */
-  async upgrade(): Promise<number> {
+  async upgrade(): Promise<void> {
     const keys = await this.store.keysWithPrefix(LEGACY_PREFIX);
-    if (keys.length === 0) return 0;
+    if (keys.length === 0) return;
     const raws = await this.store.getMany(keys);
     const moved: Record<string, string> = {};
     keys.forEach((k, i) => {
@@ -46,7 +46,6 @@ export class Acks {
     });
     await this.store.hashSet(KEY, moved);
     await this.store.writeMany([], keys);
-    return Object.keys(moved).length;
   }
 }
 
