@@ -20,6 +20,8 @@ export class CheckSchedule {
   private readonly dueAt = new Map<string, number>();
   private readonly running = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** When the timer fires (Infinity: none set). */
+  private timerAt = Infinity;
   private armed = false;
 
   constructor(private o: CheckScheduleOptions) {}
@@ -55,8 +57,12 @@ export class CheckSchedule {
     } finally {
       this.running.delete(def.id);
       const jitter = 1 + (Math.random() - 0.5) * this.o.jitterRatio;
-      this.dueAt.set(def.id, started + def.intervalMs * jitter);
-      if (this.armed) this.arm();
+      const dueAt = started + def.intervalMs * jitter;
+      this.dueAt.set(def.id, dueAt);
+      // Only this check's clock moved: the timer moves only if this is now the earliest. (Looking at every check on
+      // every completion made a batch of a thousand checks cost a million steps.)
+      if (this.armed && dueAt <= this.o.now()) void this.launch(def); // it took longer than its interval: due again at once
+      else if (this.armed && dueAt < this.timerAt) this.wakeAt(dueAt);
     }
   }
 
@@ -68,17 +74,29 @@ export class CheckSchedule {
 
   stop(): void {
     this.armed = false;
-    clearTimeout(this.timer);
+    this.clearTimer();
   }
 
+  /** Launches what is due and sets the timer for the earliest of the rest. */
   private arm(): void {
-    clearTimeout(this.timer);
+    this.clearTimer();
     if (!this.armed) return;
     const launchedAt = performance.now();
     for (const def of this.due()) void this.launch(def, launchedAt);
     let next = Infinity;
     for (const def of this.o.checks) if (!this.running.has(def.id)) next = Math.min(next, this.dueAt.get(def.id) ?? 0);
-    if (next === Infinity) return; // every check is running: each re-arms when it is done
-    this.timer = setTimeout(() => this.arm(), Math.max(0, next - this.o.now()));
+    if (next < this.timerAt) this.wakeAt(next); // none when every check is running: each sets it when it is done
+  }
+
+  private wakeAt(at: number): void {
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.arm(), Math.max(0, at - this.o.now()));
+  }
+
+  private clearTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
   }
 }

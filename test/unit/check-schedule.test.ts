@@ -50,6 +50,13 @@ describe('each check on its own clock', () => {
     expect(runs.hangs).toEqual([0, 20_000]);
   });
 
+  it('a check done while the timer waits for a later one brings the timer forward: a 2 s check next to a 10 s one keeps its pace', async () => {
+    const { defs, runs } = checks({ often: { intervalMs: 2_000, takesMs: 5 }, rarely: { intervalMs: 10_000, takesMs: 0 } });
+    await runFor(defs, 19_999);
+    expect(runs.often).toEqual([0, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 14_000, 16_000, 18_000]);
+    expect(runs.rarely).toEqual([0, 10_000]);
+  });
+
   it('with jitter each run stays within its share of the interval', async () => {
     const { defs, runs } = checks({ jittered: { intervalMs: 10_000, takesMs: 0 } });
     await runFor(defs, 100_000, 0.2);
