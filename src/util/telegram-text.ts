@@ -82,30 +82,35 @@ export interface Fitted {
  * inside, between characters.
  */
 export function fitHtml(value: Html, limit = MESSAGE_LIMIT, more = '… (cut)'): Fitted {
+  const source = value.value;
   // Tags and entities only ever shrink what Telegram counts: a source within the limit fits without being read.
-  if (value.value.length <= limit || visibleLength(value) <= limit) return { html: value, cut: false };
+  if (source.length <= limit) return { html: value, cut: false };
   const budget = limit - more.length - 1;
-  const lines = value.value.split('\n');
-  let out = '';
+  // Line by line, and only until the text is known not to fit: a storm's thousand lines are not all measured.
   let visible = 0;
-  let open: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const sep = i === 0 ? 0 : 1;
-    const len = visibleLength(line);
-    if (visible + sep + len > budget) {
-      if (i === 0 || visible === 0) {
-        const part = cutLine(line, budget - visible - sep);
-        out += (i === 0 ? '' : '\n') + part.value;
-        open = openTags(part.value, open);
-      }
-      break;
+  let keptEnd = -1; // where the lines that fit the budget end in the source; -1: not even the first
+  let keptVisible = 0;
+  for (let start = 0; ; ) {
+    const nl = source.indexOf('\n', start);
+    const end = nl < 0 ? source.length : nl;
+    visible += (start === 0 ? 0 : 1) + visibleLength(source.slice(start, end));
+    if (visible > limit) break;
+    if (visible <= budget) {
+      keptEnd = end;
+      keptVisible = visible;
     }
-    out += (i === 0 ? '' : '\n') + line;
-    visible += sep + len;
-    open = openTags(line, open);
+    if (nl < 0) return { html: value, cut: false };
+    start = nl + 1;
   }
-  return { html: new Html(`${out}${closing(open)}\n${escapeMore(more)}`), cut: true };
+  let out = keptEnd < 0 ? '' : source.slice(0, keptEnd);
+  if (keptVisible === 0) {
+    // Nothing visible fits before the first line that does not: that line is cut inside.
+    const lineStart = keptEnd + 1;
+    const nl = source.indexOf('\n', lineStart);
+    const sep = keptEnd < 0 ? 0 : 1;
+    out += (sep ? '\n' : '') + cutLine(source.slice(lineStart, nl < 0 ? source.length : nl), budget - sep).value;
+  }
+  return { html: new Html(`${out}${closing(openTags(out, []))}\n${escapeMore(more)}`), cut: true };
 }
 
 const escapeMore = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
