@@ -58,7 +58,9 @@ export function initialState(now: number): IncidentState {
 }
 
 function flip(state: IncidentState, now: number, policy: IncidentPolicy): { flapping: boolean; started: boolean } {
-  state.flips = [...state.flips.filter((t) => now - t < policy.flapWindowMs), now];
+  const flips = state.flips.filter((t) => now - t < policy.flapWindowMs);
+  flips.push(now);
+  state.flips = flips;
   const flapping = state.flips.length >= policy.flapFlips;
   const started = flapping && !state.flapping;
   state.flapping = state.flapping || flapping;
@@ -66,7 +68,8 @@ function flip(state: IncidentState, now: number, policy: IncidentPolicy): { flap
 }
 
 export function step(previous: IncidentState, result: { ok: boolean; detail?: string }, now: number, policy: IncidentPolicy = DEFAULT_POLICY): { state: IncidentState; transition: Transition } {
-  const state: IncidentState = { ...previous, flips: [...previous.flips] };
+  // A copy that the steps below change in place; `flips` is only ever replaced, never changed, so it is shared.
+  const state: IncidentState = { ...previous };
   // A flapping check is held until it has not flipped for a whole window, then reported as it is.
   if (state.flapping && state.flips.every((t) => now - t >= policy.flapWindowMs)) {
     state.flapping = false;
@@ -79,13 +82,29 @@ export function step(previous: IncidentState, result: { ok: boolean; detail?: st
 
 function stepCore(state: IncidentState, result: { ok: boolean; detail?: string }, now: number, policy: IncidentPolicy): { state: IncidentState; transition: Transition } {
   if (result.ok) {
-    if (state.status === 'pending') return { state: { ...state, status: 'ok', failures: 0, successes: 0, since: now, failingSince: undefined }, transition: undefined };
-    if (state.status === 'ok') return { state: { ...state, failures: 0 }, transition: undefined };
+    if (state.status === 'pending') {
+      state.status = 'ok';
+      state.failures = 0;
+      state.successes = 0;
+      state.since = now;
+      state.failingSince = undefined;
+      return { state, transition: undefined };
+    }
+    if (state.status === 'ok') {
+      state.failures = 0;
+      return { state, transition: undefined };
+    }
     state.successes += 1;
     if (state.successes < policy.successesToResolve) return { state, transition: undefined };
     const f = flip(state, now, policy);
-    const resolved: IncidentState = { ...state, status: 'ok', failures: 0, successes: 0, since: now, failingSince: undefined, reminders: 0, nextReminderAt: undefined };
-    return { state: resolved, transition: f.started ? 'flapping' : f.flapping ? undefined : 'resolved' };
+    state.status = 'ok';
+    state.failures = 0;
+    state.successes = 0;
+    state.since = now;
+    state.failingSince = undefined;
+    state.reminders = 0;
+    state.nextReminderAt = undefined;
+    return { state, transition: f.started ? 'flapping' : f.flapping ? undefined : 'resolved' };
   }
   if (result.detail !== undefined) state.detail = result.detail;
   state.successes = 0;
@@ -100,8 +119,14 @@ function stepCore(state: IncidentState, result: { ok: boolean; detail?: string }
   }
   state.failures += 1;
   state.failingSince ??= now;
-  if (state.failures < policy.failuresToFire) return { state: { ...state, status: 'pending' }, transition: undefined };
+  if (state.failures < policy.failuresToFire) {
+    state.status = 'pending';
+    return { state, transition: undefined };
+  }
   const f = flip(state, now, policy);
-  const firing: IncidentState = { ...state, status: 'firing', since: now, reminders: 0, nextReminderAt: now + policy.firstReminderMs };
-  return { state: firing, transition: f.started ? 'flapping' : f.flapping ? undefined : 'fired' };
+  state.status = 'firing';
+  state.since = now;
+  state.reminders = 0;
+  state.nextReminderAt = now + policy.firstReminderMs;
+  return { state, transition: f.started ? 'flapping' : f.flapping ? undefined : 'fired' };
 }
