@@ -476,7 +476,7 @@ export class Monitor {
 
   /** The failing service this one depends on, if any: its incident tells about this one too. */
   private firingAncestor(def: CheckDef): CheckDef | undefined {
-    if (!def.service) return undefined;
+    if (!def.service?.depends_on.length) return undefined;
     const ancestors = new Set<string>();
     const queue = [...def.service.depends_on];
     while (queue.length) {
