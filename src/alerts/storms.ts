@@ -1,8 +1,8 @@
 import type { Notifier, StateStore } from '../ops/ports';
 import type { LocalTime } from '../util/local-time';
 import { formatDuration } from '../util/duration';
-import { bold, html, lines, type Html } from '../util/html';
-import { fitHtml } from '../util/telegram-text';
+import { bold, html, type Html } from '../util/html';
+import { fitLines } from '../util/telegram-text';
 import { owedIn, showIn, showsEverywhere, type LivingView, type Told } from './living-message';
 
 /** Many incidents that began together, told as one summary message. */
@@ -68,13 +68,14 @@ export class StormBook {
       return { html: html`✅ All ${members.length} checks that failed together at ${at} recovered after ${formatDuration(storm.recoveredAt - storm.startedAt)}.`, open: false };
     }
     const blackout = storm.members.length >= BLACKOUT_SHARE * totalChecks && totalChecks >= 10;
-    const body = lines([
-      html`🔴 ${bold(`${members.length} checks started failing together`)} at ${at} · ${failing.length} still failing`,
-      ...(blackout ? [html`Almost everything failed at once: the monitor itself may have lost its network, DNS or the Docker socket.`] : []),
-      ...(storm.reach ? [html`The monitor's own reach: ${storm.reach}`] : []),
-      ...members.map((m) => (m.failing ? html`⛔ ${m.name}: ${m.detail}` : html`✅ ${m.name}: recovered`)),
-    ]);
-    return { html: fitHtml(body, undefined, '… and more').html, open: true };
+    // A line per member, drawn only as far as the message goes: this runs at every judgement while the storm lasts.
+    function* body(): Generator<Html> {
+      yield html`🔴 ${bold(`${members.length} checks started failing together`)} at ${at} · ${failing.length} still failing`;
+      if (blackout) yield html`Almost everything failed at once: the monitor itself may have lost its network, DNS or the Docker socket.`;
+      if (storm.reach) yield html`The monitor's own reach: ${storm.reach}`;
+      for (const m of members) yield m.failing ? html`⛔ ${m.name}: ${m.detail}` : html`✅ ${m.name}: recovered`;
+    }
+    return { html: fitLines(body(), undefined, '… and more').html, open: true };
   }
 
   /** Renders every storm as it should show now; returns those whose summary says all recovered and shows it everywhere. */

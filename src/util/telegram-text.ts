@@ -113,6 +113,21 @@ export function fitHtml(value: Html, limit = MESSAGE_LIMIT, more = '… (cut)'):
   return { html: new Html(`${out}${closing(openTags(out, []))}\n${escapeMore(more)}`), cut: true };
 }
 
+/**
+ * fitHtml of these lines joined by line breaks, taking from `lines` only until they are known not to fit: a list of a
+ * thousand (a storm's members) is neither rendered nor measured to its end. The same result as fitHtml of them all.
+ */
+export function fitLines(lines: Iterable<Html>, limit = MESSAGE_LIMIT, more = '… (cut)'): Fitted {
+  const taken: string[] = [];
+  let visible = -1;
+  for (const line of lines) {
+    taken.push(line.value);
+    visible += 1 + visibleLength(line);
+    if (visible > limit) break;
+  }
+  return fitHtml(new Html(taken.join('\n')), limit, more);
+}
+
 const escapeMore = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**

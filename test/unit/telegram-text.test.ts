@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bold, html, lines, pre } from '../../src/util/html';
-import { fitHtml, fitTail, paginate, visibleLength } from '../../src/util/telegram-text';
+import { fitHtml, fitLines, fitTail, paginate, visibleLength } from '../../src/util/telegram-text';
 import { checkTelegramHtml } from '../support/telegram-emulator';
 
 /** The one renderer: what it lets through is what Telegram accepts, measured the way Telegram measures. */
@@ -49,6 +49,29 @@ describe('fitHtml', () => {
         const checked = checkTelegramHtml(fitted.html.value);
         expect(checked.ok).toBe(true);
         if (checked.ok) expect(checked.plain.length).toBeLessThanOrEqual(limit);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('fitLines', () => {
+  it('gives what fitHtml gives for the lines joined, drawing no more lines than the message can show', () => {
+    fc.assert(
+      fc.property(fc.array(hostileLine, { maxLength: 400 }), fc.integer({ min: 50, max: 4096 }), (raw, limit) => {
+        const rendered = raw.map((l) => html`⛔ ${bold(l)}: ${l}`);
+        let drawn = 0;
+        function* drawing() {
+          for (const line of rendered) {
+            drawn++;
+            yield line;
+          }
+        }
+        const fitted = fitLines(drawing(), limit, '… and more');
+        expect(fitted).toEqual(fitHtml(lines(rendered), limit, '… and more'));
+        // Every line drawn but the last is shown whole (or the first was cut inside): none is drawn in vain.
+        const shownWhole = rendered.slice(0, drawn - 1).reduce((n, l) => n + visibleLength(l) + 1, -1);
+        expect(shownWhole).toBeLessThanOrEqual(limit);
       }),
       { numRuns: 300 },
     );
