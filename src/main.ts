@@ -173,7 +173,6 @@ async function main(): Promise<number> {
     const alerts = process.env.MANA_OPS_CONSOLE_ALERTS === '1';
     const monitor = monitorFor(alerts ? new ConsoleNotifier(process.stdout) : new QuietNotifier(), undefined, !alerts);
     reloaded.monitor = monitor;
-    await monitor.load();
     monitor.start();
     await runConsole({ dispatcher: app.dispatcher, catalog: app.catalog, input: process.stdin, output: process.stdout, notes: consoleNotes, ...(consoleLog && { log: consoleLog }) });
     await monitor.stop();
@@ -253,7 +252,7 @@ async function main(): Promise<number> {
     await store.close();
     return 1;
   }
-  await monitor.load();
+  // No load before: the instance that takes the lead loads the book then (loading it here too read it twice).
   if (process.env.MANA_OPS_MONITOR !== 'off') monitor.start();
   intake?.start();
   // The bot watches itself: a notice when it starts and stops cleanly (queued, so none is lost while Telegram

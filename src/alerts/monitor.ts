@@ -153,7 +153,7 @@ export class Monitor {
     return n;
   }
 
-  /** Loads the incident book as the store has it (at start, and when this instance takes over). */
+  /** Loads the incident book as the store has it: done when this instance takes the lead (at start, or taking over). */
   async load(): Promise<void> {
     const legacy: { text: string; chats: number[] }[] = [];
     const raws = await this.o.store.getMany(this.o.checks.map((def) => incidentKey(def.id))).catch(() => this.o.checks.map(() => null));
