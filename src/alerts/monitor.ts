@@ -163,7 +163,7 @@ export class Monitor {
       const raw = raws[i];
       const t = this.trackedFrom(raw);
       if (t.notices) legacy.push(...t.notices);
-      delete t.notices;
+      t.notices = undefined;
       this.tracked.set(def.id, t);
     }
     await this.storms.load();
@@ -211,7 +211,7 @@ export class Monitor {
 
   /** A check's incident as its record has it, or a fresh one when it has none. */
   private trackedFrom(raw: string | null | undefined): Tracked {
-    return raw ? upgrade(JSON.parse(raw) as Tracked) : { state: initialState(this.o.now()), messages: [] };
+    return raw ? trackedOf(upgrade(JSON.parse(raw) as Tracked)) : trackedOf({ state: initialState(this.o.now()), messages: [] });
   }
 
   /** Incident records of checks the estate file no longer has: deleted, so they neither linger nor come back. */
@@ -327,7 +327,7 @@ export class Monitor {
     (this.o.metrics ?? NO_METRICS).check(def.id, result.ok, tookMs);
     if (this.stopped || !this.leading) return;
     this.o.history?.record(def.id, this.o.now(), result.ok, tookMs);
-    const t = this.tracked.get(def.id) ?? { state: initialState(this.o.now()), messages: [] };
+    const t = this.tracked.get(def.id) ?? trackedOf({ state: initialState(this.o.now()), messages: [] });
     this.tracked.set(def.id, t);
     const before = t.state;
     const next = step(t.state, result, this.o.now(), this.policy);
@@ -730,6 +730,15 @@ export class Monitor {
 const nameOf = (def: CheckDef) => def.service?.name ?? def.label;
 /** The one key of a check's incident record. */
 const incidentKey = (checkId: string) => `incident:${checkId}`;
+
+/**
+ * A record with every field the monitor sets, in one order, whatever the store had: one shape keeps a judgement of a
+ * thousand incidents fast where its code is not optimised yet (fields added one by one to each record were not).
+ */
+function trackedOf(t: Tracked): Tracked {
+  const record: { [K in keyof Required<Tracked>]: Tracked[K] } = { state: t.state, messages: t.messages, shown: t.shown, failedAt: t.failedAt, stormId: t.stormId, fallbackSent: t.fallbackSent, notices: t.notices };
+  return record;
+}
 
 /** A record written before each message carried its own text: every message showed `shown`. */
 function upgrade(t: Tracked): Tracked {
