@@ -156,9 +156,14 @@ export class Monitor {
   /** Loads the incident book as the store has it: done when this instance takes the lead (at start, or taking over). */
   async load(): Promise<void> {
     const legacy: { text: string; chats: number[] }[] = [];
-    const raws = await this.o.store.getMany(this.o.checks.map((def) => incidentKey(def.id))).catch(() => this.o.checks.map(() => null));
-    await this.forgetRemovedChecks();
-    await this.acks.upgrade().catch((err: unknown) => this.o.log.warn({ err: (err as Error).message }, 'acks of an older version not moved: state store unavailable'));
+    // Independent reads (and the clean-up of records of removed checks): all at once, not one round trip after another.
+    const [raws] = await Promise.all([
+      this.o.store.getMany(this.o.checks.map((def) => incidentKey(def.id))).catch(() => this.o.checks.map(() => null)),
+      this.forgetRemovedChecks(),
+      this.acks.upgrade().catch((err: unknown) => this.o.log.warn({ err: (err as Error).message }, 'acks of an older version not moved: state store unavailable')),
+      this.storms.load(),
+      this.notices.load(),
+    ]);
     for (const [i, def] of this.o.checks.entries()) {
       const raw = raws[i];
       const t = this.trackedFrom(raw);
@@ -166,8 +171,6 @@ export class Monitor {
       t.notices = undefined;
       this.tracked.set(def.id, t);
     }
-    await this.storms.load();
-    await this.notices.load();
     for (const n of legacy) this.notices.add(new Html(n.text), n.chats, this.o.now());
     this.views.clear();
     this.openWritten = undefined;
