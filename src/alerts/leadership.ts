@@ -3,9 +3,15 @@ import type { StateStore } from '../ops/ports';
 const LEADER_KEY = 'leader:monitor';
 const LEADER_TTL = 30_000;
 
-/** One instance runs the checks; with the store down, whoever led keeps leading so nothing goes unwatched. */
+/**
+ * One instance runs the checks. With the store down, whoever led keeps leading, and so does an instance the store has
+ * not answered since it started (none can be known to lead): nothing goes unwatched. Two instances started while the
+ * store is down both lead until it is back; then one keeps the lead.
+ */
 export class Leadership {
   private leader = false;
+  /** Whether the store has answered this instance once, and so said who leads. */
+  private heard = false;
 
   constructor(
     private readonly store: StateStore,
@@ -21,8 +27,9 @@ export class Leadership {
       this.leader = this.leader
         ? (await this.store.extendIf(LEADER_KEY, this.instanceId, LEADER_TTL)) || (await this.store.setIfAbsent(LEADER_KEY, this.instanceId, LEADER_TTL))
         : await this.store.setIfAbsent(LEADER_KEY, this.instanceId, LEADER_TTL);
+      this.heard = true;
     } catch {
-      // keep the last answer
+      if (!this.heard) this.leader = true; // else the last answer stands
     }
     return this.leader;
   }

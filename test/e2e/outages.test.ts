@@ -109,14 +109,18 @@ const ours = () => alerts().slice(firstOfTest);
 const failingAlerts = (name: string) => ours().filter((m) => m.text.startsWith(`🔴 <b>${name}</b> failing`));
 const logged = (p: BotProcess, msg: RegExp) => p.logs().find((l) => msg.test(l.msg));
 
-/** A fresh Redis and a bot that has said it started. */
-async function startFresh(): Promise<BotProcess> {
-  // An instance left over from a failed test would keep the lead on the fresh Redis.
+/** Kills what an earlier test left running (it would keep the lead on a fresh Redis); this test's messages begin here. */
+async function beginTest(): Promise<void> {
   for (const p of running.splice(0)) {
     if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await p.done;
   }
   firstOfTest = alerts().length;
+}
+
+/** A fresh Redis and a bot that has said it started. */
+async function startFresh(): Promise<BotProcess> {
+  await beginTest();
   await redis.stop();
   await redis.start(redis.port);
   const p = bot();
@@ -227,6 +231,24 @@ describe('Redis killed for 30 s mid-incident', () => {
     await emu.waitFor(() => first.text.startsWith('✅ <b>breaks</b> recovered') && second.text.startsWith('✅ <b>blips</b> recovered'), 15_000, 'both recoveries');
     expect(ours().filter((m) => m.text.includes('<b>breaks</b>'))).toEqual([first]);
     expect(logged(p, /^incident state not persisted/)).toBeDefined();
+    await stop(p);
+  }, 120_000);
+});
+
+describe('Redis down when the bot starts', () => {
+  it('it checks and alerts all the same, and writes its book when Redis is back: the recovery edits the same message', async () => {
+    for (const s of SERVICES) setStatus(s, 200);
+    await beginTest();
+    await redis.stop();
+    const p = bot();
+    setStatus('breaks', 500);
+    const alert = await emu.waitFor(() => failingAlerts('breaks')[0], 30_000, 'an alert, Redis down since the start');
+    expect(alert.text).toContain('HTTP 500');
+    await redis.start(redis.port);
+    await expect.poll(() => toldInRedis('breaks:http'), { timeout: 15_000 }).toBe(1);
+    setStatus('breaks', 200);
+    await emu.waitFor(() => alert.text.startsWith('✅ <b>breaks</b> recovered'), 15_000, 'the recovery');
+    expect(ours().filter((m) => m.text.includes('<b>breaks</b>'))).toEqual([alert]);
     await stop(p);
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import { Catalog } from '../../src/config/catalog';
 import { estateSchema } from '../../src/config/schema';
 import type { ChannelReach, FallbackChannel, Notifier, StateStore } from '../../src/ops/ports';
 import { MemoryStore } from '../../src/ops/state/memory-store';
-import { countingStore, silentLogger } from '../support/fakes';
+import { countingStore, DownStore, silentLogger } from '../support/fakes';
 
 /** Unit tests only: a notifier that keeps what it was asked to show. */
 class RecordingNotifier implements Notifier {
@@ -79,6 +79,7 @@ function setup(
     reach?: ChannelReach;
     fallback?: FallbackChannel;
     history?: CheckHistory;
+    store?: StateStore;
   } = {},
 ) {
   const { canary } = options;
@@ -90,7 +91,7 @@ function setup(
   }));
   let clock = options.start ?? 0;
   const notifier = new RecordingNotifier();
-  const store = new MemoryStore(() => clock);
+  const store = options.store ?? new MemoryStore(() => clock);
   const monitor = new Monitor({
     checks, deps: { catalog, prober: undefined as never, disk: undefined as never, docker: () => undefined, gpu: undefined, tunnels: undefined },
     store, notifier, catalog, log: silentLogger(), now: () => clock, instanceId: 'x',
@@ -170,6 +171,14 @@ describe('acks', () => {
 });
 
 describe('monitor storms', () => {
+  it('started while Redis is down, it still runs the checks and alerts: no other instance can be known to lead', async () => {
+    const s = setup(2, { store: new DownStore() });
+    s.failing.add('svc-0');
+    await s.minutes(2);
+    expect(s.monitor.leading).toBe(true);
+    expect([...s.notifier.shown.values()].map((t) => t.split('\n')[0])).toEqual(['🔴 <b>svc-0</b> failing: HTTP svc-0']);
+  });
+
   it('six services failing together are one summary, edited as they recover, closed when all have', async () => {
     const { monitor, notifier, failing, minutes, names } = setup(20);
     await monitor.load();
