@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +21,10 @@ import { StatfsDiskProbe } from '../src/ops/probes/disk-probe';
 import { NetProber } from '../src/ops/probes/net-prober';
 import { RedisStore } from '../src/ops/state/redis-store';
 import { RedisServer } from '../test/support/redis';
+import { benchNodeFlags, underBenchNodeFlags } from './support/proc';
+
+// The monitor runs in this process: with start:prod's node flags (the image's), as production runs it.
+underBenchNodeFlags(fileURLToPath(import.meta.url));
 
 const TIMEOUT_MS = 5_000;
 const INTERVAL_MS = 60_000;
@@ -143,7 +148,7 @@ async function scheduleBatch(n: number): Promise<{ schedule: number; bare: numbe
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-console.log(`checks benchmark · ${cpus().length} cores · load ${loadavg().map((l) => l.toFixed(2)).join(' ')} · timeout ${TIMEOUT_MS / 1000} s · every 6th endpoint hangs · real redis-server`);
+console.log(`checks benchmark · ${cpus().length} cores · load ${loadavg().map((l) => l.toFixed(2)).join(' ')} · timeout ${TIMEOUT_MS / 1000} s · every 6th endpoint hangs · real redis-server · node flags: ${benchNodeFlags().join(' ') || "node's defaults"}`);
 for (const n of [63, 300, 1_000]) {
   const { first, steady } = await sweeps(n);
   console.log(`  ${n} checks, ${Array.from({ length: n }, (_, i) => i).filter(hangs).length} hanging: first sweep (load included) ${fmt(first)} · steady ${fmt(steady)}`);
