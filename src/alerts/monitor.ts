@@ -134,7 +134,7 @@ export class Monitor {
     const chats = () => o.catalog.estate.chats.alerts;
     this.storms = new StormBook(o.store, o.notifier, chats, o.catalog);
     this.away = new AwayLog(o.catalog);
-    this.leadership = new Leadership(o.store, o.instanceId);
+    this.leadership = new Leadership(o.store, o.instanceId, o.now);
     this.notices = new NoticeQueue(o.store, o.log);
     this.schedule = new CheckSchedule({ checks: o.checks, run: (def, launchedAt) => this.runCheck(def, launchedAt), now: o.now, jitterRatio: o.jitterRatio ?? 0 });
     this.lanes = new ChatLanes({ chats, work: (chatId) => this.deliverTo(chatId), log: o.log, ...(o.reach && { reach: o.reach }), ...(o.retryMs && { retryMs: o.retryMs }) });
@@ -304,10 +304,12 @@ export class Monitor {
       if (this.followed) {
         this.o.log.warn({ instance: this.o.instanceId }, 'took over the checks: the instance that ran them stopped renewing its lease');
         this.announce(html`🟢 mana-ops: another instance took over the checks (the one that ran them stopped answering).`);
+      } else if (!this.leadership.answered) {
+        this.o.log.warn('state store unreachable since start: running the checks without it, from an empty incident book (check that Redis is running: REDIS_URL)');
       }
       this.lanes.kick();
     } else if (!now) {
-      this.followed = true;
+      if (this.leadership.answered) this.followed = true;
       if (was) {
         this.o.log.warn('lost the lead: another instance runs the checks now');
         this.schedule.stop();

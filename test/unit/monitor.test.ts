@@ -11,6 +11,7 @@ import { Catalog } from '../../src/config/catalog';
 import { estateSchema } from '../../src/config/schema';
 import type { ChannelReach, FallbackChannel, Notifier, StateStore } from '../../src/ops/ports';
 import { MemoryStore } from '../../src/ops/state/memory-store';
+import { OpsError } from '../../src/ops/ports';
 import { countingStore, DownStore, silentLogger } from '../support/fakes';
 
 /** Unit tests only: a notifier that keeps what it was asked to show. */
@@ -171,12 +172,39 @@ describe('acks', () => {
 });
 
 describe('monitor storms', () => {
-  it('started while Redis is down, it still runs the checks and alerts: no other instance can be known to lead', async () => {
+  it('started while Redis is down, it waits a lease for it, then runs the checks and alerts: no other instance can be known to lead', async () => {
     const s = setup(2, { store: new DownStore() });
     s.failing.add('svc-0');
+    await s.monitor.sweep();
+    expect(s.monitor.leading).toBe(false); // Redis may be a few seconds late (a reboot): its book is read first
     await s.minutes(2);
     expect(s.monitor.leading).toBe(true);
     expect([...s.notifier.shown.values()].map((t) => t.split('\n')[0])).toEqual(['🔴 <b>svc-0</b> failing: HTTP svc-0']);
+  });
+
+  it('Redis up a few seconds after the bot (a reboot): its book is read before anything is written over it, so an alert told before the restart is edited when it recovers', async () => {
+    const before = setup(2);
+    before.failing.add('svc-0');
+    await before.minutes(3);
+    expect(before.notifier.shown.get(1)).toContain('🔴 <b>svc-0</b> failing');
+    await before.monitor.stop();
+    let up = false;
+    const late = new Proxy(before.store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => (up ? (value as (...a: unknown[]) => unknown).apply(target, args) : Promise.reject(new OpsError('unreachable', 'Redis connection refused')));
+      },
+    });
+    const after = setup(2, { store: late, start: before.now() });
+    after.failing.add('svc-0');
+    await after.monitor.sweep(); // Redis is not there yet
+    up = true;
+    await after.minutes(1);
+    after.failing.clear();
+    await after.minutes(2);
+    expect(after.notifier.sent).toBe(0);
+    expect(after.notifier.shown.get(1)).toMatch(/^✅ <b>svc-0<\/b> recovered/);
   });
 
   it('six services failing together are one summary, edited as they recover, closed when all have', async () => {
