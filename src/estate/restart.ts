@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { windowsUnitOf, type Catalog } from '../config/catalog';
 import type { Service } from '../config/schema';
 import { OpsError, type ContainerRuntime, type GpuHost, type Prober, type StateStore } from '../ops/ports';
@@ -39,12 +40,8 @@ const DOWN_GRACE_MS = 2_000;
 /** Slack under the stop timeout below which a restart that took that long was a SIGKILL, not a clean stop. */
 const KILL_SLACK_MS = 300;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-}
+/** Waits between polls, less when the command is cancelled; the wait's abort listener goes with it (a long verification polls often). */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** The time one restart may take: the stop timeout, the verification and its stable window, some slack. */
 export const restartWindowMs = (svc: Service) => svc.restart.stop_timeout + svc.restart.verify_timeout + svc.restart.stable_for + 15_000;

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDockerSocketProxy } from '../../src/proxy/docker-socket-proxy';
 import { estateSchema } from '../../src/config/schema';
 import { RedisStore } from '../../src/ops/state/redis-store';
@@ -155,6 +155,13 @@ afterAll(async () => {
   await verify?.close();
   await redis.dispose();
   if (docker) await removeContainers(docker, NAMES);
+});
+
+// What a listener left behind on a command's signal shows as in the admin's log: a warning, once per signal.
+const warnings: Error[] = [];
+process.on('warning', (w) => warnings.push(w));
+afterEach(() => {
+  expect(warnings.splice(0).filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
 });
 
 describe('/status', () => {
