@@ -332,7 +332,7 @@ export class Monitor {
     (this.o.metrics ?? NO_METRICS).check(def.id, result.ok, tookMs);
     if (this.stopped || !this.leading) return;
     this.o.history?.record(def.id, this.o.now(), result.ok, tookMs);
-    const t = this.tracked.get(def.id) ?? trackedOf({ state: initialState(this.o.now()), messages: [] });
+    const t = this.tracked.get(def.id) ?? this.trackedFrom(undefined);
     this.tracked.set(def.id, t);
     const before = t.state;
     const next = step(t.state, result, this.o.now(), this.policy);
